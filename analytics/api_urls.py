@@ -1,0 +1,3 @@
+"""API routes of the analytics app (reports)."""
+
+urlpatterns: list = []

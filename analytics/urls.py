@@ -1,0 +1,3 @@
+"""Web pages of the analytics app (leaders' dashboard and reports)."""
+
+urlpatterns: list = []

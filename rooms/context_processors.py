@@ -1,0 +1,15 @@
+from django.http import HttpRequest
+
+from rooms.models import Role
+from rooms.permissions import has_role
+
+
+def roles(request: HttpRequest) -> dict:
+    """Which navigation entries the page header shows to this user."""
+    user = request.user
+    return {
+        "can_book": has_role(user, Role.STAFF),
+        "can_operate": has_role(user, Role.OPERATOR),
+        "can_read_reports": has_role(user, Role.LEADER, Role.STAFF),
+        "is_admin_user": has_role(user),
+    }

@@ -1,0 +1,53 @@
+"""Demo users, one per role, with a known password printed by `manage.py demo`."""
+
+from django.contrib.auth.models import Group, User
+from django.core.management.base import OutputWrapper
+
+from rooms.models import Endpoint, EndpointStatus, Level, Profile, Role, Structure, Unit
+
+PASSWORD = "vconf-demo-2026"
+PROVINCE = "20"  # Lạng Sơn
+
+# username, role, full name, home unit (structure, code)
+USERS = [
+    ("admin", Role.ADMINISTRATOR, "Quản trị hệ thống", None),
+    ("vanphong", Role.STAFF, "Nguyễn Thị Lan (Văn phòng UBND tỉnh)", (Structure.CURRENT, PROVINCE)),
+    ("kythuat", Role.OPERATOR, "Hoàng Văn Minh (kỹ thuật điểm cầu)", None),
+    ("lanhdao", Role.LEADER, "Lương Văn Hùng (Lãnh đạo UBND tỉnh)", (Structure.CURRENT, PROVINCE)),
+]
+
+
+def operator_endpoints() -> list[Endpoint]:
+    """The rooms the demo operator runs: the first in-service commune room on today's tree,
+    and the province hall, so "My room" always has a meeting to show."""
+    communes = Endpoint.objects.filter(
+        unit__structure=Structure.CURRENT, unit__level=Level.COMMUNE, status=EndpointStatus.IN_SERVICE
+    ).order_by("unit__code", "pk")
+    return list(communes[:1])
+
+
+def load(*, stdout: OutputWrapper) -> None:
+    for username, role, full_name, home in USERS:
+        user, created = User.objects.get_or_create(username=username)
+        if created:
+            user.set_password(PASSWORD)
+            last, _, first = full_name.partition(" ")
+            user.first_name, user.last_name = first, last
+            user.email = f"{username}@langson.example.vn"
+            if role == Role.ADMINISTRATOR:
+                user.is_superuser = user.is_staff = True
+            user.save()
+        user.groups.add(Group.objects.get(name=role))
+        unit = Unit.objects.filter(structure=home[0], code=home[1]).first() if home else None
+        Profile.objects.update_or_create(user=user, defaults={"home_unit": unit})
+        if role == Role.OPERATOR:
+            for endpoint in operator_endpoints():
+                endpoint.operators.add(user)
+                Profile.objects.filter(user=user).update(home_unit=endpoint.unit)
+
+
+def print_logins(*, stdout: OutputWrapper) -> None:
+    stdout.write(f"\nDemo logins (password for all: {PASSWORD}):")
+    for username, role, full_name, _home in USERS:
+        stdout.write(f"  {username:<10} {role.label:<20} {full_name}")
+    stdout.write("Open http://127.0.0.1:8000/ — API docs at /api/docs/\n")

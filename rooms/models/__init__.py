@@ -1,0 +1,27 @@
+from .accounts import Profile, Role
+from .attendance import CheckIn, CheckInKind, IssueType
+from .endpoints import Bridge, Connection, CoverageTarget, Endpoint, EndpointStatus, ProvinceSettings, StatusChange
+from .meetings import Meeting, MeetingStatus, Participation, Series
+from .units import Level, Structure, Unit
+
+__all__ = [
+    "Bridge",
+    "CheckIn",
+    "CheckInKind",
+    "Connection",
+    "CoverageTarget",
+    "Endpoint",
+    "EndpointStatus",
+    "IssueType",
+    "Level",
+    "Meeting",
+    "MeetingStatus",
+    "Participation",
+    "Profile",
+    "ProvinceSettings",
+    "Role",
+    "Series",
+    "StatusChange",
+    "Structure",
+    "Unit",
+]

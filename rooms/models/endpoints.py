@@ -1,0 +1,157 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .units import Structure
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class EndpointStatus(models.TextChoices):
+    PLANNED = "planned", _("Kế hoạch")
+    PILOT = "pilot", _("Thí điểm")
+    IN_SERVICE = "in_service", _("Đang hoạt động")
+    RETIRED = "retired", _("Ngừng sử dụng")
+
+
+# Only these can be booked into a meeting.
+BOOKABLE_STATUSES = (EndpointStatus.PILOT, EndpointStatus.IN_SERVICE)
+
+
+class Connection(models.TextChoices):
+    GOVERNMENT_NETWORK = "government_network", _("Mạng truyền số liệu chuyên dùng")
+    INTERNET = "internet", _("Internet")
+
+
+class Bridge(models.Model):
+    """A multipoint control unit (MCU): the endpoints of overlapping meetings share its ports."""
+
+    name = models.CharField(max_length=120, unique=True)
+    ports = models.PositiveIntegerField()
+    dial_address = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.CheckConstraint(condition=Q(ports__gte=1), name="bridge_has_ports")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Endpoint(models.Model):
+    """A video-conference room at a unit's People's Committee (or one of its departments)."""
+
+    name = models.CharField(max_length=160)
+    unit = models.ForeignKey("rooms.Unit", on_delete=models.PROTECT, related_name="endpoints")
+    # The legacy-tree commune or district the room served before the July 2025 merger, when the
+    # endpoint's unit is on the current tree: coverage on the legacy tree counts it there.
+    legacy_unit = models.ForeignKey(
+        "rooms.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="legacy_endpoints"
+    )
+    seats = models.PositiveIntegerField(default=20)
+    dial_address = models.CharField(max_length=200, blank=True)
+    connection = models.CharField(max_length=20, choices=Connection.choices, default=Connection.GOVERNMENT_NETWORK)
+    bridge = models.ForeignKey(
+        "rooms.Bridge", null=True, blank=True, on_delete=models.SET_NULL, related_name="endpoints"
+    )
+    # One-way road distance to the host in km as entered by a person; wins over the estimate.
+    road_km = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True)
+    # Current rollout status, denormalised from the latest StatusChange for fast filtering.
+    status = models.CharField(max_length=12, choices=EndpointStatus.choices, default=EndpointStatus.PLANNED)
+    status_since = models.DateField(null=True, blank=True)
+    operators = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="operated_endpoints")
+    feed_token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["unit__code", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "name"], name="endpoint_name_unique_in_unit"),
+            models.CheckConstraint(condition=Q(seats__gte=1, seats__lte=10000), name="endpoint_seats_in_range"),
+            models.CheckConstraint(
+                condition=Q(road_km__isnull=True) | Q(road_km__gte=0, road_km__lte=2000),
+                name="endpoint_road_km_in_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "unit"], name="endpoint_status_unit_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StatusChange(models.Model):
+    """One dated step of an endpoint's rollout; together they answer "what was true on day D"."""
+
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField(max_length=12, choices=EndpointStatus.choices)
+    effective = models.DateField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["endpoint", "effective", "id"]
+        # Serves the as-of lookups of the coverage report: latest change per endpoint up to a date.
+        indexes = [models.Index(fields=["endpoint", "effective"], name="statuschange_asof_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint_id} {self.status} {self.effective}"
+
+
+class ProvinceSettings(models.Model):
+    """Per-province settings: the host site, the road circuity factor."""
+
+    province_code = models.CharField(max_length=10, unique=True)
+    name = models.CharField(max_length=120)
+    # Where meetings would otherwise be held: distances are measured to this endpoint's unit.
+    host = models.ForeignKey(Endpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Road km ≈ straight-line km × this factor (1.2–1.3 lowland, 1.4 mountainous).
+    circuity_factor = models.DecimalField(max_digits=3, decimal_places=2, default=1.4)
+
+    class Meta:
+        verbose_name_plural = "province settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(circuity_factor__gte=1, circuity_factor__lte=3), name="provincesettings_circuity_in_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CoverageTarget(models.Model):
+    """A rollout goal such as "100% of communes by 2018-12-31"."""
+
+    class Measure(models.TextChoices):
+        INSTALLED = "installed", _("Đã lắp đặt")
+        IN_SERVICE = "in_service", _("Đang hoạt động")
+        ACTIVE = "active", _("Có sử dụng")
+
+    province_code = models.CharField(max_length=10)
+    structure = models.CharField(max_length=10, choices=Structure.choices, default=Structure.CURRENT)
+    percent = models.DecimalField(max_digits=5, decimal_places=2, default=100)
+    due = models.DateField()
+    measure = models.CharField(max_length=12, choices=Measure.choices, default=Measure.INSTALLED)
+    label = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["province_code", "due"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent__gt=0, percent__lte=100), name="coveragetarget_percent_in_range"
+            ),
+            models.UniqueConstraint(
+                fields=["province_code", "structure", "measure", "due"], name="coveragetarget_unique_per_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.percent}% {self.measure} by {self.due}"

@@ -1,0 +1,118 @@
+import uuid
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+def new_uid() -> str:
+    return f"{uuid.uuid4()}@vconf"
+
+
+class MeetingStatus(models.TextChoices):
+    # Stored: scheduled or cancelled. In progress and held follow from the clock (see
+    # Meeting.state_at), so no background worker has to flip them.
+    SCHEDULED = "scheduled", _("Đã lên lịch")
+    IN_PROGRESS = "in_progress", _("Đang họp")
+    HELD = "held", _("Đã họp")
+    CANCELLED = "cancelled", _("Đã hủy")
+
+
+class Series(models.Model):
+    """A recurring meeting (the Monday briefing): its occurrences are ordinary meetings."""
+
+    uid = models.CharField(max_length=120, unique=True, default=new_uid)
+    title = models.CharField(max_length=200)
+    rrule = models.CharField(max_length=500)
+    organizer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "series"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Meeting(models.Model):
+    uid = models.CharField(max_length=120, unique=True, default=new_uid)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    host = models.ForeignKey("rooms.Endpoint", on_delete=models.PROTECT, related_name="hosted_meetings")
+    endpoints = models.ManyToManyField("rooms.Endpoint", through="rooms.Participation", related_name="meetings")
+    bridge = models.ForeignKey("rooms.Bridge", null=True, blank=True, on_delete=models.PROTECT, related_name="meetings")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    organizer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="organized_meetings")
+    status = models.CharField(
+        max_length=12,
+        choices=[
+            (MeetingStatus.SCHEDULED, MeetingStatus.SCHEDULED.label),
+            (MeetingStatus.CANCELLED, MeetingStatus.CANCELLED.label),
+        ],
+        default=MeetingStatus.SCHEDULED,
+    )
+    # iCalendar SEQUENCE: grows with every change a calendar client must see.
+    sequence = models.PositiveIntegerField(default=0)
+    series = models.ForeignKey(Series, null=True, blank=True, on_delete=models.PROTECT, related_name="meetings")
+    # For an occurrence of a series: its start as the rule generated it (iCalendar RECURRENCE-ID).
+    recurrence_id = models.DateTimeField(null=True, blank=True)
+    # Imported past meetings (history backfill) are not subject to the booking rules.
+    imported = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["start", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="meeting_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(status="scheduled", cancelled_at__isnull=True)
+                | Q(status="cancelled", cancelled_at__isnull=False),
+                name="meeting_cancelled_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["start", "end"], name="meeting_time_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def state_at(self, now: datetime) -> str:
+        if self.status == MeetingStatus.CANCELLED:
+            return MeetingStatus.CANCELLED
+        if now < self.start:
+            return MeetingStatus.SCHEDULED
+        if now < self.end:
+            return MeetingStatus.IN_PROGRESS
+        return MeetingStatus.HELD
+
+
+class Participation(models.Model):
+    """An endpoint booked into a meeting (the host too). Start, end and `active` copy the
+    meeting's so the database can refuse overlapping bookings of one endpoint by itself."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="participations")
+    endpoint = models.ForeignKey("rooms.Endpoint", on_delete=models.PROTECT, related_name="participations")
+    is_host = models.BooleanField(default=False)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    # False once the meeting is cancelled: cancelled meetings are kept but hold no endpoint.
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["meeting", "endpoint"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "endpoint"], name="participation_once"),
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="participation_ends_after_start"),
+        ]
+        # Serves the conflict query: live bookings of these endpoints overlapping [start, end).
+        # The no-overlap rule itself is in migration 0002 (exclusion constraint or trigger).
+        indexes = [
+            models.Index(fields=["endpoint", "start", "end"], name="participation_busy_idx", condition=Q(active=True))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint_id} in {self.meeting_id}"

@@ -1,0 +1,51 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Structure(models.TextChoices):
+    # Before 1 July 2025: province > district > commune. Since then: province > commune.
+    LEGACY = "legacy", _("Ba cấp (trước 7/2025)")
+    CURRENT = "current", _("Hai cấp (từ 7/2025)")
+
+
+class Level(models.TextChoices):
+    PROVINCE = "province", _("Tỉnh")
+    DISTRICT = "district", _("Huyện")
+    COMMUNE = "commune", _("Xã")
+
+
+class Unit(models.Model):
+    """An administrative unit of one structure, identified by its official GSO code."""
+
+    structure = models.CharField(max_length=10, choices=Structure.choices)
+    code = models.CharField(max_length=10)
+    name = models.CharField(max_length=120)
+    level = models.CharField(max_length=10, choices=Level.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    # Communes classed as especially difficult get the lower per-diem threshold (10 km, not 15).
+    especially_difficult = models.BooleanField(default=False)
+    # For a current-tree commune: the legacy communes merged into it on 1 July 2025.
+    absorbed = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="absorbed_into")
+
+    class Meta:
+        ordering = ["structure", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["structure", "code"], name="unit_code_unique_in_structure"),
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True, level="province") | Q(parent__isnull=False) & ~Q(level="province"),
+                name="unit_only_provinces_are_roots",
+            ),
+            models.CheckConstraint(
+                condition=Q(lat__isnull=True) | Q(lat__gte=8, lat__lte=24), name="unit_lat_in_vietnam"
+            ),
+            models.CheckConstraint(
+                condition=Q(lon__isnull=True) | Q(lon__gte=102, lon__lte=118), name="unit_lon_in_vietnam"
+            ),
+        ]
+        indexes = [models.Index(fields=["structure", "level", "parent"], name="unit_tree_idx")]
+
+    def __str__(self) -> str:
+        return self.name

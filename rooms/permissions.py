@@ -1,0 +1,80 @@
+"""Who may do what: the roles, the home-unit scope, and the DRF permission classes built on them.
+
+Every view reuses these; a rule about access is written here once.
+"""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from rooms.models import Endpoint, Role, Unit
+from rooms.selectors.units import endpoints_under_units
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def roles_of(user: User) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    if not hasattr(user, "_vconf_roles"):
+        user._vconf_roles = set(user.groups.values_list("name", flat=True))
+        if user.is_superuser:
+            user._vconf_roles.add(Role.ADMINISTRATOR)
+    return user._vconf_roles
+
+
+def has_role(user: User, *roles: str) -> bool:
+    mine = roles_of(user)
+    return Role.ADMINISTRATOR in mine or any(role in mine for role in roles)
+
+
+def is_administrator(user: User) -> bool:
+    return Role.ADMINISTRATOR in roles_of(user)
+
+
+def home_unit(user: User) -> "Unit | None":
+    profile = getattr(user, "profile", None) if user.is_authenticated else None
+    return profile.home_unit if profile else None
+
+
+def endpoints_in_scope(user: User) -> QuerySet[Endpoint]:
+    """Endpoints this user may book (staff) or act on: administrators and users without a home
+    unit see every endpoint; others only those in their home unit's subtree."""
+    unit = home_unit(user)
+    if is_administrator(user) or unit is None:
+        return Endpoint.objects.all()
+    return endpoints_under_units([unit])
+
+
+def can_operate(user: User, endpoint: Endpoint) -> bool:
+    """Record attendance for an endpoint: its operators and administrators."""
+    if is_administrator(user):
+        return True
+    return has_role(user, Role.OPERATOR) and endpoint.operators.filter(pk=user.pk).exists()
+
+
+class ReadOnlyForAll(BasePermission):
+    """Any authenticated user reads; writes need one of the view's `write_roles`
+    (administrators always pass)."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if not request.user.is_authenticated:
+            return False
+        if request.method in SAFE_METHODS:
+            return True
+        return has_role(request.user, *getattr(view, "write_roles", ()))
+
+
+class IsAdministrator(BasePermission):
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return is_administrator(request.user)
+
+
+class CanBook(ReadOnlyForAll):
+    """Office staff and administrators write; everyone reads."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        view.write_roles = getattr(view, "write_roles", (Role.STAFF,))
+        return super().has_permission(request, view)

@@ -1,0 +1,134 @@
+"""Shared fixtures: a fixed clock, a small province, one user per role, an API client."""
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth.models import Group, User
+from rest_framework.test import APIClient
+
+from rooms.models import Bridge, Endpoint, EndpointStatus, Level, Profile, ProvinceSettings, Role, Structure, Unit
+from vconf import clock as clock_module
+
+# Monday 2 March 2026, 08:00 in Hanoi: a working morning well inside the booking horizon.
+FIXED_NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+class FixedClock:
+    def __init__(self, now: datetime) -> None:
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+    def set(self, when: datetime) -> None:
+        self.current = when
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FixedClock:
+    fixed = FixedClock(FIXED_NOW)
+    monkeypatch.setattr(clock_module, "now", fixed.now)
+    return fixed
+
+
+def make_user(username: str, role: str | None, home_unit: Unit | None = None, **extra: object) -> User:
+    user = User.objects.create_user(username=username, password="s3cret-pass!", **extra)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    Profile.objects.create(user=user, home_unit=home_unit)
+    return user
+
+
+def make_endpoint(unit: Unit, name: str | None = None, **fields: object) -> Endpoint:
+    fields.setdefault("status", EndpointStatus.IN_SERVICE)
+    fields.setdefault("status_since", date(2015, 1, 1))
+    return Endpoint.objects.create(unit=unit, name=name or f"UBND {unit.name}", **fields)
+
+
+@pytest.fixture
+def province(db: None) -> SimpleNamespace:
+    """Lạng Sơn in miniature, on the legacy tree: two districts with their communes, one
+    endpoint per unit (all in service), the province hall as host, a 40-port bridge."""
+    legacy = Structure.LEGACY
+    p = Unit.objects.create(
+        structure=legacy, code="20", name="Tỉnh Lạng Sơn", level=Level.PROVINCE, lat=21.85, lon=106.76
+    )
+    d1 = Unit.objects.create(
+        structure=legacy, code="178", name="Huyện Văn Lãng", level=Level.DISTRICT, parent=p, lat=22.03, lon=106.58
+    )
+    d2 = Unit.objects.create(
+        structure=legacy, code="180", name="Huyện Cao Lộc", level=Level.DISTRICT, parent=p, lat=21.87, lon=106.84
+    )
+    c1 = Unit.objects.create(
+        structure=legacy, code="06280", name="Xã Tân Thanh", level=Level.COMMUNE, parent=d1, lat=22.07, lon=106.56
+    )
+    c2 = Unit.objects.create(
+        structure=legacy, code="06283", name="Xã Hoàng Việt", level=Level.COMMUNE, parent=d1, lat=22.02, lon=106.62
+    )
+    c3 = Unit.objects.create(
+        structure=legacy, code="06310", name="Xã Thụy Hùng", level=Level.COMMUNE, parent=d2, lat=21.90, lon=106.86
+    )
+    bridge = Bridge.objects.create(name="MCU tỉnh", ports=40)
+    host = make_endpoint(p, "Hội trường UBND tỉnh", seats=120, bridge=bridge, road_km=0)
+    eps = {u.code: make_endpoint(u, seats=30, bridge=bridge) for u in (d1, d2, c1, c2, c3)}
+    ProvinceSettings.objects.create(province_code="20", name="Lạng Sơn", host=host)
+    return SimpleNamespace(
+        unit=p,
+        d1=d1,
+        d2=d2,
+        c1=c1,
+        c2=c2,
+        c3=c3,
+        bridge=bridge,
+        host=host,
+        ep_d1=eps["178"],
+        ep_d2=eps["180"],
+        ep_c1=eps["06280"],
+        ep_c2=eps["06283"],
+        ep_c3=eps["06310"],
+    )
+
+
+@pytest.fixture
+def admin_user(province: SimpleNamespace) -> User:
+    return make_user("admin", None, is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def staff(province: SimpleNamespace) -> User:
+    return make_user("vanphong", Role.STAFF, province.unit)
+
+
+@pytest.fixture
+def district_staff(province: SimpleNamespace) -> User:
+    return make_user("vanphong_vanlang", Role.STAFF, province.d1)
+
+
+@pytest.fixture
+def operator(province: SimpleNamespace) -> User:
+    user = make_user("kythuat_tanthanh", Role.OPERATOR, province.c1)
+    province.ep_c1.operators.add(user)
+    return user
+
+
+@pytest.fixture
+def leader(province: SimpleNamespace) -> User:
+    return make_user("lanhdao", Role.LEADER, province.unit)
+
+
+@pytest.fixture
+def api() -> "Callable[[User | None], APIClient]":
+    """`api()` is an anonymous client; `api(user)` one authenticated as that user."""
+
+    def client(user: User | None = None) -> APIClient:
+        c = APIClient()
+        if user is not None:
+            c.force_authenticate(user)
+        return c
+
+    return client
