@@ -189,6 +189,8 @@ REST_FRAMEWORK = {
         "user": os.environ.get("THROTTLE_USER", "2000/minute"),
     },
     "DATETIME_FORMAT": "iso-8601",
+    # Reports read `?format=json|csv|xlsx` themselves (analytics/exports.py), so DRF must not.
+    "URL_FORMAT_OVERRIDE": None,
 }
 
 SPECTACULAR_SETTINGS = {
