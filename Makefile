@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install demo lint e2e messages bench
+.PHONY: run test install demo lint e2e messages bench fuzz race load
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py demo
 	$(BIN)/uvicorn vconf.asgi:application --host 127.0.0.1 --port 8000
 
@@ -28,6 +29,24 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# schemathesis against /api/schema/ of a scratch server, every check on; fails on any finding.
+fuzz: install
+	$(BIN)/python bin/fuzz
+
+# Browser tests (e2e/): Debian's chromium driven by Playwright, no browser download.
+e2e: install
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+	$(BIN)/pip install --quiet -r requirements-e2e.txt
+	$(BIN)/python -m pytest -q -p no:cacheprovider e2e
+
+# 8 processes booking the same endpoints at once, 50 rounds, SQLite and PostgreSQL.
+race: install
+	$(BIN)/python bench/race.py
+
+# 50 users for 2 minutes against 2 uvicorn workers + PostgreSQL + Redis (needs both running).
+load: install
+	bash bench/load.sh
 
 # Compile translations after editing locale/*/LC_MESSAGES/django.po (the .mo files are committed).
 messages: install

@@ -14,6 +14,8 @@ class CostModel(models.Model):
     province_code = models.CharField(max_length=10, blank=True, help_text=_("Trống = mọi tỉnh"))
     effective_from = models.DateField()
     source = models.CharField(max_length=300)
+    # The assumptions behind the figures (petrol price, which lodging band), so a leader can defend them.
+    notes = models.TextField(blank=True)
     # Own vehicle: 0.2 litre of petrol per km (Circular 40/2017/TT-BTC) at the petrol price.
     transport_vnd_per_km = models.DecimalField(max_digits=10, decimal_places=0)
     per_diem_vnd = models.DecimalField(max_digits=12, decimal_places=0)

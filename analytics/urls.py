@@ -1,3 +1,12 @@
 """Web pages of the analytics app (leaders' dashboard and reports)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from analytics.views import coverage as coverage_views
+from analytics.views import dashboard as dashboard_views
+
+urlpatterns: list = [
+    path("bao-cao/phu-song/", coverage_views.coverage_page, name="coverage-page"),
+    path("bao-cao/", dashboard_views.dashboard, name="dashboard"),
+    path("bao-cao/nhap-lich-su/", dashboard_views.import_history_page, name="import-history"),
+]

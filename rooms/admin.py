@@ -2,7 +2,19 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 
-from rooms.models import Profile, Unit
+from rooms.models import (
+    Bridge,
+    CheckIn,
+    CoverageTarget,
+    Endpoint,
+    Meeting,
+    Participation,
+    Profile,
+    ProvinceSettings,
+    Series,
+    Unit,
+)
+from rooms.views import rollout_admin
 
 
 class ProfileInline(admin.StackedInline):
@@ -21,8 +33,101 @@ class VconfUserAdmin(UserAdmin):
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "level", "structure", "parent"]
+    list_display = ["code", "name", "level", "structure", "parent", "lat", "lon"]
     list_filter = ["structure", "level"]
     search_fields = ["code", "name"]
     raw_id_fields = ["parent"]
-    filter_horizontal = ["absorbed"]
+    # Autocomplete, not filter_horizontal: the whole country is 13,000 units, too many for one <select>.
+    autocomplete_fields = ["absorbed"]
+    list_select_related = ["parent"]
+    form = rollout_admin.UnitForm
+
+
+@admin.register(Endpoint)
+class EndpointAdmin(rollout_admin.EndpointAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "unit", "status", "status_since", "seats", "connection", "bridge"]
+    list_filter = ["status", "connection", "unit__structure", "bridge"]
+    search_fields = ["name", "unit__name", "unit__code", "dial_address"]
+    autocomplete_fields = ["unit", "legacy_unit", "operators"]
+    readonly_fields = ["status", "status_since", "feed_token"]
+    list_select_related = ["unit", "bridge"]
+    inlines = [rollout_admin.StatusChangeInline]
+
+
+@admin.register(Bridge)
+class BridgeAdmin(admin.ModelAdmin):
+    list_display = ["name", "ports", "dial_address"]
+    search_fields = ["name"]
+
+
+@admin.register(ProvinceSettings)
+class ProvinceSettingsAdmin(admin.ModelAdmin):
+    list_display = ["province_code", "name", "host", "circuity_factor"]
+    autocomplete_fields = ["host"]
+
+
+@admin.register(CoverageTarget)
+class CoverageTargetAdmin(admin.ModelAdmin):
+    list_display = ["province_code", "structure", "measure", "percent", "due", "label"]
+    list_filter = ["province_code", "structure", "measure"]
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(admin.ModelAdmin):
+    """Read-only: check-ins are append-only records, written through the attendance service."""
+
+    list_display = ["at", "meeting", "endpoint", "kind", "attendees", "issue_type", "recorded_by"]
+    list_filter = ["kind", "issue_type"]
+    search_fields = ["meeting__title", "endpoint__name", "note", "client_id"]
+    list_select_related = ["meeting", "endpoint", "recorded_by"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+class ParticipationInline(admin.TabularInline):
+    model = Participation
+    fields = ["endpoint", "is_host", "start", "end", "active"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+class ReadOnlyBookingAdmin(admin.ModelAdmin):
+    """Meetings change only through the booking services (rules, locks, e-mail, feeds): the
+    admin shows them, the booking pages and the API change them."""
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Meeting)
+class MeetingAdmin(ReadOnlyBookingAdmin):
+    list_display = ["title", "start", "end", "host", "bridge", "status", "sequence", "organizer", "series"]
+    list_filter = ["status", "bridge"]
+    search_fields = ["title", "uid", "host__name"]
+    date_hierarchy = "start"
+    list_select_related = ["host", "bridge", "organizer", "series"]
+    inlines = [ParticipationInline]
+
+
+@admin.register(Series)
+class SeriesAdmin(ReadOnlyBookingAdmin):
+    list_display = ["title", "rrule", "organizer", "created_at"]
+    search_fields = ["title", "uid"]

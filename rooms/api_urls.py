@@ -4,11 +4,29 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from rooms.views import accounts
+from rooms.views import attendance as attendance_views
+from rooms.views import endpoints as endpoint_views
+from rooms.views import feeds as feed_views
+from rooms.views import meetings as meeting_views
+from rooms.views import units as unit_views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+router.register("meetings", meeting_views.MeetingViewSet, basename="meeting")
+router.register("units", unit_views.UnitViewSet, basename="unit")
+router.register("endpoints", endpoint_views.EndpointViewSet, basename="endpoint")
+router.register("bridges", endpoint_views.BridgeViewSet, basename="bridge")
 
 urlpatterns = [
     path("auth/token/", accounts.ObtainToken.as_view(), name="api-token"),
+    path("meetings/<int:meeting_id>/checkins/", attendance_views.CheckInView.as_view(), name="meeting-checkins"),
+    path("meetings/<int:meeting_id>/attendance/", attendance_views.AttendanceView.as_view(), name="meeting-attendance"),
+    path("meetings/import/", meeting_views.ImportView.as_view(), name="meeting-import"),
+    path("meetings/<int:pk>/invite.ics", meeting_views.InviteView.as_view(), name="meeting-invite"),
+    path("availability/", meeting_views.AvailabilityView.as_view(), name="availability"),
+    path("endpoints/<int:pk>/calendar.ics", feed_views.EndpointCalendarView.as_view(), name="endpoint-calendar"),
+    path(
+        "endpoints/<int:pk>/rotate-feed-token/", feed_views.RotateFeedTokenView.as_view(), name="endpoint-rotate-feed"
+    ),
     *router.urls,
 ]

@@ -6,3 +6,11 @@ class RoomsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "rooms"
     verbose_name = _("Phòng họp trực tuyến")
+
+    def ready(self) -> None:
+        # The audit trail (who changed what) and the API lock-out answer are wired once, here.
+        from rooms.audit import register_models
+        from vconf.exceptions import connect_lockout_signal
+
+        register_models()
+        connect_lockout_signal()

@@ -55,6 +55,19 @@ def can_operate(user: User, endpoint: Endpoint) -> bool:
     return has_role(user, Role.OPERATOR) and endpoint.operators.filter(pk=user.pk).exists()
 
 
+def can_watch_meeting(user: User, meeting_id: int) -> bool:
+    """See a meeting's attendance (live board, attendance API): administrators, staff and leaders
+    whose scope holds one of its endpoints, and the operators of its endpoints."""
+    if not user.is_authenticated:
+        return False
+    if is_administrator(user):
+        return True
+    booked = Endpoint.objects.filter(participations__meeting_id=meeting_id)
+    if has_role(user, Role.STAFF, Role.LEADER) and endpoints_in_scope(user).filter(pk__in=booked).exists():
+        return True
+    return has_role(user, Role.OPERATOR) and booked.filter(operators=user).exists()
+
+
 class ReadOnlyForAll(BasePermission):
     """Any authenticated user reads; writes need one of the view's `write_roles`
     (administrators always pass)."""

@@ -3,10 +3,22 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from rooms.views import accounts
+from rooms.views import accounts, audit_pages, booking_pages, operator_pages, rollout_pages
 
 urlpatterns = [
     path("", accounts.home, name="home"),
     path("dang-nhap/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("quan-tri/nhat-ky/", audit_pages.audit_log, name="audit-log"),
+    path("phong-cua-toi/", operator_pages.my_room, name="my-room"),
+    path("truc-tiep/", operator_pages.live_boards, name="live-boards"),
+    path("truc-tiep/<int:meeting_id>/", operator_pages.live_board, name="live-board"),
+    path("lich-hop/", booking_pages.meeting_calendar, name="meeting-calendar"),
+    path("lich-hop/dat-lich/", booking_pages.meeting_book, name="meeting-book"),
+    path("lich-hop/<int:pk>/", booking_pages.meeting_detail, name="meeting-detail"),
+    path("lich-hop/<int:pk>/huy/", booking_pages.meeting_cancel, name="meeting-cancel"),
+    path("lich-hop/<int:pk>/doi-lich/", booking_pages.meeting_reschedule, name="meeting-reschedule"),
+    path("diem-cau/", rollout_pages.endpoint_list, name="endpoints-page"),
+    path("diem-cau/<int:pk>/", rollout_pages.endpoint_detail, name="endpoint-page"),
+    path("diem-cau/<int:pk>/trang-thai/", rollout_pages.endpoint_change_status, name="endpoint-change-status"),
 ]

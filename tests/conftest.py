@@ -132,3 +132,96 @@ def api() -> "Callable[[User | None], APIClient]":
         return c
 
     return client
+
+
+@pytest.fixture(autouse=True)
+def _isolated_throttle_history(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with an empty API rate-limit history. The throttles keep it in the shared
+    cache, which lives for the whole run (and in Redis across processes), so without this a long
+    suite would trip the anonymous 60/minute limit and fail at random. tests/test_security.py puts
+    the real cache back to test throttling itself."""
+    from django.core.cache.backends.locmem import LocMemCache
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(SimpleRateThrottle, "cache", LocMemCache("throttle-per-test", {}))
+
+
+@pytest.fixture
+def attendance_meeting(province: SimpleNamespace, staff: User) -> "Callable[..., object]":
+    """`attendance_meeting(start=..., minutes=60)`: a meeting made straight through the ORM with a
+    Participation per endpoint (the host's with is_host=True), start/end copied; by default the
+    province hall hosts the five district and commune rooms, starting at the fixed clock."""
+    from rooms.models import Meeting, Participation
+
+    def make(
+        *,
+        start: datetime = FIXED_NOW,
+        minutes: int = 60,
+        host: Endpoint | None = None,
+        endpoints: "list[Endpoint] | None" = None,
+        title: str = "Giao ban trực tuyến",
+    ) -> Meeting:
+        host = host or province.host
+        others = (
+            endpoints
+            if endpoints is not None
+            else [province.ep_d1, province.ep_d2, province.ep_c1, province.ep_c2, province.ep_c3]
+        )
+        end = start + timedelta(minutes=minutes)
+        meeting = Meeting.objects.create(
+            title=title, host=host, start=start, end=end, organizer=staff, bridge=province.bridge
+        )
+        for endpoint in [host, *[e for e in others if e.pk != host.pk]]:
+            Participation.objects.create(
+                meeting=meeting, endpoint=endpoint, is_host=endpoint.pk == host.pk, start=start, end=end
+            )
+        return meeting
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: object) -> None:
+    """Test users hash their password with a fast hasher (PBKDF2 costs about half a second each)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def held_meeting(province: SimpleNamespace, staff: User) -> "Callable[..., object]":
+    """`held_meeting(start=..., minutes=90, heads={endpoint: attendees})`: a past meeting made
+    through the ORM with a Participation per booked endpoint (the host's is_host=True) and, for
+    each endpoint in `heads`, a check-in "in" with that head count at the start and an "out" at
+    the end. By default the province hall hosts all five rooms; `heads` defaults to none."""
+    import uuid
+
+    from rooms.models import CheckIn, Meeting, Participation
+
+    def make(
+        *,
+        start: datetime = datetime(2026, 2, 2, 1, 0, tzinfo=UTC),
+        minutes: int = 90,
+        host: Endpoint | None = None,
+        endpoints: "list[Endpoint] | None" = None,
+        heads: "dict[Endpoint, int] | None" = None,
+        title: str = "Giao ban trực tuyến",
+    ) -> Meeting:
+        host = host or province.host
+        booked = (
+            endpoints
+            if endpoints is not None
+            else [province.ep_d1, province.ep_d2, province.ep_c1, province.ep_c2, province.ep_c3]
+        )
+        end = start + timedelta(minutes=minutes)
+        meeting = Meeting.objects.create(title=title, host=host, start=start, end=end, organizer=staff)
+        for endpoint in [host, *[e for e in booked if e.pk != host.pk]]:
+            Participation.objects.create(
+                meeting=meeting, endpoint=endpoint, is_host=endpoint.pk == host.pk, start=start, end=end
+            )
+        for endpoint, attendees in (heads or {}).items():
+            CheckIn.objects.create(
+                meeting=meeting, endpoint=endpoint, kind="in", attendees=attendees, client_id=uuid.uuid4(), at=start
+            )
+            CheckIn.objects.create(meeting=meeting, endpoint=endpoint, kind="out", client_id=uuid.uuid4(), at=end)
+        return meeting
+
+    return make

@@ -1,11 +1,12 @@
 """The one error path of the API: every failure becomes JSON with a 4xx status, never a 500."""
 
 import logging
+import math
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, IntegrityError, OperationalError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -65,6 +66,11 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response({"detail": str(exc.detail)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, (OverflowError, UnicodeError)):
         return Response({"detail": _("Giá trị không hợp lệ.")}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, SuspiciousOperation):
+        # Too many form fields, a body over the upload limit, a forged multipart boundary:
+        # Django's own answer would be an HTML page; the API answers JSON.
+        logger.warning("Refused a suspicious request: %s", exc)
+        return Response({"detail": _("Yêu cầu không hợp lệ.")}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -84,9 +90,118 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Json
     return page_not_found(request, exception)
 
 
+def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if json_or_html(request):
+        return JsonResponse({"detail": _("Yêu cầu không hợp lệ.")}, status=400)
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception)
+
+
+def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if json_or_html(request):
+        return JsonResponse({"detail": _("Bạn không có quyền thực hiện thao tác này.")}, status=403)
+    from django.views.defaults import permission_denied
+
+    return permission_denied(request, exception)
+
+
 def handler500(request: HttpRequest) -> JsonResponse:
     if json_or_html(request):
         return JsonResponse({"detail": _("Lỗi máy chủ.")}, status=500)
     from django.views.defaults import server_error
 
     return server_error(request)
+
+
+def lockout_response(request: HttpRequest, credentials: dict | None = None) -> HttpResponse:
+    """django-axes' answer to a locked-out login (AXES_LOCKOUT_CALLABLE): 429 with Retry-After,
+    JSON `{"detail"}` on the API, a Vietnamese page on the web."""
+    from axes.helpers import get_cool_off
+    from django.shortcuts import render
+
+    cool_off = get_cool_off(request)
+    seconds = int(cool_off.total_seconds()) if cool_off else None
+    minutes = math.ceil(seconds / 60) if seconds else None
+    if minutes:
+        message = _("Đăng nhập sai quá nhiều lần. Tài khoản tạm khóa, hãy thử lại sau %(minutes)s phút.") % {
+            "minutes": minutes
+        }
+    else:
+        message = _("Đăng nhập sai quá nhiều lần. Tài khoản bị khóa, hãy liên hệ quản trị hệ thống.")
+    if json_or_html(request):
+        response: HttpResponse = JsonResponse({"detail": message}, status=429)
+    else:
+        response = render(request, "registration/locked_out.html", {"message": message}, status=429)
+    if seconds:
+        response["Retry-After"] = str(seconds)
+    return response
+
+
+def propagate_lockout(sender: object, request: HttpRequest | None = None, **kwargs: object) -> None:
+    """Receiver of axes' `user_locked_out`. DRF hands authenticate() its own Request wrapper, so
+    axes flags the wrapper; AxesMiddleware looks at the Django request underneath. Copying the
+    flag down makes POST /api/auth/token/ answer 429 like the login page, not a plain 400."""
+    inner = getattr(request, "_request", None)
+    if inner is not None:
+        inner.axes_locked_out = True
+        inner.axes_credentials = getattr(request, "axes_credentials", None)
+
+
+def connect_lockout_signal() -> None:
+    from axes.signals import user_locked_out
+
+    user_locked_out.connect(propagate_lockout, dispatch_uid="vconf.propagate_lockout")
+
+
+# ------------------------------------------------------------------ the error path in the schema
+
+ERROR_BODY = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
+FIELD_ERRORS_BODY = {
+    "type": "object",
+    "description": '{"field": ["message"]}, or {"detail": "message"}',
+    "additionalProperties": {},
+}
+
+
+def document_error_responses(result: dict, generator: object, request: object, public: bool) -> dict:
+    """drf-spectacular postprocessing hook: the answers this error path gives to every operation,
+    written into the schema once instead of in every view.
+
+    - 401 wherever a credential is read (a wrong or expired token is refused on any such view);
+    - 429 everywhere: the throttles, and the log-in lock-out on the token endpoint;
+    - 400 and 404 wherever `?page=` is read (vconf/pagination.py);
+    - an optional query parameter may be sent empty: vconf.fields reads "" as "not given", as
+      HTML filter forms send it.
+    """
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("ErrorDetail", ERROR_BODY)
+    schemas.setdefault("FieldErrors", FIELD_ERRORS_BODY)
+
+    def answer(description: str, schema: str) -> dict:
+        return {
+            "description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+        }
+
+    unauthorized = answer("No credentials, or a wrong token", "ErrorDetail")
+    too_many = answer("Too many requests or failed log-ins; Retry-After gives the seconds to wait", "ErrorDetail")
+    bad_page = answer("A bad query parameter", "FieldErrors")
+    past_last = answer("A page past the last one", "ErrorDetail")
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            parameters = operation.get("parameters", [])
+            for parameter in parameters:
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
+            security = operation.get("security")
+            if security and {} not in security:
+                responses.setdefault("401", unauthorized)
+            responses.setdefault("429", too_many)
+            if any(p.get("in") == "query" and p.get("name") == "page" for p in parameters):
+                responses.setdefault("400", bad_page)
+                responses.setdefault("404", past_last)
+    return result

@@ -36,13 +36,25 @@ class BoundedDateField(serializers.DateField):
         return result
 
 
+class StrictCharField(serializers.CharField):
+    """A text field that takes text only: DRF's own turns `0` or `1.5` into "0" and "1.5",
+    accepting bodies the schema (type: string) says are invalid (found by `make fuzz`)."""
+
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ModelSerializer(serializers.ModelSerializer):
-    """The project's base ModelSerializer: bounded dates everywhere."""
+    """The project's base ModelSerializer: bounded dates and text-only text fields everywhere."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateTimeField: BoundedDateTimeField,
         models.DateField: BoundedDateField,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
     }
 
 

@@ -58,7 +58,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    # auditlog's middleware, made to see the user DRF authenticates by token (rooms/audit.py).
+    "rooms.audit.ActorMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lock-out response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -139,6 +140,8 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# A locked-out client gets 429: JSON on /api/, a Vietnamese page on the web (vconf/exceptions.py).
+AXES_LOCKOUT_CALLABLE = "vconf.exceptions.lockout_response"
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
@@ -176,7 +179,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # DRF's page-number pagination, with a malformed ?page= answered 400 instead of 404.
+    "DEFAULT_PAGINATION_CLASS": "vconf.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "vconf.exceptions.api_exception_handler",
@@ -187,10 +191,16 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("THROTTLE_ANON", "60/minute"),
         "user": os.environ.get("THROTTLE_USER", "2000/minute"),
+        # POST /api/auth/token/ (rooms/views/accounts.py), per address: password guessing.
+        "auth": os.environ.get("THROTTLE_AUTH", "20/minute"),
     },
     "DATETIME_FORMAT": "iso-8601",
     # Reports read `?format=json|csv|xlsx` themselves (analytics/exports.py), so DRF must not.
     "URL_FORMAT_OVERRIDE": None,
+    # The API reads JSON; the upload views (CSV, iCalendar) list their own parsers. Fewer body
+    # formats, fewer ways to send what a view does not expect (found by `make fuzz`).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -202,6 +212,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The answers every operation can give (401, 429, bad ?page=) are documented once, here.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "vconf.exceptions.document_error_responses",
+    ],
 }
 
 # Production hardening, on when VCONF_SECURE=1 (behind TLS). `check --deploy` is clean then.

@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from vconf import health
 
+handler400 = "vconf.exceptions.handler400"
+handler403 = "vconf.exceptions.handler403"
 handler404 = "vconf.exceptions.handler404"
 handler500 = "vconf.exceptions.handler500"
 

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import Group, User
 from django.core.management.base import OutputWrapper
+from django.db.models import F
 
 from rooms.models import Endpoint, EndpointStatus, Level, Profile, Role, Structure, Unit
 
@@ -18,10 +19,14 @@ USERS = [
 
 
 def operator_endpoints() -> list[Endpoint]:
-    """The rooms the demo operator runs: the first in-service commune room on today's tree,
-    and the province hall, so "My room" always has a meeting to show."""
+    """The room the demo operator runs: the first in-service commune hall on today's tree (the
+    room whose legacy seat keeps the commune's code), which the demo meetings always invite, so
+    "My room" has meetings to show."""
     communes = Endpoint.objects.filter(
-        unit__structure=Structure.CURRENT, unit__level=Level.COMMUNE, status=EndpointStatus.IN_SERVICE
+        unit__structure=Structure.CURRENT,
+        unit__level=Level.COMMUNE,
+        status=EndpointStatus.IN_SERVICE,
+        legacy_unit__code=F("unit__code"),
     ).order_by("unit__code", "pk")
     return list(communes[:1])
 

@@ -1,0 +1,230 @@
+"""The one place that turns QuerySets into pandas DataFrames.
+
+Every report reads the database through these functions: one query per frame with only the
+columns it needs (`values_list`), explicit dtypes, times as tz-aware UTC timestamps. Reports of a
+million participations stay fast because rows never pass through model instances or Django's
+per-value converters: integers come straight from the cursor into numpy, times travel as epoch
+seconds and become timestamps in one vectorised step.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+from itertools import chain
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import FloatField, Func, IntegerField, Q, QuerySet
+from django.db.models.functions import Cast, Coalesce
+from django.db.models.sql.compiler import SQLCompiler
+from django.db.models.sql.constants import MULTI
+
+from analytics.models import CostModel, Investment
+from rooms.models import CheckIn, CheckInKind, Endpoint, Meeting, MeetingStatus, Participation, Unit
+
+# Rows fetched per round trip: large chunks keep the cursor loop out of the profile.
+CHUNK_ROWS = 50_000
+NUMBER_DTYPES = {"int64", "float64"}
+
+
+# julianday, not strftime('%s'): a percent sign would be taken for a parameter marker.
+SQLITE_EPOCH = "CAST(ROUND((julianday(%(expressions)s) - 2440587.5) * 86400) AS INTEGER)"
+
+
+class EpochSeconds(Func):
+    """A datetime column as integer seconds since 1970 (UTC), so it crosses to Python as an int."""
+
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> tuple[str, list]:
+        return self.as_sql(compiler, connection, template=SQLITE_EPOCH)
+
+    def as_postgresql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> tuple[str, list]:
+        return self.as_sql(compiler, connection, template="CAST(EXTRACT(EPOCH FROM %(expressions)s) AS BIGINT)")
+
+
+def frame_from(queryset: QuerySet, dtypes: dict[str, str]) -> pd.DataFrame:
+    """Run a `values_list` QuerySet once and return its rows as a frame with these column dtypes.
+
+    Its fields must need no Django converter (integers, text, floats, booleans; times through
+    EpochSeconds, decimals cast to float): raw cursor values go straight into numpy.
+    """
+    columns = list(dtypes)
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    chunks = compiler.execute_sql(MULTI, chunk_size=CHUNK_ROWS)
+    rows = list(chain.from_iterable(chunks)) if chunks is not None else []
+    if not rows:
+        return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in dtypes.items()})
+    if all(dtype in NUMBER_DTYPES for dtype in dtypes.values()):
+        # The fast path for big all-number frames: one structured array, no per-column tuples.
+        record = np.dtype([(name, np.dtype(dtype)) for name, dtype in dtypes.items()])
+        array = np.fromiter(rows, dtype=record, count=len(rows))
+        return pd.DataFrame({name: np.ascontiguousarray(array[name]) for name in columns}, copy=False)
+    frame = pd.DataFrame.from_records(rows, columns=columns)
+    return frame.astype({name: dtype for name, dtype in dtypes.items() if dtype != "object"})
+
+
+def to_timestamps(seconds: pd.Series) -> pd.Series:
+    return pd.to_datetime(seconds, unit="s", utc=True)
+
+
+def held_meetings(*, start: dt.datetime | None, end: dt.datetime | None, now: dt.datetime) -> QuerySet[Meeting]:
+    """Meetings held by `now` (not cancelled, already over) that started in [start, end)."""
+    meetings = Meeting.objects.filter(status=MeetingStatus.SCHEDULED, end__lte=now)
+    if start is not None:
+        meetings = meetings.filter(start__gte=start)
+    if end is not None:
+        meetings = meetings.filter(start__lt=end)
+    return meetings
+
+
+def meetings_frame(meetings: QuerySet[Meeting]) -> pd.DataFrame:
+    """meeting, host, start, end (UTC timestamps)."""
+    frame = frame_from(
+        meetings.order_by().values_list("id", "host_id", EpochSeconds("start"), EpochSeconds("end")),
+        {"meeting": "int64", "host": "int64", "start": "int64", "end": "int64"},
+    )
+    frame["start"] = to_timestamps(frame["start"])
+    frame["end"] = to_timestamps(frame["end"])
+    return frame
+
+
+def meeting_titles(meeting_ids: Iterable[int]) -> pd.DataFrame:
+    """meeting, title, imported: for the few rows a per-meeting report shows."""
+    return frame_from(
+        Meeting.objects.filter(pk__in=list(meeting_ids)).order_by().values_list("id", "title", "imported"),
+        {"meeting": "int64", "title": "string", "imported": "bool"},
+    )
+
+
+def head_counts_frame(meetings: QuerySet[Meeting]) -> pd.DataFrame:
+    """Every check-in of kind "in" for these meetings: meeting, endpoint, attendees, in the order
+    of `at`, then id, within each (meeting, endpoint), so the last row of a pair is the latest."""
+    checkins = CheckIn.objects.filter(kind=CheckInKind.IN, meeting__in=meetings.order_by().values("pk"))
+    return frame_from(
+        checkins.order_by("meeting_id", "endpoint_id", "at", "id").values_list(
+            "meeting_id", "endpoint_id", Coalesce("attendees", 0)
+        ),
+        {"meeting": "int64", "endpoint": "int64", "attendees": "int64"},
+    )
+
+
+def participations_frame(meeting_ids: Iterable[int]) -> pd.DataFrame:
+    """meeting, endpoint, is_host for the booked endpoints of a few meetings (the breakdown)."""
+    return frame_from(
+        Participation.objects.filter(meeting_id__in=list(meeting_ids))
+        .order_by("meeting_id", "endpoint_id")
+        .values_list("meeting_id", "endpoint_id", "is_host"),
+        {"meeting": "int64", "endpoint": "int64", "is_host": "bool"},
+    )
+
+
+def units_frame() -> pd.DataFrame:
+    """unit, code, name, level, structure, parent (0 for none), difficult."""
+    return frame_from(
+        Unit.objects.order_by().values_list(
+            "id", "code", "name", "level", "structure", Coalesce("parent_id", 0), "especially_difficult"
+        ),
+        {
+            "unit": "int64",
+            "code": "string",
+            "name": "string",
+            "level": "string",
+            "structure": "string",
+            "parent": "int64",
+            "difficult": "bool",
+        },
+    )
+
+
+def endpoints_frame(endpoint_ids: Iterable[int] | None = None) -> pd.DataFrame:
+    """endpoint, name, unit, legacy_unit (0 for none), road_km (NaN when nobody entered it)."""
+    endpoints = Endpoint.objects.order_by()
+    if endpoint_ids is not None:
+        endpoints = endpoints.filter(pk__in=list(endpoint_ids))
+    frame = frame_from(
+        endpoints.values_list(
+            "id", "name", "unit_id", Coalesce("legacy_unit_id", 0), Cast("road_km", output_field=FloatField())
+        ),
+        {"endpoint": "int64", "name": "string", "unit": "int64", "legacy_unit": "int64", "road_km": "object"},
+    )
+    frame["road_km"] = pd.to_numeric(frame["road_km"], errors="coerce").astype("float64")
+    return frame
+
+
+def distances_frame(endpoint_ids: Iterable[int], endpoints: pd.DataFrame) -> pd.DataFrame:
+    """endpoint, distance_km (NaN when unknown), estimated: the one-way road distance to the host.
+
+    An entered road distance is authoritative and read from `endpoints` (endpoints_frame); the
+    others are estimated by the Rollout selector `distances_for` from coordinates.
+    """
+    ids = pd.Index(np.asarray(list(endpoint_ids), dtype="int64")).unique()
+    entered = endpoints.set_index("endpoint")["road_km"].reindex(ids)
+    distance = entered.to_numpy(dtype="float64").copy()
+    estimated = np.zeros(len(ids), dtype=bool)
+    missing = np.flatnonzero(np.isnan(distance))
+    try:
+        from rooms.selectors.endpoints import distances_for
+    except ImportError:  # an older tree without the Rollout selector: entered distances only
+        distances_for = None
+    if distances_for is not None and len(missing):
+        found = distances_for(ids[missing].tolist())
+        for position, endpoint in zip(missing, ids[missing], strict=True):
+            km, is_estimate = found.get(int(endpoint), (None, False))
+            if km is not None:
+                distance[position], estimated[position] = float(km), bool(is_estimate)
+    return pd.DataFrame(
+        {"endpoint": ids.to_numpy(dtype="int64"), "distance_km": distance, "estimated": estimated}, copy=False
+    )
+
+
+def cost_models_frame(cost_models: QuerySet[CostModel] | None = None) -> pd.DataFrame:
+    """Every cost model with its rates as floats (VND amounts are whole numbers)."""
+    cost_models = cost_models if cost_models is not None else CostModel.objects.all()
+    rates = [
+        "transport_vnd_per_km",
+        "per_diem_vnd",
+        "per_diem_threshold_km",
+        "difficult_per_diem_threshold_km",
+        "lodging_vnd_per_night",
+        "lodging_threshold_km",
+        "average_speed_kmh",
+        "co2_kg_per_vehicle_km",
+    ]
+    frame = frame_from(
+        cost_models.order_by("province_code", "effective_from").values_list(
+            "id",
+            "province_code",
+            "effective_from",
+            "source",
+            *[Cast(name, output_field=FloatField()) for name in rates],
+            "vehicle_occupancy",
+            "min_meeting_minutes",
+        ),
+        {
+            "model": "int64",
+            "province_code": "string",
+            "effective_from": "object",
+            "source": "string",
+            **dict.fromkeys(rates, "float64"),
+            "vehicle_occupancy": "int64",
+            "min_meeting_minutes": "int64",
+        },
+    )
+    # SQLite hands dates back as text, PostgreSQL as dates: one type for both.
+    frame["effective_from"] = pd.to_datetime(frame["effective_from"].astype("string")).astype("datetime64[ns]")
+    return frame
+
+
+def investments_frame(province_code: str | None = None) -> pd.DataFrame:
+    """date, amount_vnd, province_code, description."""
+    investments = Investment.objects.order_by("date", "id")
+    if province_code:
+        investments = investments.filter(Q(province_code=province_code))
+    frame = frame_from(
+        investments.values_list("date", Cast("amount_vnd", output_field=FloatField()), "province_code", "description"),
+        {"date": "object", "amount_vnd": "float64", "province_code": "string", "description": "string"},
+    )
+    frame["date"] = pd.to_datetime(frame["date"].astype("string")).astype("datetime64[ns]")
+    return frame

@@ -1,0 +1,362 @@
+"""The usage report: how the network is used, from the meetings held and their check-ins.
+
+`GET /api/reports/usage/?start=&end=&group_by=month|district|endpoint&format=json|csv|xlsx` and
+`manage.py report usage` call `build_report`. One function reads the database into frames
+(`usage_frames`); the rest are pandas functions over frames, tested on tiny hand-built ones.
+Each participation's figures come from the same derivation as the live board and the attendance
+API (rooms.selectors.attendance.derive_attendance), so the numbers agree everywhere.
+
+Only held meetings count: not cancelled, over by now, started in [start, end). Per row:
+  meetings         held meetings with at least one participation in the group
+  hours            = scheduled_hours: their booked duration (end - start)
+  actual_hours     while the host was connected (without a host check-in: first to last endpoint)
+  endpoint_hours   sum of every participation's minutes connected / 60
+  participations   booked endpoints (the host too); attended: those with a check-in
+  attendance_rate  attended / participations (0 to 1)
+  no_shows, late   participations without a check-in; first check-in after start + grace
+  ghost_meetings   meetings where no endpoint but the host checked in
+"district" is the endpoint's legacy district: its own district on the legacy tree, or its
+`legacy_unit`'s district for a current-tree endpoint; none for the province level.
+"""
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from analytics import frames, reports
+from analytics.exports import Report
+from rooms.models import CheckIn, CheckInKind, Level, Participation
+from rooms.permissions import User, home_unit, is_administrator
+from rooms.selectors.attendance import CheckInRow, derive_attendance
+from rooms.selectors.units import endpoints_under_units
+from vconf import clock
+from vconf.fields import query_choice, query_datetime
+
+LOCAL_TZ = "Asia/Ho_Chi_Minh"
+GROUPS = ["month", "district", "endpoint"]
+MEASURES = [
+    "meetings",
+    "hours",
+    "scheduled_hours",
+    "actual_hours",
+    "endpoint_hours",
+    "participations",
+    "attended",
+    "attendance_rate",
+    "no_shows",
+    "late",
+    "ghost_meetings",
+]
+INT_MEASURES = ["meetings", "participations", "attended", "no_shows", "late", "ghost_meetings"]
+LABELS = {
+    "month": gettext_lazy("Tháng"),
+    "district": gettext_lazy("Mã huyện"),
+    "district_name": gettext_lazy("Huyện"),
+    "endpoint": gettext_lazy("Mã điểm cầu"),
+    "endpoint_name": gettext_lazy("Điểm cầu"),
+    "meetings": gettext_lazy("Số cuộc họp"),
+    "hours": gettext_lazy("Số giờ họp"),
+    "scheduled_hours": gettext_lazy("Giờ theo lịch"),
+    "actual_hours": gettext_lazy("Giờ thực tế"),
+    "endpoint_hours": gettext_lazy("Giờ kết nối của các điểm cầu"),
+    "participations": gettext_lazy("Lượt điểm cầu được mời"),
+    "attended": gettext_lazy("Lượt điểm cầu tham dự"),
+    "attendance_rate": gettext_lazy("Tỉ lệ tham dự"),
+    "no_shows": gettext_lazy("Lượt vắng mặt"),
+    "late": gettext_lazy("Lượt vào trễ"),
+    "ghost_meetings": gettext_lazy("Cuộc họp chỉ có điểm chủ trì"),
+}
+
+
+@dataclass
+class UsageFrames:
+    meetings: pd.DataFrame  # meeting, host, start, end
+    participations: pd.DataFrame  # meeting, endpoint, is_host
+    checkins: pd.DataFrame  # id, meeting, endpoint, kind, attendees, at (in and out records only)
+    places: pd.DataFrame  # endpoint, endpoint_name, province_code, district, district_code, district_name
+
+
+# --- the one place that reads the database ----------------------------------------------------
+
+
+def usage_frames(*, start: dt.datetime | None, end: dt.datetime, now: dt.datetime) -> UsageFrames:
+    held = frames.held_meetings(start=start, end=end, now=now)
+    held_ids = held.order_by().values("pk")
+    participations = frames.frame_from(
+        Participation.objects.filter(meeting__in=held_ids, active=True)
+        .order_by("meeting_id", "endpoint_id")
+        .values_list("meeting_id", "endpoint_id", "is_host"),
+        {"meeting": "int64", "endpoint": "int64", "is_host": "bool"},
+    )
+    checkins = frames.frame_from(
+        CheckIn.objects.filter(meeting__in=held_ids, kind__in=[CheckInKind.IN, CheckInKind.OUT])
+        .order_by("meeting_id", "endpoint_id", "at", "id")
+        .values_list("id", "meeting_id", "endpoint_id", "kind", Coalesce("attendees", -1), frames.EpochSeconds("at")),
+        {"id": "int64", "meeting": "int64", "endpoint": "int64", "kind": "string", "attendees": "int64", "at": "int64"},
+    )
+    # EpochSeconds drops sub-second precision, which no attendance figure uses (minutes at most).
+    checkins["at"] = frames.to_timestamps(checkins["at"])
+    checkins["attendees"] = checkins["attendees"].astype("Int64").where(checkins["attendees"] >= 0)
+    return UsageFrames(
+        meetings=frames.meetings_frame(held),
+        participations=participations,
+        checkins=checkins,
+        places=endpoint_districts(frames.endpoints_frame(), frames.units_frame()),
+    )
+
+
+# --- pandas functions over frames --------------------------------------------------------------
+
+
+def endpoint_districts(endpoints: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """endpoint, endpoint_name, province_code, district (unit id, 0 for none), district_code, district_name."""
+    places = reports.unit_places(units).set_index("unit")
+    own = places.reindex(endpoints["unit"])
+    legacy = places.reindex(endpoints["legacy_unit"])
+    own_district = own["district"].fillna(0).to_numpy(dtype="int64")
+    district = np.where(own_district != 0, own_district, legacy["district"].fillna(0).to_numpy(dtype="int64"))
+    by_id = units.set_index("unit")
+    return pd.DataFrame(
+        {
+            "endpoint": endpoints["endpoint"].to_numpy(dtype="int64"),
+            "endpoint_name": endpoints["name"].astype("object").to_numpy(),
+            "province_code": own["province_code"].astype("object").fillna("").to_numpy(),
+            "district": district.astype("int64"),
+            "district_code": by_id["code"].astype("object").reindex(district).where(district != 0, None).to_numpy(),
+            "district_name": by_id["name"].astype("object").reindex(district).where(district != 0, None).to_numpy(),
+        }
+    )
+
+
+def participation_facts(
+    meetings: pd.DataFrame,
+    participations: pd.DataFrame,
+    checkins: pd.DataFrame,
+    *,
+    now: dt.datetime,
+    grace: dt.timedelta,
+) -> pd.DataFrame:
+    """One row per participation: meeting, endpoint, is_host, attended, late, no_show,
+    minutes_connected, connected_from, connected_until (NaT when it never was)."""
+    # Plain Python datetimes: their arithmetic is several times faster than pandas Timestamps',
+    # and derive_attendance runs once per participation.
+    times = dict(
+        zip(
+            meetings["meeting"].tolist(),
+            zip(_datetimes(meetings["start"]), _datetimes(meetings["end"]), strict=True),
+            strict=True,
+        )
+    )
+    records: dict[tuple[int, int], list[CheckInRow]] = {}
+    columns = zip(
+        checkins["id"].tolist(),
+        checkins["meeting"].tolist(),
+        checkins["endpoint"].tolist(),
+        checkins["kind"].tolist(),
+        _datetimes(checkins["at"]),
+        checkins["attendees"].astype("object").where(checkins["attendees"].notna(), None).tolist(),
+        strict=True,
+    )
+    for pk, meeting, endpoint, kind, at, attendees in columns:
+        records.setdefault((meeting, endpoint), []).append(CheckInRow(pk, endpoint, kind, at, attendees, "", ""))
+    rows = []
+    for meeting, endpoint in zip(participations["meeting"].tolist(), participations["endpoint"].tolist(), strict=True):
+        start, end = times[meeting]
+        d = derive_attendance(records.get((meeting, endpoint), ()), start=start, end=end, now=now, grace_period=grace)
+        rows.append(
+            (
+                d.attended,
+                d.late,
+                d.minutes_connected,
+                d.connected_from.timestamp() if d.connected_from else np.nan,
+                d.connected_until.timestamp() if d.connected_until else np.nan,
+            )
+        )
+    attended, late, minutes, since, until = (list(column) for column in zip(*rows, strict=True)) if rows else ([],) * 5
+    return pd.DataFrame(
+        {
+            "meeting": participations["meeting"].to_numpy(dtype="int64"),
+            "endpoint": participations["endpoint"].to_numpy(dtype="int64"),
+            "is_host": participations["is_host"].to_numpy(dtype="bool"),
+            "attended": np.array(attended, dtype="bool"),
+            "late": np.array(late, dtype="bool"),
+            "no_show": ~np.array(attended, dtype="bool"),
+            "minutes_connected": np.array(minutes, dtype="int64"),
+            "connected_from": _timestamps(since),
+            "connected_until": _timestamps(until),
+        }
+    )
+
+
+def _datetimes(column: pd.Series) -> list[dt.datetime]:
+    return list(column.dt.tz_convert("UTC").array.to_pydatetime())
+
+
+def _timestamps(seconds: list[float]) -> pd.Series:
+    # Whole microseconds: float seconds since 1970 carry about that much precision.
+    values = pd.to_datetime(np.array(seconds, dtype="float64") * 1e6, unit="us", utc=True).round("us")
+    return pd.Series(values, dtype="datetime64[ns, UTC]")
+
+
+def meeting_facts(meetings: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
+    """meeting, month ("YYYY-MM", local time), scheduled_hours, actual_hours, ghost.
+
+    The meeting actually ran while its host was connected (the host opens and closes it); without
+    a host check-in, from the first endpoint connected to the last one leaving."""
+    span = facts.groupby("meeting").agg(first=("connected_from", "min"), last=("connected_until", "max"))
+    span_hours = (span["last"] - span["first"]).dt.total_seconds().reindex(meetings["meeting"]) / 3600
+    hosts = facts[facts["is_host"]].drop_duplicates("meeting").set_index("meeting")
+    host_hours = (hosts["connected_until"] - hosts["connected_from"]).dt.total_seconds().reindex(meetings["meeting"])
+    actual = (host_hours / 3600).fillna(span_hours).fillna(0).to_numpy(dtype="float64")
+    guests = (
+        facts[~facts["is_host"]].groupby("meeting")["attended"].any().reindex(meetings["meeting"], fill_value=False)
+    )
+    return pd.DataFrame(
+        {
+            "meeting": meetings["meeting"].to_numpy(dtype="int64"),
+            "month": meetings["start"].dt.tz_convert(LOCAL_TZ).dt.strftime("%Y-%m").astype("object").to_numpy(),
+            "scheduled_hours": (meetings["end"] - meetings["start"]).dt.total_seconds().to_numpy() / 3600,
+            "actual_hours": actual.astype("float64"),
+            "ghost": ~guests.to_numpy(dtype="bool"),
+        }
+    )
+
+
+def usage_by(facts: pd.DataFrame, per_meeting: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Roll facts up by `key`, a column of `facts`: key, then MEASURES, sorted by the key."""
+    groups = facts.groupby(key, sort=True, dropna=False)
+    rows = pd.DataFrame(
+        {
+            "participations": groups.size().astype("int64"),
+            "attended": groups["attended"].sum().astype("int64"),
+            "no_shows": groups["no_show"].sum().astype("int64"),
+            "late": groups["late"].sum().astype("int64"),
+            "endpoint_hours": groups["minutes_connected"].sum().astype("float64") / 60,
+        }
+    )
+    per_meeting = per_meeting[["meeting", "scheduled_hours", "actual_hours", "ghost"]]
+    pairs = facts[[key, "meeting"]].drop_duplicates().merge(per_meeting, on="meeting", how="left")
+    meeting_groups = pairs.groupby(key, sort=True, dropna=False)
+    rows["meetings"] = meeting_groups.size().astype("int64")
+    rows["scheduled_hours"] = meeting_groups["scheduled_hours"].sum().astype("float64")
+    rows["actual_hours"] = meeting_groups["actual_hours"].sum().astype("float64")
+    rows["ghost_meetings"] = meeting_groups["ghost"].sum().astype("int64")
+    rows["hours"] = rows["scheduled_hours"]
+    rows["attendance_rate"] = (rows["attended"] / rows["participations"]).astype("float64")
+    return rounded(rows.reset_index()[[key, *MEASURES]])
+
+
+def rounded(rows: pd.DataFrame) -> pd.DataFrame:
+    rows = rows.copy()
+    for column in ["hours", "scheduled_hours", "actual_hours", "endpoint_hours"]:
+        rows[column] = rows[column].round(2)
+    rows["attendance_rate"] = rows["attendance_rate"].round(4)
+    return rows
+
+
+def usage_totals(facts: pd.DataFrame, per_meeting: pd.DataFrame) -> dict:
+    """The whole period in one line (a meeting over many districts counts once)."""
+    everything = usage_by(facts.assign(all=0), per_meeting, "all")
+    if everything.empty:
+        return {name: 0 if name in INT_MEASURES else 0.0 for name in MEASURES}
+    row = everything.iloc[0]
+    return {name: int(row[name]) if name in INT_MEASURES else float(row[name]) for name in MEASURES}
+
+
+def fill_months(rows: pd.DataFrame, first: str | None, last: str) -> pd.DataFrame:
+    """Zero rows for the months without meetings between first and last ("YYYY-MM")."""
+    present = rows["month"].tolist()
+    first = first or min(present, default=last)
+    months = pd.period_range(first, max([last, *present]), freq="M").strftime("%Y-%m").tolist()
+    filled = rows.set_index("month").reindex(months)
+    for column in MEASURES:
+        filled[column] = filled[column].fillna(0).astype("int64" if column in INT_MEASURES else "float64")
+    return filled.rename_axis("month").reset_index()
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+def read_period(params: Mapping[str, str], now: dt.datetime) -> tuple[dt.datetime | None, dt.datetime]:
+    """As the savings report reads it: a plain `end` date includes that whole day; without `end`,
+    up to now; without `start`, from the first meeting."""
+    start = query_datetime(params, "start")
+    end = query_datetime(params, "end")
+    if end is not None and len(str(params.get("end", ""))) == 10:
+        end += dt.timedelta(days=1)
+    end = end or now
+    if start is not None and start >= end:
+        raise ValidationError({"end": [_("Ngày kết thúc phải sau ngày bắt đầu.")]})
+    return start, end
+
+
+def scope_endpoints(user: User | None, places: pd.DataFrame) -> np.ndarray | None:
+    """The endpoints whose participations this user may see; None for all. A province-level
+    user sees the province on both trees (history and today); others their subtree."""
+    if user is None or is_administrator(user):
+        return None
+    unit = home_unit(user)
+    if unit is None:
+        return None
+    if unit.level == Level.PROVINCE:
+        return places.loc[places["province_code"] == unit.code, "endpoint"].to_numpy(dtype="int64")
+    return np.fromiter(endpoints_under_units([unit]).values_list("pk", flat=True), dtype="int64")
+
+
+def labelled(rows: pd.DataFrame, places: pd.DataFrame, group_by: str) -> pd.DataFrame:
+    if group_by == "district":
+        names = places.drop_duplicates("district").set_index("district")
+        ids = rows["district"].to_numpy()
+        rows = rows.assign(
+            district=names["district_code"].reindex(ids).to_numpy(),
+            district_name=names["district_name"].reindex(ids).where(ids != 0, _("Cấp tỉnh / khác")).to_numpy(),
+        )
+        return rows[["district", "district_name", *MEASURES]]
+    if group_by == "endpoint":
+        names = places.set_index("endpoint")["endpoint_name"]
+        rows = rows.assign(endpoint_name=names.reindex(rows["endpoint"]).to_numpy())
+        return rows[["endpoint", "endpoint_name", *MEASURES]]
+    return rows
+
+
+def build_report(params: Mapping[str, str], user: User | None) -> Report:
+    now = clock.now()
+    start, end = read_period(params, now)
+    group_by = query_choice(params, "group_by", GROUPS, default="month")
+    data = usage_frames(start=start, end=end, now=now)
+    grace = dt.timedelta(minutes=settings.VCONF["CHECKIN_GRACE_MINUTES"])
+    facts = participation_facts(data.meetings, data.participations, data.checkins, now=now, grace=grace)
+    # Ghosts and actual durations are facts of the whole meeting, before narrowing to a scope.
+    per_meeting = meeting_facts(data.meetings, facts)
+    scope = scope_endpoints(user, data.places)
+    if scope is not None:
+        facts = facts[facts["endpoint"].isin(scope)]
+    if group_by == "month":
+        facts = facts.assign(month=facts["meeting"].map(per_meeting.set_index("meeting")["month"]).astype("object"))
+    elif group_by == "district":
+        districts = facts["endpoint"].map(data.places.set_index("endpoint")["district"])
+        facts = facts.assign(district=districts.fillna(0).astype("int64"))
+    rows = labelled(usage_by(facts, per_meeting, group_by), data.places, group_by)
+    if group_by == "month":
+        first = timezone.localtime(start).strftime("%Y-%m") if start else None
+        rows = fill_months(rows, first, timezone.localtime(end - dt.timedelta(seconds=1)).strftime("%Y-%m"))
+    totals = usage_totals(facts, per_meeting)
+    body = {
+        "start": timezone.localtime(start).isoformat() if start else None,
+        "end": timezone.localtime(end).isoformat(),
+        "group_by": group_by,
+        "rows": rows.astype("object").where(rows.notna(), None).to_dict("records"),
+        "totals": totals,
+    }
+    labels = {key: str(value) for key, value in LABELS.items()}
+    totals_sheet = pd.DataFrame([{labels[k]: v for k, v in totals.items()}])
+    return Report(name="usage", body=body, rows=rows, labels=labels, sheets={_("Tổng cộng"): totals_sheet})

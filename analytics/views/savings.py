@@ -1,0 +1,198 @@
+"""Savings API: the savings and payback reports, one meeting's breakdown, cost models,
+investments and the history import. Leaders and office staff read; administrators write."""
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from analytics import payback, savings, services
+from analytics.exports import render, report_responses, requested_format
+from analytics.history import import_history_csv
+from analytics.models import CostModel, Investment
+from analytics.serializers import (
+    CostModelSerializer,
+    HistoryImportResultSerializer,
+    InvestmentSerializer,
+    MeetingSavingsSerializer,
+    PaybackQuerySerializer,
+    PaybackReportSerializer,
+    SavingsQuerySerializer,
+    SavingsReportSerializer,
+)
+from rooms.models import Meeting, Role
+from rooms.permissions import has_role, is_administrator
+from rooms.serializers.imports import ImportErrorsSerializer
+from rooms.services.csv_files import RowErrors
+
+FIELD_ERRORS = OpenApiResponse(description='Refused, with a message per field: {"field": ["message"]}')
+FORBIDDEN = OpenApiResponse(description="Leaders, office staff and administrators read; administrators write")
+NOT_FOUND = OpenApiResponse(description="Not found")
+FILE = OpenApiResponse(description="CSV (UTF-8 with BOM) or XLSX with Vietnamese headers, per ?format=")
+ROW_ERRORS = OpenApiResponse(
+    ImportErrorsSerializer,
+    description='Bad rows: {"rows": [{"row": n, "errors": {...}}]}; no file or an unreadable one: {"file": [...]}',
+)
+
+
+def can_read_reports(user: object) -> bool:
+    return has_role(user, Role.LEADER, Role.STAFF)
+
+
+class ReadReports(BasePermission):
+    """Reports are for leaders, office staff and administrators."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return request.user.is_authenticated and can_read_reports(request.user)
+
+
+class ReadReportsAdminsWrite(BasePermission):
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if not request.user.is_authenticated:
+            return False
+        if request.method in SAFE_METHODS:
+            return can_read_reports(request.user)
+        return is_administrator(request.user)
+
+
+class IsAdministrator(BasePermission):
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return request.user.is_authenticated and is_administrator(request.user)
+
+
+class SavingsReportView(APIView):
+    permission_classes = [ReadReports]
+
+    @extend_schema(
+        summary="Travel savings from actual attendance",
+        parameters=[SavingsQuerySerializer],
+        responses={
+            **report_responses(SavingsReportSerializer, description="The savings report"),
+            400: FIELD_ERRORS,
+            403: FORBIDDEN,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        fmt = requested_format(request.GET)
+        return render(savings.build_report(request.GET, request.user), fmt)
+
+
+class PaybackReportView(APIView):
+    permission_classes = [ReadReports]
+
+    @extend_schema(
+        summary="Cumulative savings against cumulative investment, and the payback date",
+        parameters=[PaybackQuerySerializer],
+        responses={
+            **report_responses(PaybackReportSerializer, description="The payback report"),
+            400: FIELD_ERRORS,
+            403: FORBIDDEN,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        fmt = requested_format(request.GET)
+        return render(payback.build_report(request.GET, request.user), fmt)
+
+
+class MeetingSavingsView(APIView):
+    permission_classes = [ReadReports]
+
+    @extend_schema(
+        summary="One meeting's savings, endpoint by endpoint, with every input",
+        responses={200: MeetingSavingsSerializer, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        meeting = get_object_or_404(Meeting, pk=pk)
+        return Response(savings.meeting_breakdown(meeting))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Cost models (travel-allowance rates by effective date)"),
+    retrieve=extend_schema(summary="One cost model", responses={200: CostModelSerializer, 404: NOT_FOUND}),
+    create=extend_schema(
+        summary="Add a cost model version from a date (administrators)",
+        description="Refused (400 on effective_from) if it would change how a held meeting was valued.",
+        responses={201: CostModelSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN},
+    ),
+    partial_update=extend_schema(
+        summary="Correct a cost model no held meeting used yet (administrators)",
+        responses={200: CostModelSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN, 404: NOT_FOUND},
+    ),
+    destroy=extend_schema(
+        summary="Delete a cost model no held meeting used (administrators)",
+        responses={204: None, 400: FIELD_ERRORS, 403: FORBIDDEN, 404: NOT_FOUND},
+    ),
+)
+class CostModelViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = CostModelSerializer
+    permission_classes = [ReadReportsAdminsWrite]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    queryset = CostModel.objects.select_related("created_by").order_by("province_code", "effective_from")
+
+    def perform_create(self, serializer: CostModelSerializer) -> None:
+        serializer.instance = services.create_cost_model(created_by=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer: CostModelSerializer) -> None:
+        serializer.instance = services.update_cost_model(model=serializer.instance, **serializer.validated_data)
+
+    def perform_destroy(self, instance: CostModel) -> None:
+        services.delete_cost_model(model=instance)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Investments in the network"),
+    retrieve=extend_schema(summary="One investment", responses={200: InvestmentSerializer, 404: NOT_FOUND}),
+    create=extend_schema(
+        summary="Record an investment (administrators)",
+        responses={201: InvestmentSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN},
+    ),
+)
+class InvestmentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = InvestmentSerializer
+    permission_classes = [ReadReportsAdminsWrite]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Investment]:
+        return Investment.objects.order_by("date", "id")
+
+    def perform_create(self, serializer: InvestmentSerializer) -> None:
+        serializer.instance = services.create_investment(**serializer.validated_data)
+
+
+class HistoryImportView(APIView):
+    permission_classes = [IsAdministrator]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        summary="Import past meetings with head counts (CSV; administrators)",
+        description="Columns: meeting_ref, title, start, end, host_endpoint, endpoint, attendees; optional "
+        "structure, description. All rows or none; a meeting_ref already imported is skipped.",
+        request={
+            "multipart/form-data": inline_serializer("HistoryUpload", {"file": serializers.FileField()}),
+        },
+        responses={201: HistoryImportResultSerializer, 400: ROW_ERRORS, 403: FORBIDDEN, 409: FIELD_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise serializers.ValidationError({"file": [_("Gửi tệp CSV trong trường “file”.")]})
+        try:
+            result = import_history_csv(data=upload.read(), by=request.user)
+        except RowErrors as error:
+            return Response(error.as_body(), status=status.HTTP_400_BAD_REQUEST)
+        return Response(result.as_dict(), status=status.HTTP_201_CREATED)

@@ -1,0 +1,37 @@
+"""Telling live boards that a meeting's attendance changed.
+
+Group names are built here and nowhere else. The message is a tiny "changed" notice, not the
+snapshot: in each server process one MeetingFeed hears it and rebuilds the snapshot for the local
+subscribers, coalesced (rooms/consumers.py), so a burst of check-ins never floods the channel
+layer with copies of a large payload.
+"""
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+CHANGED = "attendance.changed"  # read by consumers.MeetingFeed.listen
+
+
+def group_name(meeting_id: int) -> str:
+    return f"attendance.meeting.{int(meeting_id)}"
+
+
+def broadcast_attendance_changed(*meeting_ids: int) -> None:
+    """Call after commit (`transaction.on_commit`): the subscribers then read committed data.
+    A broken channel layer must not fail the request that already committed, so it only logs."""
+    if not meeting_ids:
+        return
+    try:
+        async_to_sync(_send)(meeting_ids)
+    except Exception:
+        logger.exception("Could not broadcast the attendance of meetings %s", list(meeting_ids))
+
+
+async def _send(meeting_ids: tuple[int, ...]) -> None:
+    layer = get_channel_layer()
+    for meeting_id in meeting_ids:
+        await layer.group_send(group_name(meeting_id), {"type": CHANGED})

@@ -1,0 +1,254 @@
+"""WebSocket /ws/meetings/<id>/: the live attendance board of one meeting.
+
+On connect the subscriber gets a full snapshot; after every change it gets a fresh one, but at
+most one per SNAPSHOT_INTERVAL seconds: the broadcaster only sends a tiny "changed" notice
+(rooms/broadcast.py) and each socket decides when to send the next snapshot. That timer is why
+this consumer is async although the house default is sync.
+
+Within one server process, the subscribers of a meeting share one MeetingFeed. The feed, not
+each socket, is the member of the meeting's group: a change costs one channel-layer message per
+process, and one snapshot build per process, however many people watch.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from typing import Protocol
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import BaseChannelLayer, get_channel_layer
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from rooms.broadcast import CHANGED, group_name
+from rooms.models import Meeting
+from rooms.permissions import can_watch_meeting
+from rooms.selectors.attendance import meeting_attendance
+from rooms.serializers.attendance import MeetingAttendanceSerializer
+from vconf import clock
+
+logger = logging.getLogger(__name__)
+
+# At most this many snapshots per second reach one subscriber (2.5/s): bursts of check-ins are
+# coalesced, yet a change shows within about this delay plus the time to build the snapshot.
+SNAPSHOT_INTERVAL = 0.4
+# A client's "refresh" (sent when the clock crosses the start, the grace, the end) reuses a
+# snapshot at most this old instead of asking the database again.
+REFRESH_REUSE_SECONDS = 1.0
+# Group membership expires in the channel layer (channels_redis: after a day); renew it well before.
+RENEW_GROUP_SECONDS = 3600
+
+# Close codes: the client knows not to retry (or to fall back to polling, which would fail too).
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+
+
+def refusal(user: AbstractBaseUser | AnonymousUser | None, meeting_id: int) -> int | None:
+    """The close code for a subscriber who may not watch this meeting, or None to accept."""
+    if user is None or not user.is_authenticated:
+        return CLOSE_UNAUTHENTICATED
+    if not Meeting.objects.filter(pk=meeting_id).exists():
+        return CLOSE_NOT_FOUND
+    return None if can_watch_meeting(user, meeting_id) else CLOSE_FORBIDDEN
+
+
+def snapshot_text(meeting_id: int) -> str:
+    meeting = Meeting.objects.select_related("host").filter(pk=meeting_id).first()
+    if meeting is None:
+        return json.dumps({"type": "attendance", "meeting": meeting_id, "endpoints": [], "deleted": True})
+    board = meeting_attendance(meeting, now=clock.now())
+    # Compact: the same text goes to every subscriber of the meeting several times a second.
+    return json.dumps(MeetingAttendanceSerializer(board).data, ensure_ascii=False, separators=(",", ":"))
+
+
+class Subscriber(Protocol):
+    def request_snapshot(self, wanted: int) -> None: ...
+
+
+class MeetingFeed:
+    """One meeting in this process: listens to its group and builds its snapshot once per change
+    for all local subscribers. `seq` counts the changes heard; a snapshot built when `seq` was n
+    reflects them all (it is read from the database after they were committed)."""
+
+    def __init__(self, meeting_id: int, layer: BaseChannelLayer) -> None:
+        self.meeting_id = meeting_id
+        self.layer = layer
+        self.subscribers: set[Subscriber] = set()
+        self.seq = 0
+        self.built_seq = -1
+        self.built_at = 0.0
+        self.text = ""
+        self.lock = asyncio.Lock()
+        self.ready: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.channel = ""
+        self.tasks: list[asyncio.Task] = []
+        self.builders: set[asyncio.Task] = set()
+
+    async def start(self) -> None:
+        try:
+            self.channel = await self.layer.new_channel()
+            await self.layer.group_add(group_name(self.meeting_id), self.channel)
+            self.tasks = [asyncio.create_task(self.listen()), asyncio.create_task(self.renew())]
+            self.ready.set_result(True)
+        except Exception as error:
+            self.ready.set_exception(error)
+
+    async def stop(self) -> None:
+        for task in [*self.tasks, *self.builders]:
+            task.cancel()
+        if self.channel:
+            await self.layer.group_discard(group_name(self.meeting_id), self.channel)
+
+    async def listen(self) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("Attendance feed of meeting %s could not read its channel", self.meeting_id)
+                await asyncio.sleep(1)
+                continue
+            if message.get("type") == CHANGED:
+                self.changed()
+
+    async def renew(self) -> None:
+        while True:
+            await asyncio.sleep(RENEW_GROUP_SECONDS)
+            with contextlib.suppress(Exception):
+                await self.layer.group_add(group_name(self.meeting_id), self.channel)
+
+    def changed(self) -> None:
+        """Something changed: every subscriber gets a new snapshot (each at its own pace)."""
+        self.seq += 1
+        # Build now rather than when the first subscriber's slot opens: the snapshot is then
+        # ready to go at that moment (one build at a time; a burst costs one more build).
+        builder = asyncio.create_task(self.snapshot(self.seq))
+        self.builders.add(builder)
+        builder.add_done_callback(self._built)
+        for subscriber in list(self.subscribers):
+            subscriber.request_snapshot(self.seq)
+
+    def _built(self, builder: asyncio.Task) -> None:
+        self.builders.discard(builder)
+        if not builder.cancelled() and builder.exception() is not None:
+            logger.error("Attendance snapshot of meeting %s failed", self.meeting_id, exc_info=builder.exception())
+
+    def fresh(self) -> int:
+        """A sequence number only a new build satisfies, for one subscriber that needs it."""
+        self.seq += 1
+        return self.seq
+
+    async def snapshot(self, wanted: int) -> tuple[int, str]:
+        async with self.lock:
+            if self.built_seq < wanted:
+                seq = self.seq
+                # Off the thread that runs the sync views: a board waiting behind a queue of
+                # check-in requests would show them late.
+                self.text = await database_sync_to_async(snapshot_text, thread_sensitive=False)(self.meeting_id)
+                self.built_seq, self.built_at = seq, time.monotonic()
+            return self.built_seq, self.text
+
+
+# Feeds per (event loop, meeting): futures and locks belong to one loop, and tests run one loop per test.
+_feeds: dict[tuple[int, int], MeetingFeed] = {}
+
+
+async def join_feed(meeting_id: int, subscriber: Subscriber) -> MeetingFeed:
+    key = (id(asyncio.get_running_loop()), meeting_id)
+    feed = _feeds.get(key)
+    if feed is None:
+        feed = _feeds[key] = MeetingFeed(meeting_id, get_channel_layer())
+        await feed.start()
+    try:
+        await asyncio.shield(feed.ready)
+    except Exception:
+        if _feeds.get(key) is feed:
+            del _feeds[key]
+        raise
+    feed.subscribers.add(subscriber)
+    return feed
+
+
+async def leave_feed(feed: MeetingFeed, subscriber: Subscriber) -> None:
+    feed.subscribers.discard(subscriber)
+    key = (id(asyncio.get_running_loop()), feed.meeting_id)
+    if not feed.subscribers and _feeds.get(key) is feed:
+        del _feeds[key]
+        await feed.stop()
+
+
+class MeetingAttendanceConsumer(AsyncWebsocketConsumer):
+    async def connect(self) -> None:
+        self.meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
+        self.feed: MeetingFeed | None = None
+        self.flushing: asyncio.Task | None = None
+        self.wanted = self.sent_seq = 0
+        self.last_sent = 0.0
+        code = await database_sync_to_async(refusal)(self.scope.get("user"), self.meeting_id)
+        # Accept, then close with a code: a refusal before the handshake reaches a browser as a
+        # bare failure, and the board could not tell "not allowed" from "network down".
+        await self.accept()
+        if code is not None:
+            await self.close(code=code)
+            return
+        self.feed = await join_feed(self.meeting_id, self)
+        # The feed is in the group: a change committed from now on reaches it; one committed
+        # before is in the snapshot built for this fresh seq.
+        self.request_snapshot(self.feed.fresh())
+
+    async def disconnect(self, code: int) -> None:
+        if self.flushing is not None:
+            self.flushing.cancel()
+        if self.feed is not None:
+            feed, self.feed = self.feed, None
+            await leave_feed(feed, self)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        # The board asks again when the clock crosses an instant that changes states
+        # (start - 15 min, start, start + grace, end): no server timer is needed for those.
+        if self.feed is None or text_data is None:
+            return
+        try:
+            message = json.loads(text_data)
+        except ValueError:
+            return
+        if isinstance(message, dict) and message.get("type") == "refresh":
+            recent = time.monotonic() - self.feed.built_at <= REFRESH_REUSE_SECONDS
+            self.request_snapshot(self.feed.built_seq if recent else self.feed.fresh())
+
+    def request_snapshot(self, wanted: int) -> None:
+        self.wanted = max(self.wanted, wanted)
+        if self.flushing is None or self.flushing.done():
+            delay = max(0.0, self.last_sent + SNAPSHOT_INTERVAL - time.monotonic())
+            self.flushing = asyncio.create_task(self.flush(delay))
+
+    async def flush(self, delay: float) -> None:
+        try:
+            while self.feed is not None and self.wanted > self.sent_seq:
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                if self.feed is None:
+                    return
+                seq, text = await self.feed.snapshot(self.wanted)
+                if self.feed is None:
+                    return
+                try:
+                    await self.send(text_data=text)
+                except Exception:
+                    # The client is gone (closed, timed out, never finished the handshake): the
+                    # server raises its own kind of error for each; disconnect() follows.
+                    return
+                self.sent_seq, self.last_sent = seq, time.monotonic()
+                # Changes heard meanwhile wait for the next slot.
+                delay = SNAPSHOT_INTERVAL
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # Let the board fall back to polling rather than leave it silently stale.
+            logger.exception("Attendance snapshot of meeting %s failed", self.meeting_id)
+            with contextlib.suppress(RuntimeError):
+                await self.close(code=1011)

@@ -1,0 +1,332 @@
+"""Attendance read side: an endpoint's state in a meeting, derived from its check-in records.
+
+`derive_attendance` is a plain function over records and the clock (no database, no worker):
+the API, the pages, the WebSocket snapshot and the usage report all call it, so they agree.
+The shared definitions it implements (see docs/attendance.md):
+
+- attended  = at least one "in" record;
+- head count = `attendees` of the latest "in" (by `at`, then id);
+- minutes connected = from the first "in" to the last "out" after it (or the meeting end when
+  there is none), clipped to [start, end] and, while the meeting runs, to now;
+- late = first "in" after start + CHECKIN_GRACE_MINUTES;
+- no_show = no "in" once start + grace has passed (a late "in" turns it into connected, late).
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import NamedTuple, Protocol
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from rooms.models import CheckIn, CheckInKind, Endpoint, Meeting, MeetingStatus, Participation
+
+# The live board flags rooms still not checked in this long before the start (Cisco TMS runs
+# its pre-meeting diagnostics 15 minutes ahead).
+NOT_READY_MINUTES = 15
+NOT_READY = timedelta(minutes=NOT_READY_MINUTES)
+
+
+class AttendanceState:
+    INVITED = "invited"
+    READY = "ready"
+    CONNECTED = "connected"
+    LEFT = "left"
+    NO_SHOW = "no_show"
+
+    ALL = (INVITED, READY, CONNECTED, LEFT, NO_SHOW)
+
+
+class Record(Protocol):
+    """What the derivation reads from a check-in: a CheckIn row or any look-alike (a frame row)."""
+
+    id: int
+    kind: str
+    at: datetime
+    attendees: int | None
+    issue_type: str
+    note: str
+
+
+def _order(record: "Record") -> tuple:
+    return (record.at, record.id)
+
+
+def grace() -> timedelta:
+    return timedelta(minutes=settings.VCONF["CHECKIN_GRACE_MINUTES"])
+
+
+def checkin_window(meeting: Meeting) -> tuple[datetime, datetime]:
+    """When check-ins are accepted: from CHECKIN_OPENS_MINUTES before the start to grace after the end."""
+    opens = meeting.start - timedelta(minutes=settings.VCONF["CHECKIN_OPENS_MINUTES"])
+    return opens, meeting.end + grace()
+
+
+@dataclass(frozen=True)
+class Issue:
+    at: datetime
+    issue_type: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Derived:
+    """One endpoint's attendance in one meeting, as far as its records and the clock tell."""
+
+    state: str
+    attended: bool
+    attendees: int | None
+    checked_in_at: datetime | None
+    checked_out_at: datetime | None
+    late: bool
+    minutes_connected: int
+    # Clipped connection interval; the usage report measures actual meeting duration with it.
+    connected_from: datetime | None
+    connected_until: datetime | None
+    issues: tuple[Issue, ...]
+    not_ready: bool
+
+
+def derive_attendance(
+    records: Iterable[Record],
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    grace_period: timedelta,
+    cancelled: bool = False,
+) -> Derived:
+    # One pass in (at, id) order; the usage report calls this for every participation in its period.
+    first_in = last_in = last_out = None
+    last_move_is_out = False
+    issues = []
+    for r in sorted(records, key=_order):
+        kind = r.kind
+        if kind == CheckInKind.IN:
+            if first_in is None:
+                first_in = r
+            last_in, last_move_is_out = r, False
+        elif kind == CheckInKind.OUT:
+            last_move_is_out = True
+            if first_in is not None:
+                last_out = r  # only a check-out after the first check-in ends the connection
+        elif kind == CheckInKind.ISSUE:
+            issues.append(Issue(r.at, r.issue_type, r.note))
+    if first_in is None:
+        overdue = not cancelled and now >= start + grace_period
+        not_ready = not cancelled and not overdue and start - NOT_READY <= now < end
+        return Derived(
+            state=AttendanceState.NO_SHOW if overdue else AttendanceState.INVITED,
+            attended=False,
+            attendees=None,
+            checked_in_at=None,
+            checked_out_at=None,
+            late=False,
+            minutes_connected=0,
+            connected_from=None,
+            connected_until=None,
+            issues=tuple(issues),
+            not_ready=not_ready,
+        )
+    if last_move_is_out:
+        state = AttendanceState.LEFT
+    elif now < start:
+        state = AttendanceState.READY
+    else:
+        state = AttendanceState.CONNECTED
+    # The shared definition: first "in" to the last "out" after it, else the meeting end;
+    # clipped to the meeting, and to now while it is still running.
+    until = last_out.at if last_out else end
+    lo, hi = max(first_in.at, start), min(until, end, max(now, start))
+    seconds = max((hi - lo).total_seconds(), 0)
+    return Derived(
+        state=state,
+        attended=True,
+        attendees=last_in.attendees,
+        checked_in_at=first_in.at,
+        checked_out_at=last_out.at if last_out else None,
+        late=first_in.at > start + grace_period,
+        minutes_connected=int(seconds // 60),
+        connected_from=lo if seconds > 0 else None,
+        connected_until=hi if seconds > 0 else None,
+        issues=tuple(issues),
+        not_ready=False,
+    )
+
+
+@dataclass(frozen=True)
+class EndpointAttendance:
+    endpoint: int
+    name: str
+    unit: str
+    is_host: bool
+    derived: Derived
+
+
+@dataclass(frozen=True)
+class Totals:
+    endpoints: int
+    attended: int
+    invited: int
+    ready: int
+    connected: int
+    left: int
+    no_show: int
+    late: int
+    not_ready: int
+    attendees: int
+    attendance_rate: float
+
+
+@dataclass(frozen=True)
+class MeetingAttendance:
+    meeting: Meeting
+    now: datetime
+    endpoints: list[EndpointAttendance]
+    totals: Totals = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "totals", totals_of([row.derived for row in self.endpoints]))
+
+    @property
+    def status(self) -> str:
+        return self.meeting.state_at(self.now)
+
+    @property
+    def checkin_opens(self) -> datetime:
+        return checkin_window(self.meeting)[0]
+
+    @property
+    def checkin_closes(self) -> datetime:
+        return checkin_window(self.meeting)[1]
+
+
+def totals_of(rows: Sequence[Derived]) -> Totals:
+    count = dict.fromkeys(AttendanceState.ALL, 0)
+    for row in rows:
+        count[row.state] += 1
+    attended = sum(row.attended for row in rows)
+    return Totals(
+        endpoints=len(rows),
+        attended=attended,
+        invited=count[AttendanceState.INVITED],
+        ready=count[AttendanceState.READY],
+        connected=count[AttendanceState.CONNECTED],
+        left=count[AttendanceState.LEFT],
+        no_show=count[AttendanceState.NO_SHOW],
+        late=sum(row.late for row in rows),
+        not_ready=sum(row.not_ready for row in rows),
+        attendees=sum(row.attendees or 0 for row in rows if row.attended),
+        attendance_rate=round(attended / len(rows), 4) if rows else 0.0,
+    )
+
+
+class CheckInRow(NamedTuple):
+    """A check-in as the derivation reads it, without building a model instance per row."""
+
+    id: int
+    endpoint: int
+    kind: str
+    at: datetime
+    attendees: int | None
+    issue_type: str
+    note: str
+
+
+def meeting_participations(meeting: Meeting) -> QuerySet[Participation]:
+    """The endpoints on the board: the live bookings, or all of them once the meeting is cancelled
+    (cancelling deactivates them, and the board should still show who was invited)."""
+    rows = Participation.objects.filter(meeting=meeting)
+    if meeting.status != MeetingStatus.CANCELLED:
+        rows = rows.filter(active=True)
+    return rows.order_by("-is_host", "endpoint__unit__code", "endpoint__name", "endpoint_id")
+
+
+def meeting_attendance(meeting: Meeting, *, now: datetime) -> MeetingAttendance:
+    """Every endpoint of the meeting with its derived state: two queries whatever the size.
+    Plain rows (values_list), not model instances: a 300-room board is rebuilt on every change."""
+    by_endpoint: dict[int, list[CheckInRow]] = {}
+    records = CheckIn.objects.filter(meeting=meeting).order_by("at", "id")
+    for row in records.values_list("id", "endpoint_id", "kind", "at", "attendees", "issue_type", "note"):
+        record = CheckInRow(*row)
+        by_endpoint.setdefault(record.endpoint, []).append(record)
+    cancelled = meeting.status == MeetingStatus.CANCELLED
+    period = grace()
+    booked = meeting_participations(meeting).values_list(
+        "endpoint_id", "is_host", "endpoint__name", "endpoint__unit__code"
+    )
+    rows = [
+        EndpointAttendance(
+            endpoint=endpoint_id,
+            name=name,
+            unit=unit_code,
+            is_host=is_host,
+            derived=derive_attendance(
+                by_endpoint.get(endpoint_id, []),
+                start=meeting.start,
+                end=meeting.end,
+                now=now,
+                grace_period=period,
+                cancelled=cancelled,
+            ),
+        )
+        for endpoint_id, is_host, name, unit_code in booked
+    ]
+    return MeetingAttendance(meeting=meeting, now=now, endpoints=rows)
+
+
+def endpoint_attendance(meeting: Meeting, endpoint: Endpoint, *, now: datetime) -> Derived:
+    records = CheckIn.objects.filter(meeting=meeting, endpoint=endpoint).order_by("at", "id")
+    return derive_attendance(
+        records,
+        start=meeting.start,
+        end=meeting.end,
+        now=now,
+        grace_period=grace(),
+        cancelled=meeting.status == MeetingStatus.CANCELLED,
+    )
+
+
+@dataclass
+class RoomAgenda:
+    """An operator's endpoint with the meetings it can check into now and the next one."""
+
+    endpoint: Endpoint
+    open_meetings: list[tuple[Meeting, Derived]]
+    next_meeting: Meeting | None
+
+
+def operator_agenda(endpoints: Iterable[Endpoint], *, now: datetime) -> list[RoomAgenda]:
+    """For "My room": per endpoint, the meetings whose check-in window is open and the next one."""
+    opens_before = timedelta(minutes=settings.VCONF["CHECKIN_OPENS_MINUTES"])
+    agenda = []
+    for endpoint in endpoints:
+        upcoming = (
+            Meeting.objects.filter(
+                participations__endpoint=endpoint,
+                participations__active=True,
+                status=MeetingStatus.SCHEDULED,
+                end__gte=now - grace(),
+            )
+            .select_related("host")
+            .order_by("start", "id")[:4]
+        )
+        open_meetings, next_meeting = [], None
+        for meeting in upcoming:
+            if meeting.start - opens_before <= now <= meeting.end + grace():
+                open_meetings.append((meeting, endpoint_attendance(meeting, endpoint, now=now)))
+            elif meeting.start > now and next_meeting is None:
+                next_meeting = meeting
+        agenda.append(RoomAgenda(endpoint=endpoint, open_meetings=open_meetings, next_meeting=next_meeting))
+    return agenda
+
+
+def watchable_meetings(endpoints: QuerySet[Endpoint], *, day_start: datetime, day_end: datetime) -> QuerySet[Meeting]:
+    """Meetings of the day that involve any of these endpoints: the live boards a user may open."""
+    return (
+        Meeting.objects.filter(start__lt=day_end, end__gt=day_start, participations__endpoint__in=endpoints)
+        .distinct()
+        .select_related("host")
+        .order_by("start", "id")
+    )

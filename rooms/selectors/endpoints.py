@@ -1,0 +1,138 @@
+"""Reads about endpoints: distances to the host, status history as of a date, page querysets."""
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
+
+from rooms.models import Endpoint, ProvinceSettings, StatusChange, Unit
+from rooms.services.units import province_successor
+
+EARTH_RADIUS_KM = 6371.0088
+# Endpoint ids per query: under the backend's limit on bound parameters (999 on SQLite).
+CHUNK = 5000
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km between two points given in degrees."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    size = min(CHUNK, (connection.features.max_query_params or CHUNK) - 10)
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def distances_for(endpoint_ids: Iterable[int]) -> dict[int, tuple[float | None, bool]]:
+    """One-way km from each endpoint to its province's host, and whether it is an estimate.
+
+    A road distance a person entered wins. Otherwise: straight-line distance from the endpoint's
+    unit (or, without coordinates, the legacy unit it served) to the host endpoint's unit, times
+    the province's circuity factor, flagged as estimated. The host itself is 0 km. Unknown
+    (no host, no coordinates): (None, False). One query per chunk of ids (989 on SQLite), plus one.
+    """
+    ids = sorted({int(i) for i in endpoint_ids})
+    rows = []
+    for chunk in _chunks(ids):
+        rows += Endpoint.objects.filter(pk__in=chunk).values_list(
+            "pk",
+            "road_km",
+            "unit__lat",
+            "unit__lon",
+            "legacy_unit__lat",
+            "legacy_unit__lon",
+            # The province is the root of the unit's tree: at most two levels up.
+            "unit__code",
+            "unit__parent__code",
+            "unit__parent__parent__code",
+        )
+    provinces = {grand or parent or code for *_rest, code, parent, grand in rows}
+    # A legacy province merged away in 2025 (Bắc Kạn) uses the settings of the one it joined.
+    successors = {code: province_successor(code) for code in provinces}
+    wanted = provinces | {code for code in successors.values() if code}
+    hosts = {
+        code: (host_id, float(factor), lat, lon)
+        for code, host_id, factor, lat, lon in ProvinceSettings.objects.filter(province_code__in=wanted).values_list(
+            "province_code", "host_id", "circuity_factor", "host__unit__lat", "host__unit__lon"
+        )
+    }
+    for code, successor in successors.items():
+        if code not in hosts and successor in hosts:
+            hosts[code] = hosts[successor]
+    default_factor = float(settings.VCONF["DEFAULT_CIRCUITY_FACTOR"])
+    result: dict[int, tuple[float | None, bool]] = {}
+    for pk, road_km, lat, lon, old_lat, old_lon, code, parent, grand in rows:
+        if road_km is not None:
+            result[pk] = (float(road_km), False)
+            continue
+        host_id, factor, host_lat, host_lon = hosts.get(grand or parent or code, (None, default_factor, None, None))
+        if host_id == pk:
+            result[pk] = (0.0, False)
+            continue
+        if lat is None or lon is None:
+            lat, lon = old_lat, old_lon
+        if host_id is None or None in (lat, lon, host_lat, host_lon):
+            result[pk] = (None, False)
+            continue
+        result[pk] = (round(haversine_km(lat, lon, host_lat, host_lon) * factor, 1), True)
+    return result
+
+
+def distance_of(endpoint: Endpoint) -> tuple[float | None, bool]:
+    return distances_for([endpoint.pk]).get(endpoint.pk, (None, False))
+
+
+def endpoints_for_api() -> QuerySet[Endpoint]:
+    """Endpoints with what their API representation reads, in a fixed number of queries."""
+    return Endpoint.objects.select_related("unit", "legacy_unit", "bridge").prefetch_related(
+        "operators",
+        Prefetch(
+            "status_changes",
+            queryset=StatusChange.objects.select_related("changed_by").order_by("effective", "id"),
+        ),
+    )
+
+
+def filter_endpoints(
+    endpoints: QuerySet[Endpoint],
+    *,
+    status: str | None = None,
+    structure: str | None = None,
+    unit: Unit | None = None,
+    bridge: int | None = None,
+    search: str | None = None,
+) -> QuerySet[Endpoint]:
+    """The list filters of the API and the web page. `unit` selects that unit and everything below
+    it, on its own tree or through the legacy unit an endpoint served."""
+    if status:
+        endpoints = endpoints.filter(status=status)
+    if structure:
+        endpoints = endpoints.filter(unit__structure=structure)
+    if unit is not None:
+        below = Q(pk=unit.pk) | Q(parent=unit) | Q(parent__parent=unit)
+        units = Unit.objects.filter(below).values("pk")
+        endpoints = endpoints.filter(Q(unit__in=units) | Q(legacy_unit__in=units))
+    if bridge is not None:
+        endpoints = endpoints.filter(bridge_id=bridge)
+    if search:
+        endpoints = endpoints.filter(
+            Q(name__icontains=search) | Q(unit__name__icontains=search) | Q(dial_address__icontains=search)
+        )
+    return endpoints
+
+
+def status_as_of(endpoint: Endpoint, day: dt.date) -> str | None:
+    """The endpoint's rollout status on a past day (None: not yet planned then)."""
+    change = endpoint.status_changes.filter(effective__lte=day).order_by("-effective", "-id").first()
+    if change is not None:
+        return change.status
+    if not endpoint.status_changes.exists() and endpoint.status_since and endpoint.status_since <= day:
+        return endpoint.status
+    return None

@@ -1,0 +1,122 @@
+"""The HTTP shape of attendance: a check-in record in and out, and the per-meeting board.
+
+The board serializer renders the same payload for the API, the live board page and the
+WebSocket snapshot, so all three show the same fields in the same format (+07:00 times).
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import timezone
+from rest_framework import serializers
+
+from rooms.models import CheckIn, CheckInKind, IssueType
+from rooms.selectors.attendance import AttendanceState, EndpointAttendance, MeetingAttendance
+from vconf.fields import ModelSerializer
+
+
+class CheckInSerializer(ModelSerializer):
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    kind = serializers.ChoiceField(choices=CheckInKind.choices)
+    attendees = serializers.IntegerField(min_value=0, max_value=10000, required=False, allow_null=True)
+    issue_type = serializers.ChoiceField(choices=IssueType.choices, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    class Meta:
+        model = CheckIn
+        fields = [
+            "id",
+            "meeting",
+            "endpoint",
+            "kind",
+            "attendees",
+            "issue_type",
+            "note",
+            "client_id",
+            "recorded_by",
+            "at",
+        ]
+        read_only_fields = ["id", "meeting", "recorded_by", "at"]
+        # A replayed client_id is not an error: the service answers it with the first record.
+        extra_kwargs = {"client_id": {"validators": []}}
+
+
+class IssueSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    issue_type = serializers.CharField()
+    note = serializers.CharField()
+
+
+class EndpointAttendanceSerializer(serializers.Serializer):
+    endpoint = serializers.IntegerField()
+    name = serializers.CharField()
+    unit = serializers.CharField(help_text="Unit code")
+    is_host = serializers.BooleanField()
+    state = serializers.ChoiceField(choices=AttendanceState.ALL, source="derived.state")
+    attendees = serializers.IntegerField(source="derived.attendees", allow_null=True)
+    checked_in_at = serializers.DateTimeField(source="derived.checked_in_at", allow_null=True)
+    checked_out_at = serializers.DateTimeField(source="derived.checked_out_at", allow_null=True)
+    late = serializers.BooleanField(source="derived.late")
+    minutes_connected = serializers.IntegerField(source="derived.minutes_connected")
+    issues = IssueSerializer(source="derived.issues", many=True)
+    not_ready = serializers.BooleanField(
+        source="derived.not_ready", help_text="Still not checked in 15 minutes before the start"
+    )
+
+    def to_representation(self, instance: EndpointAttendance) -> dict:
+        # Hand-written: a 300-endpoint board is rendered for every change, DRF's generic path is slow.
+        d = instance.derived
+        zone = timezone.get_current_timezone()
+
+        def time(value: datetime) -> str:
+            return value.astimezone(zone).isoformat(timespec="seconds")
+
+        return {
+            "endpoint": instance.endpoint,
+            "name": instance.name,
+            "unit": instance.unit,
+            "is_host": instance.is_host,
+            "state": d.state,
+            "attendees": d.attendees,
+            "checked_in_at": time(d.checked_in_at) if d.checked_in_at else None,
+            "checked_out_at": time(d.checked_out_at) if d.checked_out_at else None,
+            "late": d.late,
+            "minutes_connected": d.minutes_connected,
+            "issues": [{"at": time(i.at), "issue_type": i.issue_type, "note": i.note} for i in d.issues],
+            "not_ready": d.not_ready,
+        }
+
+
+class TotalsSerializer(serializers.Serializer):
+    endpoints = serializers.IntegerField()
+    attended = serializers.IntegerField(help_text="Endpoints with at least one check-in")
+    invited = serializers.IntegerField()
+    ready = serializers.IntegerField()
+    connected = serializers.IntegerField()
+    left = serializers.IntegerField()
+    no_show = serializers.IntegerField()
+    late = serializers.IntegerField()
+    not_ready = serializers.IntegerField()
+    attendees = serializers.IntegerField(help_text="Sum of the head counts")
+    attendance_rate = serializers.FloatField(help_text="attended / endpoints, from 0 to 1")
+
+
+class MeetingAttendanceSerializer(serializers.Serializer):
+    type = serializers.SerializerMethodField()
+    meeting = serializers.IntegerField(source="meeting.pk")
+    title = serializers.CharField(source="meeting.title")
+    status = serializers.CharField(help_text="scheduled|in_progress|held|cancelled, at generated_at")
+    start = serializers.DateTimeField(source="meeting.start")
+    end = serializers.DateTimeField(source="meeting.end")
+    checkin_opens = serializers.DateTimeField()
+    checkin_closes = serializers.DateTimeField()
+    grace_minutes = serializers.SerializerMethodField()
+    generated_at = serializers.DateTimeField(source="now")
+    endpoints = EndpointAttendanceSerializer(many=True)
+    totals = TotalsSerializer()
+
+    def get_type(self, board: MeetingAttendance) -> str:
+        return "attendance"
+
+    def get_grace_minutes(self, board: MeetingAttendance) -> int:
+        return settings.VCONF["CHECKIN_GRACE_MINUTES"]

@@ -1,0 +1,176 @@
+"""The HTTP shape of meetings: what a booking request carries in, and what a meeting looks like.
+
+Ids in requests are resolved in bulk (one query for 250 endpoints, not 250), and unknown ids are
+a 400 naming the field and the ids.
+"""
+
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from rooms.models import Bridge, Endpoint, Meeting, Structure
+from rooms.selectors.meetings import resolve_unit_codes
+from vconf import clock
+from vconf.fields import BoundedDateTimeField, ModelSerializer
+
+SCOPES = ["this", "following"]
+
+
+class MeetingSerializer(ModelSerializer):
+    """A meeting as the API contract shows it. `endpoints` are the participating endpoints
+    other than the host; `status` is derived from the clock (scheduled, in_progress, held,
+    cancelled); `organizer` is a username."""
+
+    endpoints = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField()
+    organizer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "uid",
+            "title",
+            "description",
+            "start",
+            "end",
+            "host",
+            "endpoints",
+            "bridge",
+            "status",
+            "sequence",
+            "organizer",
+            "series",
+            "recurrence_id",
+            "cancelled_at",
+        ]
+        read_only_fields = fields
+
+    def get_endpoints(self, meeting: Meeting) -> list[int]:
+        if "participations" in getattr(meeting, "_prefetched_objects_cache", {}):
+            return sorted(p.endpoint_id for p in meeting.participations.all() if not p.is_host)
+        # One meeting on its own (just booked): ids straight from the database, no model rows.
+        return sorted(meeting.participations.filter(is_host=False).values_list("endpoint_id", flat=True))
+
+    def get_status(self, meeting: Meeting) -> str:
+        return meeting.state_at(self.context.get("now") or clock.now())
+
+
+class IdListField(serializers.ListField):
+    child = serializers.IntegerField(min_value=1)
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("max_length", 5000)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: object) -> list[int]:
+        if isinstance(data, str):  # "1,2,3" from a form or a query string
+            data = [part for part in data.split(",") if part.strip()]
+        return list(dict.fromkeys(super().to_internal_value(data)))
+
+
+def endpoints_by_id(ids: list[int]) -> list[Endpoint]:
+    # Only what the booking rules read: 250 endpoints load in a few milliseconds.
+    found = Endpoint.objects.only("pk", "name", "status", "bridge_id", "unit_id", "legacy_unit_id").in_bulk(ids)
+    missing = [pk for pk in ids if pk not in found]
+    if missing:
+        raise serializers.ValidationError(
+            _("Không có điểm cầu mã %(ids)s.") % {"ids": ", ".join(str(pk) for pk in missing)}
+        )
+    return [found[pk] for pk in ids]
+
+
+class ParticipantsMixin(serializers.Serializer):
+    """Endpoints chosen by id and/or by unit code (every bookable endpoint of those units and
+    the units below them). Unit codes are looked up on today's tree first unless `structure`."""
+
+    endpoints = IdListField(required=False, help_text="Endpoint ids taking part (the host is added by itself)")
+    units = serializers.ListField(
+        child=serializers.CharField(max_length=10),
+        required=False,
+        max_length=1000,
+        help_text="Unit codes: every pilot or in-service endpoint of those units and the units below them",
+    )
+    structure = serializers.ChoiceField(
+        choices=Structure.choices, required=False, help_text="Tree the unit codes belong to (default: current first)"
+    )
+    bridge = serializers.PrimaryKeyRelatedField(
+        queryset=Bridge.objects.all(), required=False, allow_null=True, help_text="Defaults to the host's bridge"
+    )
+
+    def validate_endpoints(self, ids: list[int]) -> list[Endpoint]:
+        return endpoints_by_id(ids)
+
+    def validate(self, attrs: dict) -> dict:
+        codes = attrs.pop("units", None)
+        structure = attrs.pop("structure", None)
+        if codes is not None:
+            units, missing = resolve_unit_codes(codes, structure=structure)
+            if missing:
+                raise serializers.ValidationError(
+                    {"units": [_("Không có đơn vị mã %(codes)s.") % {"codes": ", ".join(missing)}]}
+                )
+            attrs["units"] = units
+        return attrs
+
+
+class MeetingCreateSerializer(ParticipantsMixin):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    start = BoundedDateTimeField()
+    end = BoundedDateTimeField()
+    host = serializers.IntegerField(min_value=1, help_text="Host endpoint id")
+    recurrence = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text='RFC 5545 RRULE, e.g. "FREQ=WEEKLY;BYDAY=MO;COUNT=10"',
+    )
+    skip_conflicts = serializers.BooleanField(required=False, default=False)
+
+    def validate_host(self, pk: int) -> Endpoint:
+        return endpoints_by_id([pk])[0]
+
+
+class MeetingUpdateSerializer(ParticipantsMixin):
+    title = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    start = BoundedDateTimeField(required=False)
+    end = BoundedDateTimeField(required=False)
+    scope = serializers.ChoiceField(
+        choices=SCOPES, required=False, default="this", help_text="this occurrence, or it and the following ones"
+    )
+
+
+class CancelSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=SCOPES, required=False, default="this")
+
+
+class SeriesResultSerializer(serializers.Serializer):
+    series = serializers.IntegerField()
+    meetings = MeetingSerializer(many=True)
+    skipped = serializers.ListField(child=serializers.DictField(), help_text="{start, end, conflicts}")
+
+
+class ConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    conflicts = serializers.ListField(
+        child=serializers.DictField(),
+        help_text='{"endpoint", "meeting", "start", "end"} or {"bridge", "start", "end", "ports_needed", '
+        '"ports_free"}; in a series each also names its "occurrence"',
+    )
+
+
+class FreeSlotSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    free = FreeSlotSerializer(many=True)
+
+
+class ImportResultSerializer(serializers.Serializer):
+    booked = serializers.ListField(child=serializers.DictField(), help_text="{uid, summary, meetings, series, skipped}")
+    refused = serializers.ListField(
+        child=serializers.DictField(), help_text="{uid, summary, status (400|403|409), detail, errors|conflicts}"
+    )

@@ -1,0 +1,144 @@
+"""Recording attendance: an operator's check-in, issue report or check-out for one endpoint.
+
+Records are append-only; the endpoint's state is derived from them (rooms/selectors/attendance.py).
+A record carries a client-generated id, so a phone on a poor line can send it again and again:
+the first copy counts, every replay answers with it and adds nothing.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rooms.broadcast import broadcast_attendance_changed
+from rooms.models import CheckIn, CheckInKind, Endpoint, IssueType, Meeting, MeetingStatus, Participation
+from rooms.permissions import can_operate
+from rooms.selectors.attendance import AttendanceState, checkin_window, endpoint_attendance
+from vconf import clock
+from vconf.exceptions import Conflict
+
+MAX_ATTENDEES = 10000
+# A room holds at most twice its seats (people standing at the back); more is a typing error.
+SEATS_FACTOR = 2
+
+
+def _replayed(*, client_id: uuid.UUID, meeting: Meeting, endpoint: Endpoint) -> CheckIn | None:
+    first = CheckIn.objects.filter(client_id=client_id).first()
+    if first is None:
+        return None
+    if first.meeting_id != meeting.pk or first.endpoint_id != endpoint.pk:
+        raise Conflict(_("Mã client_id này đã được dùng cho một bản ghi khác."))
+    return first
+
+
+def _local(when: object) -> str:
+    return timezone.localtime(when).strftime("%H:%M %d/%m/%Y")
+
+
+def _check_meeting(*, meeting: Meeting, now: object) -> None:
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise ValidationError({"meeting": [_("Cuộc họp đã bị hủy, không thể báo danh.")]})
+    opens, closes = checkin_window(meeting)
+    if now < opens:
+        raise ValidationError(
+            {
+                "meeting": [
+                    _("Chưa đến giờ báo danh: mở lúc %(opens)s (%(minutes)s phút trước giờ họp).")
+                    % {"opens": _local(opens), "minutes": settings.VCONF["CHECKIN_OPENS_MINUTES"]}
+                ]
+            }
+        )
+    if now > closes:
+        raise ValidationError(
+            {"meeting": [_("Đã hết giờ báo danh cho cuộc họp này (đóng lúc %(closes)s).") % {"closes": _local(closes)}]}
+        )
+
+
+def _check_fields(*, endpoint: Endpoint, kind: str, attendees: int | None, issue_type: str, note: str) -> None:
+    errors: dict[str, list[str]] = {}
+    if kind not in CheckInKind.values:
+        errors["kind"] = [_("Chọn một trong: %s") % ", ".join(CheckInKind.values)]
+    if kind == CheckInKind.IN and attendees is None:
+        errors["attendees"] = [_("Hãy nhập số người có mặt.")]
+    elif attendees is not None:
+        limit = min(MAX_ATTENDEES, endpoint.seats * SEATS_FACTOR)
+        if not 0 <= attendees <= limit:
+            errors["attendees"] = [
+                _("Số người phải từ 0 đến %(limit)s (gấp đôi %(seats)s chỗ ngồi của phòng).")
+                % {"limit": limit, "seats": endpoint.seats}
+            ]
+    if kind == CheckInKind.ISSUE:
+        if issue_type not in IssueType.values:
+            errors["issue_type"] = [_("Chọn loại sự cố: %s") % ", ".join(IssueType.values)]
+        elif issue_type == IssueType.OTHER and not note.strip():
+            errors["note"] = [_("Hãy mô tả sự cố.")]
+    elif issue_type:
+        errors["issue_type"] = [_("Chỉ dùng khi báo sự cố.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def record_checkin(
+    *,
+    user: AbstractBaseUser,
+    meeting: Meeting,
+    endpoint: Endpoint,
+    kind: str,
+    client_id: uuid.UUID,
+    attendees: int | None = None,
+    issue_type: str = "",
+    note: str = "",
+) -> tuple[CheckIn, bool]:
+    """Record one check-in; returns (record, created). A replay of `client_id` returns the first
+    record with created=False, even once the check-in window has closed."""
+    if not can_operate(user, endpoint):
+        raise PermissionDenied(_("Chỉ kỹ thuật viên của điểm cầu này hoặc quản trị được báo danh."))
+    if first := _replayed(client_id=client_id, meeting=meeting, endpoint=endpoint):
+        return first, False
+    now = clock.now()
+    _check_meeting(meeting=meeting, now=now)
+    _check_fields(endpoint=endpoint, kind=kind, attendees=attendees, issue_type=issue_type, note=note)
+    # Lock the booking: check-ins of one endpoint in one meeting run one at a time, so "check out
+    # only when connected" holds under concurrent taps, and a concurrent replay waits for the first.
+    booked = Participation.objects.select_for_update().filter(meeting=meeting, endpoint=endpoint, active=True).first()
+    if booked is None:
+        if Meeting.objects.filter(pk=meeting.pk, status=MeetingStatus.CANCELLED).exists():
+            raise ValidationError({"meeting": [_("Cuộc họp đã bị hủy, không thể báo danh.")]})
+        raise ValidationError({"endpoint": [_("Điểm cầu này không tham gia cuộc họp.")]})
+    if first := _replayed(client_id=client_id, meeting=meeting, endpoint=endpoint):
+        return first, False
+    if kind == CheckInKind.OUT:
+        state = endpoint_attendance(meeting, endpoint, now=now).state
+        if state not in (AttendanceState.READY, AttendanceState.CONNECTED):
+            message = (
+                _("Điểm cầu đã báo kết thúc.") if state == AttendanceState.LEFT else _("Điểm cầu chưa báo kết nối.")
+            )
+            raise ValidationError({"kind": [message]})
+    record = CheckIn(
+        meeting=meeting,
+        endpoint=endpoint,
+        kind=kind,
+        attendees=attendees,
+        issue_type=issue_type if kind == CheckInKind.ISSUE else "",
+        note=note.strip(),
+        client_id=client_id,
+        recorded_by=user if user.is_authenticated else None,
+        at=now,
+    )
+    record.full_clean(validate_unique=False)
+    try:
+        # A savepoint: if a concurrent replay inserted the same client_id first, the unique
+        # constraint refuses ours and the outer transaction stays usable to read the winner.
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        if first := _replayed(client_id=client_id, meeting=meeting, endpoint=endpoint):
+            return first, False
+        raise
+    transaction.on_commit(lambda: broadcast_attendance_changed(meeting.pk))
+    return record, True

@@ -1,0 +1,84 @@
+"""Importing endpoints from a CSV file: all rows or none, every bad row named.
+
+Columns: name, unit (required); unit_structure, legacy_unit, seats, dial_address, connection,
+bridge (id or name), road_km, status, status_since, operators (usernames separated by spaces
+or semicolons). Each row is read by the API's EndpointSerializer and written by the same
+create_endpoint service, so the file obeys exactly the rules of POST /api/endpoints/.
+"""
+
+import re
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from rooms.models import Bridge, Endpoint
+from rooms.services.csv_files import RowErrors, read_rows, too_many_cells
+from rooms.services.endpoints import create_endpoint
+
+REQUIRED = {"name", "unit"}
+OPTIONAL = {
+    "unit_structure",
+    "legacy_unit",
+    "seats",
+    "dial_address",
+    "connection",
+    "bridge",
+    "road_km",
+    "status",
+    "status_since",
+    "operators",
+}
+
+
+def _messages(detail: object) -> list[str]:
+    """DRF error details (lists, nested dicts for list fields) as plain strings."""
+    if isinstance(detail, dict):
+        return [m for value in detail.values() for m in _messages(value)]
+    if isinstance(detail, list | tuple):
+        return [m for value in detail for m in _messages(value)]
+    return [str(detail)]
+
+
+def _payload(values: dict[str, str], errors: dict) -> dict:
+    payload: dict[str, object] = {key: value for key, value in values.items() if value != ""}
+    if "operators" in payload:
+        payload["operators"] = [name for name in re.split(r"[\s;,]+", str(payload["operators"])) if name]
+    if "road_km" in payload:
+        payload["road_km"] = str(payload["road_km"]).replace(",", ".")
+    bridge = payload.get("bridge")
+    if bridge is not None and not str(bridge).isdigit():
+        found = Bridge.objects.filter(name__iexact=bridge).values_list("pk", flat=True).first()
+        if found is None:
+            errors["bridge"] = [_("Không có cầu (MCU) tên “%s”.") % bridge]
+        payload["bridge"] = found
+    return payload
+
+
+def import_endpoints_csv(*, data: bytes | str, by: AbstractBaseUser | None) -> list[Endpoint]:
+    """Create one endpoint per row in one transaction; RowErrors (nothing saved) if any row is bad."""
+    from rooms.serializers.endpoints import EndpointSerializer
+
+    records = read_rows(data, required=REQUIRED, optional=OPTIONAL)
+    created: list[Endpoint] = []
+    bad: list[dict] = []
+    with transaction.atomic():
+        for number, values in records:
+            errors = too_many_cells(values)
+            serializer = EndpointSerializer(data=_payload(values, errors))
+            if not serializer.is_valid():
+                errors.update({field: _messages(detail) for field, detail in serializer.errors.items()})
+            if not errors:
+                try:
+                    # Earlier rows are already written in this transaction, so a name repeated
+                    # within the file is refused like a name already in the database.
+                    created.append(create_endpoint(by=by, **serializer.validated_data))
+                except ValidationError as error:
+                    errors = {field: [str(m) for m in messages] for field, messages in error.message_dict.items()}
+            if errors:
+                bad.append({"row": number, "errors": errors})
+        if bad:
+            # Leaving the block with an exception rolls back every row written so far.
+            raise RowErrors(bad)
+    return created

@@ -1,0 +1,247 @@
+"""Endpoints, their rollout status over time, and bridges: every write that carries a rule.
+
+An endpoint's status history is a list of dated StatusChanges; Endpoint.status and status_since
+are a copy of what the history says today, kept for fast filtering and booking checks.
+"""
+
+import datetime as dt
+from collections.abc import Collection
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rooms.models import Bridge, Connection, Endpoint, EndpointStatus, StatusChange, Structure, Unit
+from vconf import clock
+from vconf.fields import MAX_YEAR, MIN_YEAR
+
+# The rollout goes forward in this order; a step back (in service -> pilot, retired -> in service)
+# is usually a correction of history, so it needs an explicit date.
+STATUS_ORDER = {
+    EndpointStatus.PLANNED: 0,
+    EndpointStatus.PILOT: 1,
+    EndpointStatus.IN_SERVICE: 2,
+    EndpointStatus.RETIRED: 3,
+}
+MAX_SEATS = 10_000
+MAX_ROAD_KM = Decimal(2000)
+EDITABLE_FIELDS = ("name", "unit", "legacy_unit", "seats", "dial_address", "connection", "bridge", "road_km")
+
+User = AbstractBaseUser
+
+
+def today() -> dt.date:
+    return timezone.localtime(clock.now()).date()
+
+
+def check_endpoint(endpoint: Endpoint) -> None:
+    """The rules of one endpoint, as 400 messages on its fields."""
+    errors: dict[str, list[str]] = {}
+    endpoint.name = " ".join((endpoint.name or "").split())
+    if not endpoint.name:
+        errors["name"] = [_("Bắt buộc.")]
+    elif (
+        endpoint.unit_id
+        and Endpoint.objects.filter(unit_id=endpoint.unit_id, name__iexact=endpoint.name)
+        .exclude(pk=endpoint.pk)
+        .exists()
+    ):
+        errors["name"] = [_("Đơn vị này đã có điểm cầu tên “%s”.") % endpoint.name]
+    if endpoint.seats is None or not 1 <= endpoint.seats <= MAX_SEATS:
+        errors["seats"] = [_("Số chỗ ngồi phải từ 1 đến %s.") % MAX_SEATS]
+    if endpoint.road_km is not None and not 0 <= Decimal(endpoint.road_km) <= MAX_ROAD_KM:
+        errors["road_km"] = [_("Quãng đường phải từ 0 đến %s km.") % MAX_ROAD_KM]
+    if endpoint.legacy_unit_id and endpoint.legacy_unit.structure != Structure.LEGACY:
+        errors["legacy_unit"] = [_("Đơn vị cũ phải thuộc cây trước 7/2025.")]
+    if endpoint.legacy_unit_id and endpoint.legacy_unit_id == endpoint.unit_id:
+        errors["legacy_unit"] = [_("Đơn vị cũ trùng với đơn vị hiện tại.")]
+    if endpoint.connection not in Connection.values:
+        errors["connection"] = [_("Chọn một trong: %s.") % ", ".join(Connection.values)]
+    if errors:
+        raise ValidationError(errors)
+    endpoint.full_clean(exclude=["status", "status_since"])
+
+
+def check_effective(effective: dt.date) -> None:
+    if not MIN_YEAR <= effective.year <= MAX_YEAR:
+        raise ValidationError(
+            {"status_since": [_("Ngày phải trong khoảng năm %(lo)s–%(hi)s.") % {"lo": MIN_YEAR, "hi": MAX_YEAR}]}
+        )
+    if effective > today():
+        raise ValidationError({"status_since": [_("Ngày hiệu lực không được ở tương lai.")]})
+
+
+@transaction.atomic
+def create_endpoint(
+    *,
+    by: User | None,
+    name: str,
+    unit: Unit,
+    legacy_unit: Unit | None = None,
+    seats: int = 20,
+    dial_address: str = "",
+    connection: str = Connection.GOVERNMENT_NETWORK,
+    bridge: Bridge | None = None,
+    road_km: Decimal | None = None,
+    operators: Collection[User] = (),
+    status: str = EndpointStatus.PLANNED,
+    status_since: dt.date | None = None,
+    note: str = "",
+) -> Endpoint:
+    if status not in EndpointStatus.values:
+        raise ValidationError({"status": [_("Chọn một trong: %s.") % ", ".join(EndpointStatus.values)]})
+    effective = status_since or today()
+    check_effective(effective)
+    endpoint = Endpoint(
+        name=name,
+        unit=unit,
+        legacy_unit=legacy_unit,
+        seats=seats,
+        dial_address=dial_address,
+        connection=connection,
+        bridge=bridge,
+        road_km=road_km,
+        status=status,
+        status_since=effective,
+    )
+    check_endpoint(endpoint)
+    endpoint.save()
+    if operators:
+        endpoint.operators.set(operators)
+    StatusChange.objects.create(endpoint=endpoint, status=status, effective=effective, changed_by=by, note=note[:200])
+    return endpoint
+
+
+@transaction.atomic
+def update_endpoint(
+    *,
+    endpoint: Endpoint,
+    by: User | None,
+    operators: Collection[User] | None = None,
+    status: str | None = None,
+    status_since: dt.date | None = None,
+    note: str = "",
+    **fields: object,
+) -> Endpoint:
+    """Change an endpoint's details; a status (with an optional effective date) goes through
+    change_endpoint_status so the history records it."""
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: [_("Không sửa được trường này.")] for name in sorted(unknown)})
+    if status_since is not None and status is None:
+        raise ValidationError({"status": [_("Gửi kèm trạng thái khi ghi ngày hiệu lực.")]})
+    endpoint = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
+    for name, value in fields.items():
+        setattr(endpoint, name, value)
+    check_endpoint(endpoint)
+    endpoint.save()
+    if operators is not None:
+        endpoint.operators.set(operators)
+    if status is not None:
+        change_endpoint_status(endpoint=endpoint, status=status, effective=status_since, by=by, note=note)
+        endpoint.refresh_from_db(fields=["status", "status_since"])
+    return endpoint
+
+
+def history_of(endpoint: Endpoint) -> list[tuple[str, dt.date]]:
+    return list(endpoint.status_changes.order_by("effective", "id").values_list("status", "effective"))
+
+
+def status_on(history: list[tuple[str, dt.date]], day: dt.date) -> str | None:
+    """The status in force on a day: the last change on or before it (the later record of a day wins)."""
+    current = None
+    for status, effective in history:
+        if effective > day:
+            break
+        current = status
+    return current
+
+
+def current_status(history: list[tuple[str, dt.date]]) -> tuple[str, dt.date | None]:
+    """The latest status and since when it holds without a break (the first change of its last run)."""
+    if not history:
+        return EndpointStatus.PLANNED, None
+    status, since = history[-1]
+    for earlier, effective in reversed(history):
+        if earlier != status:
+            break
+        since = effective
+    return status, since
+
+
+@transaction.atomic
+def change_endpoint_status(
+    *, endpoint: Endpoint, status: str, effective: dt.date | None, by: User | None, note: str = ""
+) -> StatusChange | None:
+    """Record that the endpoint has `status` from `effective` (today when None) and keep
+    Endpoint.status/status_since equal to the latest change. Returns None when the status was
+    already in force that day (nothing to record)."""
+    if status not in EndpointStatus.values:
+        raise ValidationError({"status": [_("Chọn một trong: %s.") % ", ".join(EndpointStatus.values)]})
+    explicit = effective is not None
+    effective = effective or today()
+    check_effective(effective)
+    # Lock the endpoint so two changes at once cannot both read the old history.
+    endpoint = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
+    history = history_of(endpoint)
+    if not history and endpoint.status_since:
+        # An endpoint created before history was kept: its stored status becomes the first entry.
+        StatusChange.objects.create(
+            endpoint=endpoint, status=endpoint.status, effective=endpoint.status_since, note=_("Trạng thái ban đầu")
+        )
+        history = history_of(endpoint)
+    before = status_on(history, effective)
+    if before == status:
+        return None
+    if before is not None and not explicit and STATUS_ORDER[status] < STATUS_ORDER[before]:
+        raise ValidationError(
+            {
+                "status_since": [
+                    _("Trạng thái lùi từ “%(old)s” về “%(new)s”: cần ghi rõ ngày hiệu lực.")
+                    % {"old": EndpointStatus(before).label, "new": EndpointStatus(status).label}
+                ]
+            }
+        )
+    change = StatusChange(endpoint=endpoint, status=status, effective=effective, changed_by=by, note=note[:200])
+    change.full_clean()
+    change.save()
+    endpoint.status, endpoint.status_since = current_status(history_of(endpoint))
+    endpoint.save(update_fields=["status", "status_since"])
+    return change
+
+
+def check_bridge(bridge: Bridge) -> None:
+    errors: dict[str, list[str]] = {}
+    bridge.name = " ".join((bridge.name or "").split())
+    if not bridge.name:
+        errors["name"] = [_("Bắt buộc.")]
+    elif Bridge.objects.filter(name__iexact=bridge.name).exclude(pk=bridge.pk).exists():
+        errors["name"] = [_("Đã có cầu (MCU) tên “%s”.") % bridge.name]
+    if bridge.ports is None or not 1 <= bridge.ports <= MAX_SEATS:
+        errors["ports"] = [_("Số cổng phải từ 1 đến %s.") % MAX_SEATS]
+    if errors:
+        raise ValidationError(errors)
+    bridge.full_clean()
+
+
+@transaction.atomic
+def create_bridge(*, name: str, ports: int, dial_address: str = "") -> Bridge:
+    bridge = Bridge(name=name, ports=ports, dial_address=dial_address)
+    check_bridge(bridge)
+    bridge.save()
+    return bridge
+
+
+@transaction.atomic
+def update_bridge(*, bridge: Bridge, **fields: object) -> Bridge:
+    bridge = Bridge.objects.select_for_update().get(pk=bridge.pk)
+    for name, value in fields.items():
+        if name not in ("name", "ports", "dial_address"):
+            raise ValidationError({name: [_("Không sửa được trường này.")]})
+        setattr(bridge, name, value)
+    check_bridge(bridge)
+    bridge.save()
+    return bridge

@@ -1,0 +1,206 @@
+"""Endpoints and bridges API. Everyone signed in reads; administrators write."""
+
+from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from rooms.models import Bridge, Endpoint, EndpointStatus, Structure
+from rooms.permissions import ReadOnlyForAll
+from rooms.selectors.endpoints import distances_for, endpoints_for_api, filter_endpoints
+from rooms.serializers.endpoints import BridgeSerializer, EndpointSerializer, find_unit
+from rooms.serializers.imports import ImportErrorsSerializer
+from rooms.services.csv_files import RowErrors
+from rooms.services.endpoint_import import import_endpoints_csv
+from rooms.services.endpoints import create_bridge, create_endpoint, update_bridge, update_endpoint
+from vconf.fields import query_choice, query_int
+
+FIELD_ERRORS = OpenApiResponse(description='Refused, with a message per field: {"field": ["message"]}')
+FORBIDDEN = OpenApiResponse(description="Administrators only")
+NOT_FOUND = OpenApiResponse(description="No such endpoint")
+
+
+class CsvParser(BaseParser):
+    """A CSV file sent as the request body (Content-Type: text/csv)."""
+
+    media_type = "text/csv"
+
+    def parse(self, stream: object, media_type: str | None = None, parser_context: dict | None = None) -> bytes:
+        return stream.read() if stream is not None else b""
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Endpoints, with their effective distance to the host",
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, enum=EndpointStatus.values),
+            OpenApiParameter("structure", OpenApiTypes.STR, enum=Structure.values, description="Tree of the unit."),
+            OpenApiParameter("unit", OpenApiTypes.STR, description="Unit code: endpoints in it and below it."),
+            OpenApiParameter("bridge", OpenApiTypes.INT),
+            OpenApiParameter("search", OpenApiTypes.STR, description="Part of the name, unit name or dial address."),
+        ],
+        responses={200: EndpointSerializer(many=True), 400: FIELD_ERRORS},
+    ),
+    retrieve=extend_schema(summary="One endpoint", responses={200: EndpointSerializer, 404: NOT_FOUND}),
+    create=extend_schema(
+        summary="Add an endpoint (administrators)",
+        description="Its first status (default planned) enters the history from `status_since` (default today).",
+        responses={201: EndpointSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN},
+        examples=[
+            OpenApiExample(
+                "A commune pilot",
+                request_only=True,
+                value={
+                    "name": "UBND xã Tân Thanh",
+                    "unit": "06280",
+                    "unit_structure": "legacy",
+                    "seats": 30,
+                    "status": "pilot",
+                    "status_since": "2018-06-01",
+                },
+            )
+        ],
+    ),
+    partial_update=extend_schema(
+        summary="Change an endpoint (administrators)",
+        description=(
+            "`status` with an optional `status_since` (or `effective`) date records a status change in the history "
+            "(today by default). A step back (in service → pilot, retired → in service) needs an explicit date."
+        ),
+        responses={200: EndpointSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN, 404: NOT_FOUND},
+    ),
+)
+class EndpointViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = EndpointSerializer
+    permission_classes = [ReadOnlyForAll]
+    write_roles = ()  # administrators only
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Endpoint]:
+        endpoints = endpoints_for_api().order_by("unit__structure", "unit__code", "name")
+        if self.action != "list":
+            return endpoints
+        params = self.request.query_params
+        structure = query_choice(params, "structure", Structure.values)
+        unit = None
+        if code := params.get("unit", "").strip():
+            unit = find_unit(code, structure)
+            if unit is None:
+                raise serializers.ValidationError({"unit": [_("Không có đơn vị mã “%s”.") % code[:20]]})
+        return filter_endpoints(
+            endpoints,
+            status=query_choice(params, "status", EndpointStatus.values),
+            structure=structure,
+            unit=unit,
+            bridge=query_int(params, "bridge"),
+            search=params.get("search", "").strip()[:100] or None,
+        )
+
+    def list(self, request: Request, *args: object, **kwargs: object) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        # One bulk distance lookup for the whole page instead of one per endpoint.
+        context = {**self.get_serializer_context(), "distances": distances_for([e.pk for e in page])}
+        return self.get_paginated_response(self.get_serializer(page, many=True, context=context).data)
+
+    def perform_create(self, serializer: EndpointSerializer) -> None:
+        serializer.instance = create_endpoint(by=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer: EndpointSerializer) -> None:
+        serializer.instance = update_endpoint(
+            endpoint=serializer.instance, by=self.request.user, **serializer.validated_data
+        )
+
+    @extend_schema(
+        summary="Import endpoints from CSV (administrators): all rows or none",
+        description=(
+            "Multipart field `file`, or the CSV itself with Content-Type text/csv. Columns: name, unit; optional "
+            "unit_structure, legacy_unit, seats, dial_address, connection, bridge (id or name), road_km, status, "
+            "status_since, operators (usernames). Row numbers count the header as row 1."
+        ),
+        request={
+            "multipart/form-data": inline_serializer("EndpointImport", {"file": serializers.FileField()}),
+            "text/csv": OpenApiTypes.STR,
+        },
+        responses={
+            201: inline_serializer(
+                "EndpointImportResult",
+                {
+                    "created": serializers.IntegerField(),
+                    "endpoints": serializers.ListField(child=serializers.IntegerField()),
+                },
+            ),
+            400: OpenApiResponse(
+                ImportErrorsSerializer,
+                description='Bad rows: {"rows": [{"row": n, "errors": {...}}]}; an unreadable file: {"file": [...]}',
+            ),
+            403: FORBIDDEN,
+        },
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[MultiPartParser, FormParser, CsvParser, JSONParser],
+    )
+    def import_csv(self, request: Request) -> Response:
+        upload = request.FILES.get("file")
+        if upload is not None:
+            data = upload.read()
+        elif isinstance(request.data, bytes):
+            data = request.data
+        else:
+            raise serializers.ValidationError({"file": [_("Gửi tệp CSV trong trường “file”.")]})
+        try:
+            created = import_endpoints_csv(data=data, by=request.user)
+        except RowErrors as error:
+            return Response(error.as_body(), status=status.HTTP_400_BAD_REQUEST)
+        return Response({"created": len(created), "endpoints": [e.pk for e in created]}, status=201)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Bridges (MCUs) and their ports"),
+    retrieve=extend_schema(summary="One bridge", responses={200: BridgeSerializer, 404: NOT_FOUND}),
+    create=extend_schema(
+        summary="Add a bridge (administrators)", responses={201: BridgeSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN}
+    ),
+    partial_update=extend_schema(
+        summary="Change a bridge (administrators)",
+        responses={200: BridgeSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN, 404: NOT_FOUND},
+    ),
+)
+class BridgeViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = BridgeSerializer
+    permission_classes = [ReadOnlyForAll]
+    write_roles = ()  # administrators only
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    queryset = Bridge.objects.annotate(endpoint_count=Count("endpoints")).order_by("name")
+
+    def perform_create(self, serializer: BridgeSerializer) -> None:
+        serializer.instance = create_bridge(**serializer.validated_data)
+
+    def perform_update(self, serializer: BridgeSerializer) -> None:
+        serializer.instance = update_bridge(bridge=serializer.instance, **serializer.validated_data)

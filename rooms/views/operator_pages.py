@@ -1,0 +1,183 @@
+"""Pages of attendance: "My room" for operators, the live board for staff and leaders."""
+
+import uuid
+from datetime import datetime, time, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from rooms.models import CheckInKind, Endpoint, IssueType, Meeting, MeetingStatus, Role
+from rooms.permissions import can_watch_meeting, endpoints_in_scope, has_role
+from rooms.selectors.attendance import AttendanceState, meeting_attendance, operator_agenda, watchable_meetings
+from rooms.serializers.attendance import CheckInSerializer, MeetingAttendanceSerializer
+from rooms.services.attendance import MAX_ATTENDEES, SEATS_FACTOR, record_checkin
+from vconf import clock
+from vconf.exceptions import Conflict
+
+STATE_LABELS = {
+    AttendanceState.INVITED: gettext_lazy("Chưa báo danh"),
+    AttendanceState.READY: gettext_lazy("Sẵn sàng"),
+    AttendanceState.CONNECTED: gettext_lazy("Đã kết nối"),
+    AttendanceState.LEFT: gettext_lazy("Đã kết thúc"),
+    AttendanceState.NO_SHOW: gettext_lazy("Vắng mặt"),
+}
+
+
+def state_labels() -> dict[str, str]:
+    # Evaluated per request so the labels follow the visitor's language.
+    return {state: str(label) for state, label in STATE_LABELS.items()}
+
+
+def _messages_of(error: ValidationError | dict) -> list[str]:
+    detail = error.message_dict if isinstance(error, ValidationError) and hasattr(error, "error_dict") else error
+    if isinstance(detail, dict):
+        return [str(m) for values in detail.values() for m in (values if isinstance(values, list) else [values])]
+    return [str(m) for m in error.messages]
+
+
+def _record_from_form(request: HttpRequest) -> None:
+    raw = request.POST.get("meeting", "")
+    meeting = Meeting.objects.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 18 else None
+    if meeting is None:
+        messages.error(request, _("Không tìm thấy cuộc họp."))
+        return
+    incoming = CheckInSerializer(data=request.POST)
+    if not incoming.is_valid():
+        for text in _messages_of(incoming.errors):
+            messages.error(request, text)
+        return
+    data = incoming.validated_data
+    try:
+        record, created = record_checkin(
+            user=request.user,
+            meeting=meeting,
+            endpoint=data["endpoint"],
+            kind=data["kind"],
+            client_id=data["client_id"],
+            attendees=data.get("attendees"),
+            issue_type=data.get("issue_type", ""),
+            note=data.get("note", ""),
+        )
+    except PermissionDenied as refused:
+        messages.error(request, str(refused))
+        return
+    except ValidationError as refused:
+        for text in _messages_of(refused):
+            messages.error(request, text)
+        return
+    except Conflict as refused:
+        messages.error(request, refused.detail)
+        return
+    if not created:
+        messages.info(request, _("Bản ghi này đã được gửi trước đó, không ghi thêm."))
+    elif record.kind == CheckInKind.IN:
+        messages.success(request, _("Đã báo kết nối: %(n)s người.") % {"n": record.attendees})
+    elif record.kind == CheckInKind.OUT:
+        messages.success(request, _("Đã báo kết thúc."))
+    else:
+        messages.success(request, _("Đã báo sự cố."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_room(request: HttpRequest) -> HttpResponse:
+    """The operator's page: big buttons that work without JavaScript on a slow line (POST, then
+    redirect). Each form carries a fresh client_id, so a double tap is recorded once."""
+    if not has_role(request.user, Role.OPERATOR):
+        raise PermissionDenied
+    if request.method == "POST":
+        _record_from_form(request)
+        return redirect(reverse("my-room") + (f"#m{request.POST['meeting']}" if request.POST.get("meeting") else ""))
+    endpoints = request.user.operated_endpoints.select_related("unit").order_by("unit__code", "name")
+    agenda = operator_agenda(endpoints, now=clock.now())
+    for room in agenda:
+        room.limit = min(MAX_ATTENDEES, room.endpoint.seats * SEATS_FACTOR)
+        room.forms = [
+            {
+                "meeting": meeting,
+                "derived": derived,
+                "state_label": STATE_LABELS[derived.state],
+                "can_leave": derived.state in (AttendanceState.READY, AttendanceState.CONNECTED),
+                "ids": {kind: uuid.uuid4() for kind in ("in", "issue", "out")},
+            }
+            for meeting, derived in room.open_meetings
+        ]
+    return render(
+        request,
+        "rooms/my_room.html",
+        {"agenda": agenda, "issue_types": IssueType.choices},
+    )
+
+
+@login_required
+def live_board(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    meeting = get_object_or_404(Meeting.objects.select_related("host"), pk=meeting_id)
+    if not can_watch_meeting(request.user, meeting.pk):
+        raise PermissionDenied
+    board = meeting_attendance(meeting, now=clock.now())
+    payload = MeetingAttendanceSerializer(board).data
+    labels = state_labels()
+    issue_labels = {value: str(label) for value, label in IssueType.choices}
+    for row in payload["endpoints"]:
+        row["label"] = labels[row["state"]]
+        for issue in row["issues"]:
+            issue["label"] = issue_labels.get(issue["issue_type"], issue["issue_type"])
+    config = {
+        "meeting": meeting.pk,
+        "socket": f"/ws/meetings/{meeting.pk}/",
+        "api": reverse("meeting-attendance", args=[meeting.pk]),
+        "labels": labels,
+        "issues": issue_labels,
+        "statuses": {status.value: str(status.label) for status in MeetingStatus},
+        "poll_seconds": 10,
+        "words": {
+            "late": _("trễ"),
+            "not_ready": _("chưa sẵn sàng"),
+            "live": _("Trực tiếp"),
+            "polling": _("Cập nhật mỗi 10 giây"),
+            "offline": _("Mất kết nối, đang thử lại"),
+            "forbidden": _("Không có quyền xem"),
+            "host": _("chủ trì"),
+        },
+    }
+    return render(
+        request,
+        "rooms/live_board.html",
+        {
+            "meeting": meeting,
+            "board": board,
+            "payload": payload,
+            "config": config,
+            "status_label": MeetingStatus(board.status).label,
+        },
+    )
+
+
+def _day_bounds(day: datetime) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime.combine(timezone.localtime(day).date(), time()))
+    return start, start + timedelta(days=1)
+
+
+@login_required
+def live_boards(request: HttpRequest) -> HttpResponse:
+    """Today's meetings the user may watch, each linking to its live board."""
+    user = request.user
+    if has_role(user, Role.STAFF, Role.LEADER):
+        endpoints = endpoints_in_scope(user)
+    elif has_role(user, Role.OPERATOR):
+        endpoints = user.operated_endpoints.all()
+    else:
+        endpoints = Endpoint.objects.none()
+    now = clock.now()
+    day_start, day_end = _day_bounds(now)
+    meetings = list(watchable_meetings(endpoints, day_start=day_start, day_end=day_end))
+    rows = [(m, MeetingStatus(m.state_at(now)).label) for m in meetings]
+    return render(request, "rooms/live_board_list.html", {"rows": rows, "day": timezone.localtime(now).date()})
