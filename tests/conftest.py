@@ -225,3 +225,13 @@ def held_meeting(province: SimpleNamespace, staff: User) -> "Callable[..., objec
         return meeting
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _empty_throttle_history(_isolated_throttle_history: None) -> None:
+    """Empties the per-test throttle cache: every LocMemCache of one name shares one store, so
+    without this the history of earlier tests carries over (the token endpoint's tight "auth"
+    rate, THROTTLE_AUTH, would refuse log-ins in a long run)."""
+    from rest_framework.throttling import SimpleRateThrottle
+
+    SimpleRateThrottle.cache.clear()

@@ -113,8 +113,13 @@ class MeetingSavingsView(APIView):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Cost models (travel-allowance rates by effective date)"),
-    retrieve=extend_schema(summary="One cost model", responses={200: CostModelSerializer, 404: NOT_FOUND}),
+    list=extend_schema(
+        summary="Cost models (travel-allowance rates by effective date)",
+        responses={200: CostModelSerializer(many=True), 403: FORBIDDEN},
+    ),
+    retrieve=extend_schema(
+        summary="One cost model", responses={200: CostModelSerializer, 403: FORBIDDEN, 404: NOT_FOUND}
+    ),
     create=extend_schema(
         summary="Add a cost model version from a date (administrators)",
         description="Refused (400 on effective_from) if it would change how a held meeting was valued.",
@@ -153,8 +158,12 @@ class CostModelViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Investments in the network"),
-    retrieve=extend_schema(summary="One investment", responses={200: InvestmentSerializer, 404: NOT_FOUND}),
+    list=extend_schema(
+        summary="Investments in the network", responses={200: InvestmentSerializer(many=True), 403: FORBIDDEN}
+    ),
+    retrieve=extend_schema(
+        summary="One investment", responses={200: InvestmentSerializer, 403: FORBIDDEN, 404: NOT_FOUND}
+    ),
     create=extend_schema(
         summary="Record an investment (administrators)",
         responses={201: InvestmentSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN},

@@ -132,7 +132,8 @@ class EndpointSerializer(ModelSerializer):
             return distances[endpoint.pk]
         return distance_of(endpoint)
 
-    @extend_schema_field(OpenApiTypes.FLOAT)
+    # Null when it cannot be known: no host configured, or no coordinates for the unit.
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_distance_km(self, endpoint: Endpoint) -> float | None:
         return self._distance(endpoint)[0]
 
@@ -140,9 +141,16 @@ class EndpointSerializer(ModelSerializer):
     def get_distance_estimated(self, endpoint: Endpoint) -> bool:
         return self._distance(endpoint)[1]
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(
+        serializers.URLField(
+            allow_null=True,
+            help_text="The subscribable feed, shown to the endpoint's operators and to administrators only "
+            "(null for anyone else).",
+        )
+    )
     def get_calendar_url(self, endpoint: Endpoint) -> str | None:
-        """The subscribable feed, shown to the endpoint's operators and to administrators only."""
+        """The subscribable feed, shown to the endpoint's operators and to administrators only
+        (null for anyone else)."""
         request = self.context.get("request")
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
