@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from analytics.models import CostModel, Investment
-from analytics.services import cost_model_in_use
+from analytics.services import EDITABLE_FIELDS, cost_model_in_use
 from rooms.models import Level, Unit
 from vconf.fields import ModelSerializer
 
@@ -22,26 +22,7 @@ class CostModelSerializer(ModelSerializer):
 
     class Meta:
         model = CostModel
-        fields = [
-            "id",
-            "province_code",
-            "effective_from",
-            "source",
-            "notes",
-            "transport_vnd_per_km",
-            "per_diem_vnd",
-            "per_diem_threshold_km",
-            "difficult_per_diem_threshold_km",
-            "lodging_vnd_per_night",
-            "lodging_threshold_km",
-            "average_speed_kmh",
-            "vehicle_occupancy",
-            "co2_kg_per_vehicle_km",
-            "min_meeting_minutes",
-            "in_use",
-            "created_by",
-            "created_at",
-        ]
+        fields = ["id", *EDITABLE_FIELDS, "in_use", "created_by", "created_at"]
         read_only_fields = ["id", "in_use", "created_by", "created_at"]
         # The service checks "one model per province and day" together with the history rule.
         validators: list = []

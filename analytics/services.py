@@ -18,26 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics.models import CostModel, Investment
+from analytics.reports import MODEL_RATES
 from rooms.models import Level, Meeting, MeetingStatus
 from rooms.permissions import User
 from vconf import clock
 
-EDITABLE_FIELDS = [
-    "province_code",
-    "effective_from",
-    "source",
-    "notes",
-    "transport_vnd_per_km",
-    "per_diem_vnd",
-    "per_diem_threshold_km",
-    "difficult_per_diem_threshold_km",
-    "lodging_vnd_per_night",
-    "lodging_threshold_km",
-    "average_speed_kmh",
-    "vehicle_occupancy",
-    "co2_kg_per_vehicle_km",
-    "min_meeting_minutes",
-]
+# What a person edits on a cost model: where and when it applies, its source, and its rates.
+EDITABLE_FIELDS = ["province_code", "effective_from", "source", "notes", *MODEL_RATES]
 
 
 def hosted_in_province(code: str) -> Q:

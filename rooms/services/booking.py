@@ -295,6 +295,35 @@ def insert_participations(
 # ---------------------------------------------------------------------------- the services
 
 
+def validated_plan(
+    *,
+    organizer: AbstractBaseUser,
+    title: str,
+    start: datetime,
+    end: datetime,
+    host: Endpoint,
+    endpoints: Collection[Endpoint],
+    units: Collection[Unit],
+    bridge: Bridge | None,
+    description: str,
+) -> tuple[BookingPlan, datetime, datetime]:
+    """The checks a booking passes before it looks at other meetings: who books, the times, the
+    endpoints. Returns the plan and the times made time-zone aware."""
+    require_booker(organizer)
+    start, end = aware(start), aware(end)
+    check_times(start=start, end=end, now=clock.now())
+    plan = plan_booking(
+        organizer=organizer,
+        title=title,
+        host=host,
+        endpoints=endpoints,
+        units=units,
+        bridge=bridge,
+        description=description,
+    )
+    return plan, start, end
+
+
 def check_booking(
     *,
     organizer: AbstractBaseUser,
@@ -308,12 +337,11 @@ def check_booking(
     description: str = "",
 ) -> BookingPlan:
     """Every check of book_meeting, writing nothing: the booking page's "check" button."""
-    require_booker(organizer)
-    start, end = aware(start), aware(end)
-    check_times(start=start, end=end, now=clock.now())
-    plan = plan_booking(
+    plan, start, end = validated_plan(
         organizer=organizer,
         title=title,
+        start=start,
+        end=end,
         host=host,
         endpoints=endpoints,
         units=units,
@@ -338,12 +366,11 @@ def book_meeting(
     uid: str | None = None,
     notify: bool = True,
 ) -> Meeting:
-    require_booker(organizer)
-    start, end = aware(start), aware(end)
-    check_times(start=start, end=end, now=clock.now())
-    plan = plan_booking(
+    plan, start, end = validated_plan(
         organizer=organizer,
         title=title,
+        start=start,
+        end=end,
         host=host,
         endpoints=endpoints,
         units=units,
