@@ -160,7 +160,8 @@ STORAGES = {
 # Tests and `make run` serve static files straight from the app folders, with no collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
-if env_bool("VCONF_PLAIN_STATIC", True) and not env_bool("VCONF_SECURE"):
+# Hashed, compressed files (collectstatic) in production only; development needs no build step.
+if not env_bool("VCONF_SECURE"):
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
 # E-mail: printed on the console unless an SMTP server is configured.
