@@ -89,27 +89,6 @@ def endpoint_places(endpoints: pd.DataFrame, units: pd.DataFrame, distances: pd.
     )
 
 
-def latest_head_counts(checkins: pd.DataFrame) -> pd.DataFrame:
-    """The endpoints that attended each meeting and their head count: one row per (meeting,
-    endpoint), the attendees of its latest "in" record.
-
-    checkins: meeting, endpoint, attendees, sorted by meeting, endpoint, then `at` and id
-    (frames.head_counts_frame sorts them so): the last row of each run is the latest record.
-    """
-    meeting = checkins["meeting"].to_numpy()
-    endpoint = checkins["endpoint"].to_numpy()
-    last = np.ones(len(checkins), dtype=bool)
-    last[:-1] = (meeting[1:] != meeting[:-1]) | (endpoint[1:] != endpoint[:-1])
-    return pd.DataFrame(
-        {
-            "meeting": meeting[last].astype("int64"),
-            "endpoint": endpoint[last].astype("int64"),
-            "attendees": checkins["attendees"].to_numpy()[last].astype("int64"),
-        },
-        copy=False,
-    )
-
-
 def choose_cost_models(meetings: pd.DataFrame, cost_models: pd.DataFrame) -> pd.Series:
     """The id of the cost model valuing each meeting (NaN if none), aligned with `meetings`.
 
@@ -166,7 +145,7 @@ def value_meetings(meetings: pd.DataFrame, places: pd.DataFrame, cost_models: pd
 def participation_savings(attended: pd.DataFrame, meetings: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
     """One row per attended participation of a counted meeting, with every input and result.
 
-    attended: meeting, endpoint, attendees (latest_head_counts). meetings: value_meetings(...).
+    attended: meeting, endpoint, attendees (frames.head_counts_frame). meetings: value_meetings(...).
     Participations of meetings not in `meetings` or not counted are left out.
     """
     counted = meetings[meetings["counted"].to_numpy(dtype=bool)]

@@ -98,7 +98,7 @@ def compute(
     province if one is given."""
     held = frames.held_meetings(start=start, end=end, now=now)
     meetings = frames.meetings_frame(held)
-    attended = reports.latest_head_counts(frames.head_counts_frame(held))
+    attended = frames.head_counts_frame(held)
     units = frames.units_frame()
     endpoints = frames.endpoints_frame()
     wanted = np.union1d(attended["endpoint"].unique(), meetings["host"].unique())
@@ -293,7 +293,7 @@ def meeting_breakdown(meeting: Meeting) -> dict:
     state = meeting.state_at(now)
     one = Meeting.objects.filter(pk=meeting.pk)
     meetings = frames.meetings_frame(one)
-    attended = reports.latest_head_counts(frames.head_counts_frame(one))
+    attended = frames.head_counts_frame(one)
     booked = frames.participations_frame([meeting.pk])
     units = frames.units_frame()
     endpoints = frames.endpoints_frame(np.union1d(booked["endpoint"], attended["endpoint"]))

@@ -145,11 +145,6 @@ def test_lodging_is_paid_from_the_lodging_threshold():
     assert result["money_vnd"].diff().iloc[1] == pytest.approx(0.1 * 2 * 3400 + 350_000)
 
 
-def test_only_the_latest_in_record_of_an_attended_endpoint_counts():
-    checkins = attended((1, 2, 5), (1, 2, 7), (1, 3, 4), (2, 2, 1))
-    assert_frame_equal(reports.latest_head_counts(checkins), attended((1, 2, 7), (1, 3, 4), (2, 2, 1)))
-
-
 def test_endpoints_that_did_not_attend_or_meetings_not_held_are_left_out():
     valued = value(meetings((1, HOST, "2024-01-08T01:00", 60)))
     # Endpoint 3 was booked but has no check-in: it is simply not in `attended`; meeting 9 is not held.

@@ -1,5 +1,5 @@
 from .accounts import Profile, Role
-from .attendance import CheckIn, CheckInKind, IssueType
+from .attendance import CheckIn, CheckInKind, HeadCount, IssueType
 from .endpoints import Bridge, Connection, CoverageTarget, Endpoint, EndpointStatus, ProvinceSettings, StatusChange
 from .meetings import Meeting, MeetingStatus, Participation, Series
 from .units import Level, Structure, Unit
@@ -12,6 +12,7 @@ __all__ = [
     "CoverageTarget",
     "Endpoint",
     "EndpointStatus",
+    "HeadCount",
     "IssueType",
     "Level",
     "Meeting",

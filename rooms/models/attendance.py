@@ -44,3 +44,29 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.endpoint_id}@{self.meeting_id}"
+
+
+class HeadCount(models.Model):
+    """The latest head count of each endpoint that checked in to a meeting: one row per (meeting,
+    endpoint) with at least one "in" record, holding that of the latest (by `at`, then id).
+
+    Written only by the database (triggers on check-in inserts and deletes, migration 0003), so
+    every writer of check-ins (the API, the history import, bulk loads) keeps it right. The savings report
+    reads it instead of sorting every check-in; the attendance board still derives from CheckIn.
+    """
+
+    # Indexed by the unique constraint, which leads with the meeting.
+    meeting = models.ForeignKey("rooms.Meeting", on_delete=models.CASCADE, related_name="+", db_index=False)
+    endpoint = models.ForeignKey("rooms.Endpoint", on_delete=models.PROTECT, related_name="+")
+    attendees = models.PositiveIntegerField(help_text="0 when the check-in gave no number")
+    at = models.DateTimeField()
+    # The database itself moves this to the latest remaining record when one is deleted.
+    checkin = models.ForeignKey(CheckIn, on_delete=models.DO_NOTHING, related_name="+", db_index=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["meeting", "endpoint"], name="headcount_once")]
+        # Covering: the savings report reads (meeting, endpoint, attendees) from the index alone.
+        indexes = [models.Index(fields=["meeting", "endpoint", "attendees"], name="headcount_read_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.attendees} @ {self.endpoint_id}/{self.meeting_id}"
