@@ -20,7 +20,7 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py demo
-	$(BIN)/uvicorn vconf.asgi:application --host 127.0.0.1 --port 8000
+	$(BIN)/uvicorn vconf.asgi:application --host 127.0.0.1 --port 8000 --ws vconf.websocket_protocol:WebSocketProtocol
 
 test: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider

@@ -5,9 +5,10 @@
 
 300 WebSocket subscribers watch one meeting while 250 endpoints check in (each through
 `POST /api/meetings/<id>/checkins/` with its own operator's token) at random moments within
-60 seconds. The server is `uvicorn --workers 2` on 127.0.0.1 with the Redis channel layer
-(127.0.0.1:6379, db 5, its own key prefix) and a temporary database (PostgreSQL vconf_bench_h5,
-or the SQLite file /tmp/vconf_bench_h5.sqlite3), all removed afterwards.
+60 seconds. The server is `uvicorn --workers 2` (with vconf's WebSocket protocol, as `make run`)
+on 127.0.0.1 with the Redis channel layer (127.0.0.1:6379, db 5, its own key prefix) and a
+temporary database (PostgreSQL vconf_bench_h5, or the SQLite file /tmp/vconf_bench_h5.sqlite3),
+all removed afterwards.
 
 Figures: the share of subscribers whose last snapshot is complete (all 250 connected; goal
 100%), and the delay from a check-in (the time the server recorded it) to each subscriber's first
@@ -154,7 +155,7 @@ def seed(endpoints: int) -> dict:
     }
 
 
-def start_server(env: dict[str, str], port: int, workers: int, ws: str = "auto") -> subprocess.Popen:
+def start_server(env: dict[str, str], port: int, workers: int, ws: str) -> subprocess.Popen:
     command = [
         str(ROOT / ".venv/bin/uvicorn"),
         "vconf.asgi:application",
@@ -389,7 +390,11 @@ def main() -> None:
     parser.add_argument("--endpoints", type=int, default=250)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--ws", default="auto", help="uvicorn's WebSocket implementation (auto = websockets)")
+    parser.add_argument(
+        "--ws",
+        default="vconf.websocket_protocol:WebSocketProtocol",
+        help="uvicorn's WebSocket implementation: vconf's (deflate level 1, the default), auto, wsproto...",
+    )
     parser.add_argument("--timeout", type=float, default=300, help="give up after this many seconds")
     args = parser.parse_args()
 

@@ -144,6 +144,8 @@ def scratch_server(
                 # bench/load.sh: "connection reset by peer" with uvicorn's default of 5 s).
                 "--timeout-keep-alive",
                 "75",
+                "--ws",
+                "vconf.websocket_protocol:WebSocketProtocol",
                 "--no-access-log",
                 "--log-level",
                 "warning",

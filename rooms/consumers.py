@@ -60,8 +60,10 @@ def snapshot_text(meeting_id: int) -> str:
     if meeting is None:
         return json.dumps({"type": "attendance", "meeting": meeting_id, "endpoints": [], "deleted": True})
     board = meeting_attendance(meeting, now=clock.now())
-    # Compact: the same text goes to every subscriber of the meeting several times a second.
-    return json.dumps(MeetingAttendanceSerializer(board).data, ensure_ascii=False, separators=(",", ":"))
+    # Compact: the same text goes to every subscriber of the meeting several times a second. ASCII
+    # (names as \u escapes): the server encodes the text once per subscriber, and encoding an
+    # ASCII string is a plain copy.
+    return json.dumps(MeetingAttendanceSerializer(board).data, separators=(",", ":"))
 
 
 class Subscriber(Protocol):
@@ -233,6 +235,11 @@ class MeetingAttendanceConsumer(AsyncWebsocketConsumer):
                     await asyncio.sleep(delay)
                 if self.feed is None:
                     return
+                # Slots are SNAPSHOT_INTERVAL apart from when each opened, not from when its send
+                # finished: a busy process sends to its subscribers one after another, and timing
+                # from the end would add that queueing to every interval (a slower rate and a
+                # longer wait for the subscribers served last).
+                slot = time.monotonic()
                 seq, text = await self.feed.snapshot(self.wanted)
                 if self.feed is None:
                     return
@@ -242,9 +249,9 @@ class MeetingAttendanceConsumer(AsyncWebsocketConsumer):
                     # The client is gone (closed, timed out, never finished the handshake): the
                     # server raises its own kind of error for each; disconnect() follows.
                     return
-                self.sent_seq, self.last_sent = seq, time.monotonic()
+                self.sent_seq, self.last_sent = seq, slot
                 # Changes heard meanwhile wait for the next slot.
-                delay = SNAPSHOT_INTERVAL
+                delay = slot + SNAPSHOT_INTERVAL - time.monotonic()
         except asyncio.CancelledError:
             raise
         except Exception:

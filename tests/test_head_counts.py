@@ -130,3 +130,21 @@ def test_an_empty_query_gives_an_empty_integer_frame(db):
     assert frame.empty
     assert frame.columns.tolist() == ["meeting_id", "attendees"]
     assert frame.dtypes.tolist() == ["int64", "int64"]
+
+
+def test_it_agrees_with_the_head_counts_the_attendance_board_derives(clock, province, operator, attendance_meeting):
+    from rooms.selectors.attendance import meeting_attendance
+
+    meeting = attendance_meeting()
+    for minutes, room, kind, people in [
+        (0, province.ep_d1, "in", 30),
+        (1, province.ep_c1, "in", 8),
+        (2, province.ep_c1, "out", None),
+        (3, province.ep_c1, "in", 9),
+        (4, province.ep_d1, "in", 28),
+        (5, province.ep_d1, "issue", None),
+    ]:
+        check_in(meeting, room, kind, meeting.start + timedelta(minutes=minutes), attendees=people)
+    board = meeting_attendance(meeting, now=meeting.end)
+    derived = {(meeting.pk, row.endpoint): row.derived.attendees for row in board.endpoints if row.derived.attended}
+    assert counts() == derived == {(meeting.pk, province.ep_d1.pk): 28, (meeting.pk, province.ep_c1.pk): 9}
