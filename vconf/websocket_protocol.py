@@ -5,7 +5,7 @@ zlib's default level 6. The live board sends the same ~60 KB snapshot to every s
 several times a second, each compressed separately for its connection, and at level 6 that
 compression was 37% of a worker's CPU and the main cause of the delay before the last subscriber
 got its snapshot (bench/live.py, docs/attendance.md). Level 1 compresses about three times
-faster and a snapshot still shrinks about twentyfold (~3 KB instead of ~2.6 KB at level 6), so
+faster and a 60 KB snapshot still shrinks about fifteenfold (~4 KB instead of ~3 KB at level 6), so
 a board on a slow line keeps nearly all of the saving. Everything else is uvicorn's.
 """
 
