@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test install demo lint e2e messages bench fuzz race load
+.PHONY: run test install install-dev lint e2e messages fuzz race load
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +15,14 @@ $(STAMP): requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
+# Test, lint and fuzzing tools on top of the product's requirements (not needed by `make run`).
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP) $(DEV_STAMP)
+
 install: $(STAMP)
+
+install-dev: $(DEV_STAMP)
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
@@ -22,20 +30,21 @@ run: install
 	$(BIN)/python manage.py demo
 	$(BIN)/uvicorn vconf.asgi:application --host 127.0.0.1 --port 8000 --ws vconf.websocket_protocol:WebSocketProtocol
 
-test: install
+test: install-dev
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 # schemathesis against /api/schema/ of a scratch server, every check on; fails on any finding.
-fuzz: install
+fuzz: install-dev
 	$(BIN)/python bin/fuzz
 
 # Browser tests (e2e/): Debian's chromium driven by Playwright, no browser download.
-e2e: install
+e2e: install-dev
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 	$(BIN)/pip install --quiet -r requirements-e2e.txt
 	$(BIN)/python -m pytest -q -p no:cacheprovider e2e

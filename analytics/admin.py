@@ -4,9 +4,12 @@ A cost model that has valued a held meeting is shown read-only and cannot be del
 offers "new version from date", an add form prefilled with its rates (services.py says why).
 """
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -15,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from analytics import services
 from analytics.models import CostModel, Investment
+from vconf.auth import signed_in
 
 
 class CostModelForm(forms.ModelForm):
@@ -22,8 +26,9 @@ class CostModelForm(forms.ModelForm):
         model = CostModel
         fields = services.EDITABLE_FIELDS
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if "effective_from" in data and not self.errors:
             try:
                 services.check_cost_model_change(
@@ -68,10 +73,10 @@ class CostModelAdmin(admin.ModelAdmin):
             return ["new_version", "created_by", "created_at"]
         return []
 
-    def get_fields(self, request: HttpRequest, obj: CostModel | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: CostModel | None = None) -> tuple[str, ...]:
         if obj is None:
-            return services.EDITABLE_FIELDS
-        return ["new_version", *services.EDITABLE_FIELDS, "created_by", "created_at"]
+            return tuple(services.EDITABLE_FIELDS)
+        return ("new_version", *services.EDITABLE_FIELDS, "created_by", "created_at")
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict:
         source = request.GET.get("copy_from", "")
@@ -86,10 +91,10 @@ class CostModelAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: CostModel, form: forms.ModelForm, change: bool) -> None:
         if not change:
-            obj.created_by = request.user
+            obj.created_by = signed_in(request)
         super().save_model(request, obj, form, change)
 
-    def delete_queryset(self, request: HttpRequest, queryset: object) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CostModel]) -> None:
         # The bulk "delete selected" action obeys the same rule as the delete button.
         for model in queryset:
             try:

@@ -6,7 +6,7 @@ aria-label so a screen reader says what the chart shows, and scales with its con
 """
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.utils.html import escape
@@ -64,7 +64,7 @@ def _frame(title: str, body: list[str], top: float, unit: str) -> SafeString:
     return mark_safe("".join(parts))  # every text above went through escape()
 
 
-def _x_labels(labels: Sequence[str], x_of: "callable") -> list[str]:
+def _x_labels(labels: Sequence[str], x_of: Callable[[int], float]) -> list[str]:
     step = max(1, math.ceil(len(labels) / 12))
     parts = []
     for i, label in enumerate(labels):

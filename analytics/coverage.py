@@ -13,6 +13,7 @@ over that window, per month, continued in a straight line.
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -207,7 +208,7 @@ def _compute(*, province_code: str, structure: str, as_of: dt.date) -> tuple[dic
             return figures[measure]
         return counts_at(steps[measure], [day])[0]
 
-    targets = []
+    targets: list[dict[str, Any]] = []
     for target in CoverageTarget.objects.filter(province_code=province_code, structure=structure).order_by("due"):
         reached = percent(measure_on(target.measure, min(target.due, as_of)), total)
         met = reached >= float(target.percent)

@@ -146,7 +146,7 @@ def load(*, stdout: OutputWrapper) -> None:
     if settings is None or settings.host is None or organizer is None:
         stdout.write("  history: skipped (run the units and users steps first)")
         return
-    endpoints = Endpoint.objects.exclude(pk=settings.host_id).order_by("pk")
+    endpoints = Endpoint.objects.exclude(pk=settings.host.pk).order_by("pk")
     districts = list(endpoints.filter(unit__level=Level.DISTRICT, unit__parent__code=PROVINCE))
     communes = list(
         endpoints.filter(unit__level=Level.COMMUNE, unit__parent__code=PROVINCE)

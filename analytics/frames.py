@@ -10,7 +10,7 @@ seconds and become timestamps in one vectorised step.
 import datetime as dt
 from collections.abc import Iterable
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,10 @@ from django.db.models.sql.constants import MULTI
 
 from analytics.models import CostModel, Investment
 from rooms.models import Endpoint, HeadCount, Meeting, MeetingStatus, Participation, Unit
+from rooms.selectors.endpoints import distances_for
+
+if TYPE_CHECKING:
+    from django.db.models.sql.compiler import _AsSqlType
 
 # Rows fetched per round trip: large chunks keep the cursor loop out of the profile.
 CHUNK_ROWS = 50_000
@@ -38,10 +42,10 @@ class EpochSeconds(Func):
 
     output_field = IntegerField()
 
-    def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> tuple[str, list]:
+    def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> "_AsSqlType":
         return self.as_sql(compiler, connection, template=SQLITE_EPOCH)
 
-    def as_postgresql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> tuple[str, list]:
+    def as_postgresql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> "_AsSqlType":
         return self.as_sql(compiler, connection, template="CAST(EXTRACT(EPOCH FROM %(expressions)s) AS BIGINT)")
 
 
@@ -191,11 +195,7 @@ def distances_frame(endpoint_ids: Iterable[int], endpoints: pd.DataFrame) -> pd.
     distance = entered.to_numpy(dtype="float64").copy()
     estimated = np.zeros(len(ids), dtype=bool)
     missing = np.flatnonzero(np.isnan(distance))
-    try:
-        from rooms.selectors.endpoints import distances_for
-    except ImportError:  # an older tree without the Rollout selector: entered distances only
-        distances_for = None
-    if distances_for is not None and len(missing):
+    if len(missing):
         found = distances_for(ids[missing].tolist())
         for position, endpoint in zip(missing, ids[missing], strict=True):
             km, is_estimate = found.get(int(endpoint), (None, False))

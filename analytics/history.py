@@ -21,14 +21,15 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from rooms.models import CheckIn, CheckInKind, Endpoint, Meeting, Participation, Structure
-from rooms.permissions import User
 from rooms.services.booking import database_conflicts_as_409, lock_for_booking
 from rooms.services.csv_files import RowErrors, read_rows, too_many_cells
 from vconf import clock
@@ -39,6 +40,8 @@ OPTIONAL = {"structure", "description"}
 # Check-in ids of imported history are derived from the row, so a replay can never duplicate one.
 CHECKIN_NAMESPACE = uuid.UUID("5b0a3f1e-6c1d-4f0e-9a59-0d1e7a1c2b6f")
 BATCH = 2000
+# ("id", endpoint id) or ("unit", (structure, unit code)): how a row names an endpoint.
+Reference = tuple[str, Any]
 
 
 @dataclass
@@ -88,7 +91,7 @@ def parse_time(raw: str) -> dt.datetime | None:
     return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
-def endpoint_reference(raw: str, structure: str) -> tuple[str, object] | None:
+def endpoint_reference(raw: str, structure: str) -> Reference | None:
     """("id", 12) for "id:12" or "#12"; ("unit", (structure, code)) for a unit code."""
     text = raw.strip()
     lowered = text.lower()
@@ -102,7 +105,7 @@ def endpoint_reference(raw: str, structure: str) -> tuple[str, object] | None:
 class References:
     """Resolves the endpoint references of a whole file in a few queries."""
 
-    def __init__(self, references: Iterable[tuple[str, object]]) -> None:
+    def __init__(self, references: Iterable[Reference]) -> None:
         ids = sorted({value for kind, value in references if kind == "id"})
         units = {value for kind, value in references if kind == "unit"}
         self.ids = set()
@@ -122,7 +125,7 @@ class References:
                     if pk not in self.by_unit[(structure, code)]:
                         self.by_unit[(structure, code)].append(pk)
 
-    def resolve(self, reference: tuple[str, object]) -> tuple[int | None, str | None]:
+    def resolve(self, reference: Reference) -> tuple[int | None, str | None]:
         kind, value = reference
         if kind == "id":
             return (value, None) if value in self.ids else (None, _("Không có điểm cầu id %s.") % value)
@@ -140,7 +143,7 @@ class References:
 def read_entries(rows: list[tuple[int, dict[str, str]]], now: dt.datetime) -> tuple[list[Entry], list[dict]]:
     """Parse and check every row on its own; the errors name row and column."""
     parsed, errors_by_row = [], {}
-    references = []
+    references: list[Reference] = []
     for number, values in rows:
         errors = too_many_cells(dict(values))
         structure = values.get("structure") or Structure.LEGACY
@@ -164,11 +167,11 @@ def read_entries(rows: list[tuple[int, dict[str, str]]], now: dt.datetime) -> tu
             errors["end"] = [_("Chỉ nhập cuộc họp đã kết thúc.")]
         host = endpoint_reference(values.get("host_endpoint", ""), structure)
         endpoint = endpoint_reference(values.get("endpoint", ""), structure)
-        for name, value in (("host_endpoint", host), ("endpoint", endpoint)):
-            if value is None:
+        for name, reference in (("host_endpoint", host), ("endpoint", endpoint)):
+            if reference is None:
                 errors[name] = [_("Ghi id:<số> hoặc mã đơn vị.")]
             else:
-                references.append(value)
+                references.append(reference)
         raw = values.get("attendees", "")
         attendees = None
         if raw != "":
@@ -182,25 +185,17 @@ def read_entries(rows: list[tuple[int, dict[str, str]]], now: dt.datetime) -> tu
     entries = []
     for number, values, ref, title, start, end, host, endpoint, attendees in parsed:
         errors = errors_by_row[number]
-        ids = {}
+        ids: dict[str, int | None] = {}
         for name, reference in (("host_endpoint", host), ("endpoint", endpoint)):
             if reference is not None:
                 ids[name], message = resolver.resolve(reference)
                 if message:
                     errors[name] = [message]
-        if not errors:
+        host_id, endpoint_id = ids.get("host_endpoint"), ids.get("endpoint")
+        # A row without errors has both times and both endpoints.
+        if not errors and start and end and host_id is not None and endpoint_id is not None:
             entries.append(
-                Entry(
-                    number,
-                    ref,
-                    title,
-                    values.get("description", ""),
-                    start,
-                    end,
-                    ids["host_endpoint"],
-                    ids["endpoint"],
-                    attendees,
-                )
+                Entry(number, ref, title, values.get("description", ""), start, end, host_id, endpoint_id, attendees)
             )
     bad = [{"row": number, "errors": errors} for number, errors in errors_by_row.items() if errors]
     return entries, bad

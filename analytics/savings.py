@@ -7,6 +7,7 @@
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any, SupportsFloat
 
 import numpy as np
 import pandas as pd
@@ -203,7 +204,7 @@ def cost_models_used(computed: Savings) -> list[dict]:
     return result
 
 
-def _plain(value: object) -> int | float:
+def _plain(value: SupportsFloat) -> int | float:
     number = float(value)
     return int(number) if number.is_integer() else number
 
@@ -376,7 +377,7 @@ def meeting_breakdown(meeting: Meeting) -> dict:
     }
 
 
-def _maybe(value: object) -> float | None:
+def _maybe(value: Any) -> float | None:
     return None if pd.isna(value) else _plain(value)
 
 

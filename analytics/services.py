@@ -11,6 +11,7 @@ version from a date after the last held meeting it would value ("new version fro
 import datetime as dt
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -20,7 +21,6 @@ from django.utils.translation import gettext as _
 from analytics.models import CostModel, Investment
 from analytics.reports import MODEL_RATES
 from rooms.models import Level, Meeting, MeetingStatus
-from rooms.permissions import User
 from vconf import clock
 
 # What a person edits on a cost model: where and when it applies, its source, and its rates.
@@ -46,7 +46,9 @@ def meetings_valued_by(
     """Held meetings a model of this province (blank: all) from this date would value, given the
     other models: from its date to the next model's date (from the beginning of time for the
     earliest all-province model, which also values what came before it)."""
-    others = CostModel.objects.filter(province_code=province_code).exclude(pk=exclude_pk)
+    others = CostModel.objects.filter(province_code=province_code)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
     following = others.filter(effective_from__gt=effective_from).order_by("effective_from").first()
     meetings = Meeting.objects.filter(status=MeetingStatus.SCHEDULED, end__lte=clock.now())
     earliest_nationwide = not province_code and not others.filter(effective_from__lt=effective_from).exists()

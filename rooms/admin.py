@@ -94,8 +94,7 @@ class CheckInAdmin(admin.ModelAdmin):
 
 class ParticipationInline(admin.TabularInline):
     model = Participation
-    fields = ["endpoint", "is_host", "start", "end", "active"]
-    readonly_fields = fields
+    fields = readonly_fields = ("endpoint", "is_host", "start", "end", "active")
     extra = 0
     can_delete = False
 

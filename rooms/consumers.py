@@ -20,7 +20,7 @@ from typing import Protocol
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import BaseChannelLayer, get_channel_layer
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
 from rooms.broadcast import CHANGED, group_name
 from rooms.models import Meeting
@@ -46,7 +46,7 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 
 
-def refusal(user: AbstractBaseUser | AnonymousUser | None, meeting_id: int) -> int | None:
+def refusal(user: User | AnonymousUser | None, meeting_id: int) -> int | None:
     """The close code for a subscriber who may not watch this meeting, or None to accept."""
     if user is None or not user.is_authenticated:
         return CLOSE_UNAUTHENTICATED

@@ -3,7 +3,7 @@
 Every view reuses these; a rule about access is written here once.
 """
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth import models as auth
 from django.db.models import QuerySet
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
@@ -12,17 +12,21 @@ from rest_framework.views import APIView
 from rooms.models import Endpoint, Role, Unit
 from rooms.selectors.units import endpoints_under_units
 
-User = AbstractBaseUser | AnonymousUser
+User = auth.User | auth.AnonymousUser
+# Roles are read once per request: the user object carries them for the views and permissions after it.
+ROLES_CACHE = "_vconf_roles"
 
 
 def roles_of(user: User) -> set[str]:
     if not user.is_authenticated:
         return set()
-    if not hasattr(user, "_vconf_roles"):
-        user._vconf_roles = set(user.groups.values_list("name", flat=True))
+    roles: set[str] | None = getattr(user, ROLES_CACHE, None)
+    if roles is None:
+        roles = set(user.groups.values_list("name", flat=True))
         if user.is_superuser:
-            user._vconf_roles.add(Role.ADMINISTRATOR)
-    return user._vconf_roles
+            roles.add(Role.ADMINISTRATOR)
+        setattr(user, ROLES_CACHE, roles)
+    return roles
 
 
 def has_role(user: User, *roles: str) -> bool:
@@ -52,7 +56,9 @@ def can_operate(user: User, endpoint: Endpoint) -> bool:
     """Record attendance for an endpoint: its operators and administrators."""
     if is_administrator(user):
         return True
-    return has_role(user, Role.OPERATOR) and endpoint.operators.filter(pk=user.pk).exists()
+    if not isinstance(user, auth.User) or not has_role(user, Role.OPERATOR):
+        return False
+    return endpoint.operators.filter(pk=user.pk).exists()
 
 
 def can_watch_meeting(user: User, meeting_id: int) -> bool:
@@ -72,12 +78,14 @@ class ReadOnlyForAll(BasePermission):
     """Any authenticated user reads; writes need one of the view's `write_roles`
     (administrators always pass)."""
 
+    default_write_roles: tuple[str, ...] = ()
+
     def has_permission(self, request: Request, view: APIView) -> bool:
         if not request.user.is_authenticated:
             return False
         if request.method in SAFE_METHODS:
             return True
-        return has_role(request.user, *getattr(view, "write_roles", ()))
+        return has_role(request.user, *getattr(view, "write_roles", self.default_write_roles))
 
 
 class IsAdministrator(BasePermission):
@@ -88,6 +96,4 @@ class IsAdministrator(BasePermission):
 class CanBook(ReadOnlyForAll):
     """Office staff and administrators write; everyone reads."""
 
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        view.write_roles = getattr(view, "write_roles", (Role.STAFF,))
-        return super().has_permission(request, view)
+    default_write_roles = (Role.STAFF,)

@@ -82,7 +82,7 @@ def json_or_html(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
-def handler404(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
     if json_or_html(request):
         return JsonResponse({"detail": _("Không tìm thấy.")}, status=404)
     from django.views.defaults import page_not_found
@@ -90,7 +90,7 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Json
     return page_not_found(request, exception)
 
 
-def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def handler400(request: HttpRequest, exception: Exception) -> HttpResponse:
     if json_or_html(request):
         return JsonResponse({"detail": _("Yêu cầu không hợp lệ.")}, status=400)
     from django.views.defaults import bad_request
@@ -98,7 +98,7 @@ def handler400(request: HttpRequest, exception: Exception | None = None) -> Http
     return bad_request(request, exception)
 
 
-def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def handler403(request: HttpRequest, exception: Exception) -> HttpResponse:
     if json_or_html(request):
         return JsonResponse({"detail": _("Bạn không có quyền thực hiện thao tác này.")}, status=403)
     from django.views.defaults import permission_denied
@@ -106,7 +106,7 @@ def handler403(request: HttpRequest, exception: Exception | None = None) -> Http
     return permission_denied(request, exception)
 
 
-def handler500(request: HttpRequest) -> JsonResponse:
+def handler500(request: HttpRequest) -> HttpResponse:
     if json_or_html(request):
         return JsonResponse({"detail": _("Lỗi máy chủ.")}, status=500)
     from django.views.defaults import server_error

@@ -5,6 +5,8 @@ response carries +07:00; dates outside 2000–2100 are refused with a message.
 """
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import overload
 
 from django.db import models
 from django.utils import timezone
@@ -23,14 +25,14 @@ def check_year(value: dt.date) -> None:
 
 
 class BoundedDateTimeField(serializers.DateTimeField):
-    def to_internal_value(self, value: object) -> dt.datetime:
+    def to_internal_value(self, value: dt.datetime | str) -> dt.datetime:
         result = super().to_internal_value(value)
         check_year(result)
         return result
 
 
 class BoundedDateField(serializers.DateField):
-    def to_internal_value(self, value: object) -> dt.date:
+    def to_internal_value(self, value: dt.date | str) -> dt.date:
         result = super().to_internal_value(value)
         check_year(result)
         return result
@@ -58,10 +60,10 @@ class ModelSerializer(serializers.ModelSerializer):
     }
 
 
-def query_datetime(params: dict, name: str, *, required: bool = False) -> dt.datetime | None:
+def query_datetime(params: Mapping[str, str], name: str, *, required: bool = False) -> dt.datetime | None:
     """Read an ISO 8601 date or datetime from query parameters; 400 naming the parameter if bad."""
     raw = params.get(name)
-    if raw in (None, ""):
+    if raw is None or raw == "":
         if required:
             raise serializers.ValidationError({name: [_("Bắt buộc.")]})
         return None
@@ -80,21 +82,29 @@ def query_datetime(params: dict, name: str, *, required: bool = False) -> dt.dat
     return value
 
 
-def query_date(params: dict, name: str, *, required: bool = False) -> dt.date | None:
+def query_date(params: Mapping[str, str], name: str, *, required: bool = False) -> dt.date | None:
     value = query_datetime(params, name, required=required)
     return timezone.localtime(value).date() if value else None
 
 
-def query_choice(params: dict, name: str, choices: list[str], default: str | None = None) -> str | None:
+@overload
+def query_choice(params: Mapping[str, str], name: str, choices: Sequence[str], default: str) -> str: ...
+@overload
+def query_choice(params: Mapping[str, str], name: str, choices: Sequence[str], default: None = None) -> str | None: ...
+def query_choice(
+    params: Mapping[str, str], name: str, choices: Sequence[str], default: str | None = None
+) -> str | None:
     raw = params.get(name) or default
     if raw is not None and raw not in choices:
         raise serializers.ValidationError({name: [_("Chọn một trong: %s") % ", ".join(choices)]})
     return raw
 
 
-def query_int(params: dict, name: str, *, lo: int = 0, hi: int = 10**9, required: bool = False) -> int | None:
+def query_int(
+    params: Mapping[str, str], name: str, *, lo: int = 0, hi: int = 10**9, required: bool = False
+) -> int | None:
     raw = params.get(name)
-    if raw in (None, ""):
+    if raw is None or raw == "":
         if required:
             raise serializers.ValidationError({name: [_("Bắt buộc.")]})
         return None

@@ -16,11 +16,11 @@ from vconf.fields import query_int
 class PageNumberPagination(pagination.PageNumberPagination):
     def get_page_number(self, request: Request, paginator: Paginator) -> int | str:
         raw = request.query_params.get(self.page_query_param)
-        if raw in (None, ""):
+        if not raw:
             return 1
         if raw in self.last_page_strings:
             return paginator.num_pages
-        return query_int({self.page_query_param: raw}, self.page_query_param, lo=1)
+        return query_int({self.page_query_param: raw}, self.page_query_param, lo=1) or 1
 
     def get_schema_operation_parameters(self, view: APIView) -> list[dict]:
         parameters = super().get_schema_operation_parameters(view)

@@ -7,6 +7,7 @@ VCONF_SECURE=1; see docs/deployment.md.
 
 import os
 from pathlib import Path
+from typing import TypedDict
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -238,8 +239,21 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
+
+class VconfSettings(TypedDict):
+    SETUP_BUFFER_MINUTES: int
+    BOOKING_HORIZON_DAYS: int
+    SERIES_MAX_OCCURRENCES: int
+    WORKING_HOURS: str
+    WORKING_DAYS: list[int]
+    CHECKIN_GRACE_MINUTES: int
+    CHECKIN_OPENS_MINUTES: int
+    ACTIVE_WINDOW_DAYS: int
+    DEFAULT_CIRCUITY_FACTOR: float
+
+
 # Domain settings (see README "Configuration"). Per-province values live in ProvinceSettings.
-VCONF = {
+VCONF: VconfSettings = {
     "SETUP_BUFFER_MINUTES": int(os.environ.get("VCONF_SETUP_BUFFER_MINUTES", "0")),
     "BOOKING_HORIZON_DAYS": int(os.environ.get("VCONF_BOOKING_HORIZON_DAYS", "365")),
     "SERIES_MAX_OCCURRENCES": int(os.environ.get("VCONF_SERIES_MAX_OCCURRENCES", "260")),

@@ -9,6 +9,8 @@ faster and a 60 KB snapshot still shrinks about fifteenfold (~4 KB instead of ~3
 a board on a slow line keeps nearly all of the saving. Everything else is uvicorn's.
 """
 
+from typing import Any
+
 from uvicorn.protocols.websockets.websockets_impl import WebSocketProtocol as UvicornWebSocketProtocol
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 
@@ -17,7 +19,7 @@ COMPRESS_SETTINGS = {"level": 1, "memLevel": 8}
 
 
 class WebSocketProtocol(UvicornWebSocketProtocol):
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.available_extensions:  # --ws-per-message-deflate is on (uvicorn's default)
+        if self.available_extensions:  # type: ignore[has-type]  # --ws-per-message-deflate is on (uvicorn's default)
             self.available_extensions = [ServerPerMessageDeflateFactory(compress_settings=COMPRESS_SETTINGS)]

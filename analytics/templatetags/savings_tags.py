@@ -1,5 +1,7 @@
 """Template helpers of the savings pages: short money amounts, one meeting's savings breakdown."""
 
+from typing import Any
+
 from django import template
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
@@ -10,7 +12,7 @@ register = template.Library()
 
 
 @register.filter
-def num(value: object, decimals: int = 0) -> str:
+def num(value: Any, decimals: int = 0) -> str:
     """A number grouped by thousands the way the active language writes it (vi: 1.234.567,8).
     Django's own grouping follows NUMBER_GROUPING, which its Vietnamese locale leaves off."""
     try:
@@ -26,7 +28,7 @@ def num(value: object, decimals: int = 0) -> str:
 
 
 @register.filter
-def vnd_short(value: object) -> str:
+def vnd_short(value: Any) -> str:
     """11 804 000 000 → "11,8 tỷ đồng"; amounts under a million in full, grouped as the language does."""
     try:
         amount = float(value)

@@ -1,6 +1,8 @@
 """Coverage: the API report and the leaders' page ("x / N xã", the road to 100%)."""
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -21,11 +23,11 @@ from analytics.coverage import build_report, coverage_report, read_params
 from analytics.exports import FORMATS, report_responses, requested_format
 from analytics.exports import render as render_report
 from rooms.models import Level, ProvinceSettings, Role, Structure, Unit
-from rooms.permissions import has_role
+from rooms.permissions import User, has_role
 from vconf import clock
 
 
-def can_read_reports(user: object) -> bool:
+def can_read_reports(user: User) -> bool:
     return has_role(user, Role.LEADER, Role.STAFF)
 
 
@@ -150,8 +152,11 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
         report = coverage_report(province_code=province, structure=structure, as_of=as_of)
     except (ValidationError, serializers.ValidationError) as error:
         # Query parameters are refused by DRF's ValidationError, the report's own rules by Django's.
-        detail = error.message_dict if isinstance(error, ValidationError) and hasattr(error, "error_dict") else None
-        detail = detail or getattr(error, "detail", None) or {"": error.messages}
+        detail: Mapping[str, Any]
+        if isinstance(error, ValidationError):
+            detail = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
+        else:
+            detail = error.detail if isinstance(error.detail, dict) else {"": error.detail}
         context.update(
             errors=[str(m) for ms in detail.values() for m in ms],
             structure=request.GET.get("structure", Structure.CURRENT),

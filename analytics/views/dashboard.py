@@ -1,6 +1,7 @@
 """The leaders' dashboard (/bao-cao/) and the history upload page for administrators."""
 
 import datetime as dt
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -18,9 +19,10 @@ from analytics import charts, payback, reports, savings
 from analytics.history import import_history_csv
 from analytics.views.savings import can_read_reports
 from rooms.models import Level, ProvinceSettings, Structure, Unit
-from rooms.permissions import is_administrator
+from rooms.permissions import User, is_administrator
 from rooms.services.csv_files import RowErrors
 from vconf import clock
+from vconf.auth import signed_in
 from vconf.exceptions import Conflict
 
 
@@ -33,12 +35,13 @@ class DashboardFilters(forms.Form):
     )
     district = forms.ChoiceField(label=gettext_lazy("Huyện"), required=False)
 
-    def __init__(self, *args: object, districts: list[tuple[str, str]], **kwargs: object) -> None:
+    def __init__(self, *args: Any, districts: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["district"].choices = [("", _("Toàn tỉnh")), *districts]
+        cast(forms.ChoiceField, self.fields["district"]).choices = [("", _("Toàn tỉnh")), *districts]
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
             self.add_error("end", _("Ngày kết thúc phải sau ngày bắt đầu."))
@@ -48,7 +51,7 @@ class DashboardFilters(forms.Form):
         return data
 
 
-def default_province(user: object) -> str | None:
+def default_province(user: User) -> str | None:
     code = payback.province_of(user)
     if code:
         return code
@@ -186,7 +189,7 @@ def import_history_page(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            result = import_history_csv(data=form.cleaned_data["file"].read(), by=request.user)
+            result = import_history_csv(data=form.cleaned_data["file"].read(), by=signed_in(request))
         except RowErrors as error:
             context["row_errors"] = error.rows
             status = 400

@@ -2,6 +2,7 @@
 investments and the history import. Leaders and office staff read; administrators write."""
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
@@ -10,6 +11,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from analytics import payback, savings, services
@@ -27,9 +29,10 @@ from analytics.serializers import (
     SavingsReportSerializer,
 )
 from rooms.models import Meeting, Role
-from rooms.permissions import has_role, is_administrator
+from rooms.permissions import User, has_role, is_administrator
 from rooms.serializers.imports import ImportErrorsSerializer
 from rooms.services.csv_files import RowErrors
+from vconf.auth import signed_in
 
 FIELD_ERRORS = OpenApiResponse(description='Refused, with a message per field: {"field": ["message"]}')
 FORBIDDEN = OpenApiResponse(description="Leaders, office staff and administrators read; administrators write")
@@ -41,7 +44,7 @@ ROW_ERRORS = OpenApiResponse(
 )
 
 
-def can_read_reports(user: object) -> bool:
+def can_read_reports(user: User) -> bool:
     return has_role(user, Role.LEADER, Role.STAFF)
 
 
@@ -78,7 +81,7 @@ class SavingsReportView(APIView):
             403: FORBIDDEN,
         },
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         fmt = requested_format(request.GET)
         return render(savings.build_report(request.GET, request.user), fmt)
 
@@ -95,7 +98,7 @@ class PaybackReportView(APIView):
             403: FORBIDDEN,
         },
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         fmt = requested_format(request.GET)
         return render(payback.build_report(request.GET, request.user), fmt)
 
@@ -147,10 +150,13 @@ class CostModelViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     queryset = CostModel.objects.select_related("created_by").order_by("province_code", "effective_from")
 
-    def perform_create(self, serializer: CostModelSerializer) -> None:
-        serializer.instance = services.create_cost_model(created_by=self.request.user, **serializer.validated_data)
+    def perform_create(self, serializer: BaseSerializer[CostModel]) -> None:
+        serializer.instance = services.create_cost_model(
+            created_by=signed_in(self.request), **serializer.validated_data
+        )
 
-    def perform_update(self, serializer: CostModelSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[CostModel]) -> None:
+        assert serializer.instance is not None  # an update has its instance
         serializer.instance = services.update_cost_model(model=serializer.instance, **serializer.validated_data)
 
     def perform_destroy(self, instance: CostModel) -> None:
@@ -179,7 +185,7 @@ class InvestmentViewSet(
     def get_queryset(self) -> QuerySet[Investment]:
         return Investment.objects.order_by("date", "id")
 
-    def perform_create(self, serializer: InvestmentSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Investment]) -> None:
         serializer.instance = services.create_investment(**serializer.validated_data)
 
 
@@ -201,7 +207,7 @@ class HistoryImportView(APIView):
         if upload is None:
             raise serializers.ValidationError({"file": [_("Gửi tệp CSV trong trường “file”.")]})
         try:
-            result = import_history_csv(data=upload.read(), by=request.user)
+            result = import_history_csv(data=upload.read(), by=signed_in(request))
         except RowErrors as error:
             return Response(error.as_body(), status=status.HTTP_400_BAD_REQUEST)
         return Response(result.as_dict(), status=status.HTTP_201_CREATED)

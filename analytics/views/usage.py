@@ -1,11 +1,11 @@
 """Usage report API: meetings, hours, attendance, no-shows, late arrivals and ghost meetings."""
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics import usage
@@ -46,6 +46,6 @@ class UsageReportView(APIView):
             403: OpenApiResponse(description="Not a leader, office staff or administrator"),
         },
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         fmt = requested_format(request.GET)
         return render(usage.build_report(request.GET, request.user), fmt)

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from rooms.models import CheckIn, CheckInKind, Endpoint, IssueType, Meeting, MeetingStatus, Participation
+from rooms.selectors.endpoints import distances_for
 from vconf import clock
 
 # uuid5 namespace of demo check-ins: the same meeting always gets the same client ids.
@@ -39,15 +40,8 @@ class Room:
 
 
 def distances(endpoint_ids: list[int]) -> dict[int, float]:
-    """One-way km per endpoint: the Rollout selector when present, else the entered road_km."""
-    try:
-        from rooms.selectors.endpoints import distances_for
-    except ImportError:  # pragma: no cover - before the Rollout work lands
-        distances_for = None
-    if distances_for is not None:
-        return {pk: km for pk, (km, _estimated) in distances_for(endpoint_ids).items() if km is not None}
-    rows = Endpoint.objects.filter(pk__in=endpoint_ids, road_km__isnull=False).values_list("pk", "road_km")
-    return {pk: float(km) for pk, km in rows}
+    """One-way km per endpoint, entered or estimated; endpoints of unknown distance are left out."""
+    return {pk: km for pk, (km, _estimated) in distances_for(endpoint_ids).items() if km is not None}
 
 
 def plan(meeting: Meeting, rooms: list[Room], operator_rooms: set[int], operator: User | None) -> list[CheckIn]:

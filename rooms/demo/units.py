@@ -10,6 +10,7 @@ carried onto the new commune that absorbed it (keeping its legacy commune and it
 import datetime as dt
 import random
 from decimal import Decimal
+from typing import Any
 
 from django.core.management.base import OutputWrapper
 from django.db import transaction
@@ -32,6 +33,8 @@ PROVINCE = "20"
 SEED = 2018
 DOMAIN = "mcu.langson.example.vn"
 MERGER = dt.date(2025, 7, 1)
+# A status from a day on, with an optional note for the history.
+Step = tuple[str, dt.date] | tuple[str, dt.date, str]
 PILOTS = 22  # "22 điểm cầu thí điểm cấp xã" (2018)
 # Current communes left without a room (remote ones), and a few more legacy communes elsewhere:
 # about 88% of legacy communes and 90% of the new ones end up covered.
@@ -75,7 +78,7 @@ class Rollout:
         )
         self.created = 0
 
-    def endpoint(self, key: str, *, history: list[tuple], **fields: object) -> Endpoint:
+    def endpoint(self, key: str, *, history: list[Step], **fields: Any) -> Endpoint:
         """The endpoint dialled at sip:<key>@DOMAIN, created with its history on the first run only."""
         dial = f"sip:{key}@{DOMAIN}"
         found = Endpoint.objects.filter(dial_address=dial).first()
@@ -156,7 +159,7 @@ def load(*, stdout: OutputWrapper) -> None:
         covered = [c for c in communes if c.code not in uncovered]
 
         # 22 pilots in 2018, two per district where possible, then yearly growth.
-        per_district: dict[int, list[Unit]] = {}
+        per_district: dict[int | None, list[Unit]] = {}
         for commune in covered:
             per_district.setdefault(commune.parent_id, []).append(commune)
         pilots = []
@@ -177,13 +180,13 @@ def load(*, stdout: OutputWrapper) -> None:
         for commune in pilots:
             start = _day(rng, dt.date(2018, 3, 26), dt.date(2018, 6, 29))
             opened = _day(rng, dt.date(2018, 10, 1), dt.date(2019, 3, 29))
-            history = [(EndpointStatus.PILOT, start, "Thí điểm 2018"), (EndpointStatus.IN_SERVICE, opened)]
+            history: list[Step] = [(EndpointStatus.PILOT, start, "Thí điểm 2018"), (EndpointStatus.IN_SERVICE, opened)]
             rooms.append((commune, _commune(rollout, commune, history)))
         for commune, start in sorted(schedule, key=lambda item: item[1]):
             opened = start + dt.timedelta(days=rng.randrange(20, 90))
-            history = [(EndpointStatus.PILOT, start)] + (
-                [(EndpointStatus.IN_SERVICE, opened)] if opened < MERGER else []
-            )
+            history = [(EndpointStatus.PILOT, start)]
+            if opened < MERGER:
+                history.append((EndpointStatus.IN_SERVICE, opened))
             rooms.append((commune, _commune(rollout, commune, history)))
 
         # 1 July 2025: each commune room moves onto the new commune that absorbed its commune.
@@ -235,7 +238,7 @@ def load(*, stdout: OutputWrapper) -> None:
     stdout.write(f"  {rollout.created} endpoints added (bridge {rollout.bridge.name}, {rollout.bridge.ports} ports)")
 
 
-def _commune(rollout: Rollout, commune: Unit, history: list[tuple[str, dt.date]]) -> Endpoint:
+def _commune(rollout: Rollout, commune: Unit, history: list[Step]) -> Endpoint:
     connection = Connection.INTERNET if rollout.rng.random() < 0.2 else Connection.GOVERNMENT_NETWORK
     return rollout.endpoint(
         f"xa-{commune.code}",

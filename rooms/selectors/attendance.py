@@ -15,7 +15,7 @@ The shared definitions it implements (see docs/attendance.md):
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -41,12 +41,19 @@ class AttendanceState:
 class Record(Protocol):
     """What the derivation reads from a check-in: a CheckIn row or any look-alike (a frame row)."""
 
-    id: int
-    kind: str
-    at: datetime
-    attendees: int | None
-    issue_type: str
-    note: str
+    # Read-only, so that a NamedTuple row matches as well as a model instance.
+    @property
+    def id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def attendees(self) -> int | None: ...
+    @property
+    def issue_type(self) -> str: ...
+    @property
+    def note(self) -> str: ...
 
 
 def _order(record: "Record") -> tuple:
@@ -98,7 +105,9 @@ def derive_attendance(
     cancelled: bool = False,
 ) -> Derived:
     # One pass in (at, id) order; the usage report calls this for every participation in its period.
-    first_in = last_in = last_out = None
+    first_in: Record | None = None
+    last_in: Record | None = None
+    last_out: Record | None = None
     last_move_is_out = False
     issues = []
     for r in sorted(records, key=_order):
@@ -113,7 +122,7 @@ def derive_attendance(
                 last_out = r  # only a check-out after the first check-in ends the connection
         elif kind == CheckInKind.ISSUE:
             issues.append(Issue(r.at, r.issue_type, r.note))
-    if first_in is None:
+    if first_in is None or last_in is None:  # the first check-in is also the last one so far
         overdue = not cancelled and now >= start + grace_period
         not_ready = not cancelled and not overdue and start - NOT_READY <= now < end
         return Derived(
@@ -295,6 +304,9 @@ class RoomAgenda:
     endpoint: Endpoint
     open_meetings: list[tuple[Meeting, Derived]]
     next_meeting: Meeting | None
+    # Filled by the "My room" page: the head-count limit and one check-in form per open meeting.
+    limit: int = 0
+    forms: list[dict[str, Any]] = field(default_factory=list)
 
 
 def operator_agenda(endpoints: Iterable[Endpoint], *, now: datetime) -> list[RoomAgenda]:

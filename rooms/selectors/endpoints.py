@@ -3,6 +3,7 @@
 import datetime as dt
 import math
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -39,7 +40,7 @@ def distances_for(endpoint_ids: Iterable[int]) -> dict[int, tuple[float | None, 
     (no host, no coordinates): (None, False). One query per chunk of ids (989 on SQLite), plus one.
     """
     ids = sorted({int(i) for i in endpoint_ids})
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for chunk in _chunks(ids):
         rows += Endpoint.objects.filter(pk__in=chunk).values_list(
             "pk",
@@ -78,7 +79,7 @@ def distances_for(endpoint_ids: Iterable[int]) -> dict[int, tuple[float | None, 
             continue
         if lat is None or lon is None:
             lat, lon = old_lat, old_lon
-        if host_id is None or None in (lat, lon, host_lat, host_lon):
+        if host_id is None or lat is None or lon is None or host_lat is None or host_lon is None:
             result[pk] = (None, False)
             continue
         result[pk] = (round(haversine_km(lat, lon, host_lat, host_lon) * factor, 1), True)

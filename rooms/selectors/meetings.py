@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -191,7 +191,7 @@ class ConflictChecker:
         return found
 
 
-def endpoints_in_scope_of(user: AbstractBaseUser | AnonymousUser, endpoint_ids: Collection[int]) -> set[int]:
+def endpoints_in_scope_of(user: User | AnonymousUser, endpoint_ids: Collection[int]) -> set[int]:
     """Which of these endpoints the user may book: rooms.permissions.endpoints_in_scope, asked
     from the endpoints' side. The tree is at most province > district > commune, so a unit is in
     the home unit's subtree iff the home unit is the unit, its parent or its grandparent: one
@@ -200,7 +200,7 @@ def endpoints_in_scope_of(user: AbstractBaseUser | AnonymousUser, endpoint_ids: 
     home = home_unit(user)
     if is_administrator(user) or home is None:
         return set(endpoint_ids)
-    lineage = ("unit", "unit__parent", "unit__parent__parent")
+    lineage: tuple[str, ...] = ("unit", "unit__parent", "unit__parent__parent")
     lineage += tuple(f"legacy_{name}" for name in lineage)
     rows = Endpoint.objects.filter(pk__in=endpoint_ids).values_list("pk", *(f"{name}_id" for name in lineage))
     return {pk for pk, *ancestors in rows if home.pk in ancestors}
@@ -231,12 +231,13 @@ def resolve_unit_codes(codes: Iterable[str], *, structure: str | None = None) ->
 def state_filter(state: str, now: datetime) -> Q:
     """The derived state (see Meeting.state_at) as a database filter."""
     scheduled = Q(status=MeetingStatus.SCHEDULED)
-    return {
+    filters: dict[str, Q] = {
         MeetingStatus.CANCELLED: Q(status=MeetingStatus.CANCELLED),
         MeetingStatus.SCHEDULED: scheduled & Q(start__gt=now),
         MeetingStatus.IN_PROGRESS: scheduled & Q(start__lte=now, end__gt=now),
         MeetingStatus.HELD: scheduled & Q(end__lte=now),
-    }[state]
+    }
+    return filters[state]
 
 
 def with_participants(queryset: QuerySet[Meeting]) -> QuerySet[Meeting]:
@@ -321,7 +322,7 @@ def booking_tree(
         if not kids and not mine:
             return None
         for endpoint in mine:
-            endpoint.checked = endpoint.pk in checked_endpoints
+            endpoint.checked = endpoint.pk in checked_endpoints  # type: ignore[attr-defined]  # read by the template
         selectable = scope_unit_ids is None or pk in scope_unit_ids
         return TreeNode(units[pk], mine, kids, selectable, checked=pk in checked_units)
 

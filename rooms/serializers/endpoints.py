@@ -5,6 +5,8 @@ of one of the legacy communes it absorbed, so a code alone may name two units: `
 says which tree; without it the current tree is tried first, then the legacy tree.
 """
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +18,9 @@ from rooms.models import Bridge, Connection, Endpoint, EndpointStatus, StatusCha
 from rooms.permissions import is_administrator
 from rooms.selectors.endpoints import distance_of
 from vconf.fields import BoundedDateField, ModelSerializer
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def find_unit(code: str, structure: str | None = None) -> Unit | None:
@@ -160,7 +165,7 @@ class EndpointSerializer(ModelSerializer):
         return f"{settings.SITE_URL}/api/endpoints/{endpoint.pk}/calendar.ics?token={endpoint.feed_token}"
 
     def validate(self, attrs: dict) -> dict:
-        errors = {}
+        errors: dict[str, list[StrOrPromise]] = {}
         structure = attrs.pop("unit_structure", None) or None
         if structure and structure not in Structure.values:
             errors["unit_structure"] = [_("Chọn một trong: %s.") % ", ".join(Structure.values)]

@@ -10,7 +10,8 @@ from rest_framework import serializers
 
 class ImportRowErrorSerializer(serializers.Serializer):
     row = serializers.IntegerField(help_text="Row number as a spreadsheet shows it (the header is row 1).")
-    errors = serializers.DictField(
+    # Named like Serializer.errors, which it does not replace: DRF moves declared fields off the class.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()), help_text='{"column": ["message"]}'
     )
 

@@ -4,6 +4,8 @@ Ids in requests are resolved in bulk (one query for 250 endpoints, not 250), and
 a 400 naming the field and the ids.
 """
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
@@ -58,11 +60,11 @@ class MeetingSerializer(ModelSerializer):
 class IdListField(serializers.ListField):
     child = serializers.IntegerField(min_value=1)
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 5000)
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data: object) -> list[int]:
+    def to_internal_value(self, data: list[Any] | str) -> list[int]:
         if isinstance(data, str):  # "1,2,3" from a form or a query string
             data = [part for part in data.split(",") if part.strip()]
         return list(dict.fromkeys(super().to_internal_value(data)))

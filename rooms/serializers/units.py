@@ -8,7 +8,8 @@ from vconf.fields import ModelSerializer
 
 class UnitSerializer(ModelSerializer):
     # Both null for a province, the top of either tree.
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    # Named like Field.parent, which it does not replace: DRF moves declared fields off the class.
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # type: ignore[assignment]
     parent_name = serializers.CharField(source="parent.name", read_only=True, default=None, allow_null=True)
     # For a current-tree commune: the legacy units it absorbed on 1 July 2025; for a legacy unit:
     # the current communes that took it over.

@@ -6,9 +6,10 @@ the first copy counts, every replay answers with it and adds nothing.
 """
 
 import uuid
+from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -35,11 +36,11 @@ def _replayed(*, client_id: uuid.UUID, meeting: Meeting, endpoint: Endpoint) -> 
     return first
 
 
-def _local(when: object) -> str:
+def _local(when: datetime) -> str:
     return timezone.localtime(when).strftime("%H:%M %d/%m/%Y")
 
 
-def _check_meeting(*, meeting: Meeting, now: object) -> None:
+def _check_meeting(*, meeting: Meeting, now: datetime) -> None:
     if meeting.status == MeetingStatus.CANCELLED:
         raise ValidationError({"meeting": [_("Cuộc họp đã bị hủy, không thể báo danh.")]})
     opens, closes = checkin_window(meeting)
@@ -85,7 +86,7 @@ def _check_fields(*, endpoint: Endpoint, kind: str, attendees: int | None, issue
 @transaction.atomic
 def record_checkin(
     *,
-    user: AbstractBaseUser,
+    user: User,
     meeting: Meeting,
     endpoint: Endpoint,
     kind: str,

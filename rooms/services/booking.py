@@ -13,7 +13,7 @@ from functools import partial
 
 from auditlog.models import LogEntry
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -50,7 +50,7 @@ KEEP = _Keep()
 class BookingPlan:
     """A booking that passed the checks that do not depend on time: who, where, which bridge."""
 
-    organizer: AbstractBaseUser
+    organizer: User
     title: str
     description: str
     host: Endpoint
@@ -66,12 +66,12 @@ class BookingPlan:
 # ---------------------------------------------------------------- checks shared with series.py
 
 
-def require_booker(user: AbstractBaseUser) -> None:
+def require_booker(user: User) -> None:
     if not has_role(user, Role.STAFF):
         raise NotAllowed(_("Chỉ văn phòng và quản trị được đặt lịch họp."))
 
 
-def require_in_scope(user: AbstractBaseUser, endpoint_ids: Collection[int]) -> None:
+def require_in_scope(user: User, endpoint_ids: Collection[int]) -> None:
     """The user's home unit must contain every endpoint (administrators: anywhere)."""
     if is_administrator(user) or not endpoint_ids:
         return
@@ -107,7 +107,7 @@ def check_times(*, start: datetime, end: datetime, now: datetime, start_changed:
 
 def plan_booking(
     *,
-    organizer: AbstractBaseUser,
+    organizer: User,
     title: str,
     host: Endpoint,
     endpoints: Collection[Endpoint] = (),
@@ -297,7 +297,7 @@ def insert_participations(
 
 def validated_plan(
     *,
-    organizer: AbstractBaseUser,
+    organizer: User,
     title: str,
     start: datetime,
     end: datetime,
@@ -326,7 +326,7 @@ def validated_plan(
 
 def check_booking(
     *,
-    organizer: AbstractBaseUser,
+    organizer: User,
     title: str,
     start: datetime,
     end: datetime,
@@ -354,7 +354,7 @@ def check_booking(
 
 def book_meeting(
     *,
-    organizer: AbstractBaseUser,
+    organizer: User,
     title: str,
     start: datetime,
     end: datetime,
@@ -389,7 +389,7 @@ def book_meeting(
     return meeting
 
 
-def require_changeable(meeting: Meeting, actor: AbstractBaseUser, *, now: datetime) -> list[int]:
+def require_changeable(meeting: Meeting, actor: User, *, now: datetime) -> list[int]:
     """403 unless the actor books and every endpoint of the meeting is in their scope;
     409 for a meeting that is cancelled or already held. Returns the meeting's endpoint ids."""
     require_booker(actor)
@@ -411,7 +411,7 @@ def lock_meetings(ids: Collection[int]) -> None:
 def reschedule_meeting(
     *,
     meeting: Meeting,
-    actor: AbstractBaseUser,
+    actor: User,
     start: datetime | None = None,
     end: datetime | None = None,
     endpoints: Collection[Endpoint] | None = None,
@@ -458,7 +458,7 @@ class Change:
 def apply_change(
     meeting: Meeting,
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     now: datetime,
     start: datetime | None = None,
     end: datetime | None = None,
@@ -529,7 +529,7 @@ def apply_change(
     return Change(touched=new_ids | set(current_ids), removed=removed)
 
 
-def cancel_meeting(*, meeting: Meeting, actor: AbstractBaseUser, notify: bool = True) -> Meeting:
+def cancel_meeting(*, meeting: Meeting, actor: User, notify: bool = True) -> Meeting:
     """Cancel a meeting that has not started: it is kept, its endpoints are freed."""
     with database_conflicts_as_409(), transaction.atomic():
         lock_meetings([meeting.pk])
@@ -539,7 +539,7 @@ def cancel_meeting(*, meeting: Meeting, actor: AbstractBaseUser, notify: bool = 
     return meeting
 
 
-def mark_cancelled(meeting: Meeting, *, actor: AbstractBaseUser, now: datetime) -> list[int]:
+def mark_cancelled(meeting: Meeting, *, actor: User, now: datetime) -> list[int]:
     endpoint_ids = require_changeable(meeting, actor, now=now)
     if meeting.state_at(now) == MeetingStatus.IN_PROGRESS:
         raise Conflict(_("Cuộc họp đang diễn ra, không thể hủy."))

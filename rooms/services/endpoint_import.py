@@ -8,7 +8,7 @@ create_endpoint service, so the file obeys exactly the rules of POST /api/endpoi
 
 import re
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -56,7 +56,7 @@ def _payload(values: dict[str, str], errors: dict) -> dict:
     return payload
 
 
-def import_endpoints_csv(*, data: bytes | str, by: AbstractBaseUser | None) -> list[Endpoint]:
+def import_endpoints_csv(*, data: bytes | str, by: User | None) -> list[Endpoint]:
     """Create one endpoint per row in one transaction; RowErrors (nothing saved) if any row is bad."""
     from rooms.serializers.endpoints import EndpointSerializer
 

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Collection
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +20,7 @@ from vconf.fields import MAX_YEAR, MIN_YEAR
 
 # The rollout goes forward in this order; a step back (in service -> pilot, retired -> in service)
 # is usually a correction of history, so it needs an explicit date.
-STATUS_ORDER = {
+STATUS_ORDER: dict[str, int] = {
     EndpointStatus.PLANNED: 0,
     EndpointStatus.PILOT: 1,
     EndpointStatus.IN_SERVICE: 2,
@@ -29,8 +29,6 @@ STATUS_ORDER = {
 MAX_SEATS = 10_000
 MAX_ROAD_KM = Decimal(2000)
 EDITABLE_FIELDS = ("name", "unit", "legacy_unit", "seats", "dial_address", "connection", "bridge", "road_km")
-
-User = AbstractBaseUser
 
 
 def today() -> dt.date:
@@ -54,7 +52,7 @@ def check_endpoint(endpoint: Endpoint) -> None:
         errors["seats"] = [_("Số chỗ ngồi phải từ 1 đến %s.") % MAX_SEATS]
     if endpoint.road_km is not None and not 0 <= Decimal(endpoint.road_km) <= MAX_ROAD_KM:
         errors["road_km"] = [_("Quãng đường phải từ 0 đến %s km.") % MAX_ROAD_KM]
-    if endpoint.legacy_unit_id and endpoint.legacy_unit.structure != Structure.LEGACY:
+    if endpoint.legacy_unit is not None and endpoint.legacy_unit.structure != Structure.LEGACY:
         errors["legacy_unit"] = [_("Đơn vị cũ phải thuộc cây trước 7/2025.")]
     if endpoint.legacy_unit_id and endpoint.legacy_unit_id == endpoint.unit_id:
         errors["legacy_unit"] = [_("Đơn vị cũ trùng với đơn vị hiện tại.")]

@@ -4,10 +4,11 @@ occurrence, or it and all that follow, can then be moved or cancelled."""
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from dateutil.rrule import rrule, rrulestr
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -97,7 +98,7 @@ def expand(rule: Rule, *, start: datetime, end: datetime, now: datetime) -> list
 
 def book_series(
     *,
-    organizer: AbstractBaseUser,
+    organizer: User,
     title: str,
     start: datetime,
     end: datetime,
@@ -175,7 +176,7 @@ def this_and_following(meeting: Meeting) -> list[Meeting]:
     return [meeting, *later.select_related("host", "bridge", "organizer").order_by("start", "pk")]
 
 
-def cancel_following(*, meeting: Meeting, actor: AbstractBaseUser, notify: bool = True) -> list[Meeting]:
+def cancel_following(*, meeting: Meeting, actor: User, notify: bool = True) -> list[Meeting]:
     """Cancel this occurrence and every later one of its series, all or none."""
     with booking.database_conflicts_as_409(), transaction.atomic():
         targets = this_and_following(meeting)
@@ -194,7 +195,7 @@ def cancel_following(*, meeting: Meeting, actor: AbstractBaseUser, notify: bool 
 def reschedule_following(
     *,
     meeting: Meeting,
-    actor: AbstractBaseUser,
+    actor: User,
     start: datetime | None = None,
     end: datetime | None = None,
     endpoints: Collection[Endpoint] | None = None,
@@ -261,7 +262,7 @@ def reschedule_following(
 MAX_IMPORT_EVENTS = 500
 
 
-def import_calendar(*, organizer: AbstractBaseUser, data: bytes, skip_conflicts: bool = False) -> dict:
+def import_calendar(*, organizer: User, data: bytes, skip_conflicts: bool = False) -> dict:
     """Book every VEVENT of an uploaded calendar under the same rules, each on its own (one
     refused event does not undo the others). Returns {"booked": [...], "refused": [...]}.
 
@@ -301,7 +302,7 @@ def import_calendar(*, organizer: AbstractBaseUser, data: bytes, skip_conflicts:
     return {"booked": booked, "refused": refused}
 
 
-def import_event(event: ical.ImportedEvent, *, organizer: AbstractBaseUser, skip_conflicts: bool) -> dict:
+def import_event(event: ical.ImportedEvent, *, organizer: User, skip_conflicts: bool) -> dict:
     if event.problems:
         raise ValidationError(event.problems)
     if not event.summary:
@@ -324,7 +325,7 @@ def import_event(event: ical.ImportedEvent, *, organizer: AbstractBaseUser, skip
     bridge = Bridge.objects.filter(pk=event.bridge_id).first() if event.bridge_id else None
     if event.bridge_id and bridge is None:
         raise ValidationError({"bridge": [_("Không có cầu MCU mã %(id)s.") % {"id": event.bridge_id}]})
-    common = {
+    common: dict[str, Any] = {
         "organizer": organizer,
         "title": event.summary[:200],
         "description": event.description,
@@ -338,7 +339,11 @@ def import_event(event: ical.ImportedEvent, *, organizer: AbstractBaseUser, skip
     }
     if event.rrule:
         result = book_series(**common, recurrence=event.rrule, skip_conflicts=skip_conflicts, exclude=event.exdates)
-        return {"series": result.series.pk, "meetings": [m.pk for m in result.meetings], "skipped": result.skipped}
+        return {
+            "series": result.series.pk if result.series else None,
+            "meetings": [m.pk for m in result.meetings],
+            "skipped": result.skipped,
+        }
     meeting = booking.book_meeting(**common)
     return {"series": None, "meetings": [meeting.pk], "skipped": []}
 

@@ -28,7 +28,7 @@ ALL = "all"
 LAT_BOUNDS = (8.0, 24.0)
 LON_BOUNDS = (102.0, 118.0)
 BATCH_SIZE = 500
-LEVEL_ORDER = [Level.PROVINCE, Level.DISTRICT, Level.COMMUNE]
+LEVEL_ORDER: list[str] = [Level.PROVINCE, Level.DISTRICT, Level.COMMUNE]
 
 
 class ProgressBar(Protocol):
@@ -158,7 +158,7 @@ def provinces_to_load(province: str, structure: str) -> dict[str, list[str]]:
         codes = [code.strip() for code in province.split(",") if code.strip()]
     if not codes:
         raise ValidationError({"province": [_("Cho biết mã tỉnh (ví dụ 20) hoặc “all”.")]})
-    trees = [Structure.CURRENT, Structure.LEGACY] if structure == BOTH else [structure]
+    trees: list[str] = [Structure.CURRENT, Structure.LEGACY] if structure == BOTH else [structure]
     for code in codes:
         found = False
         for tree in trees:

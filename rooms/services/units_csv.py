@@ -43,7 +43,7 @@ LEVELS = {
 TRUE = {"1", "true", "yes", "có", "co", "x"}
 FALSE = {"", "0", "false", "no", "không", "khong"}
 # Which level a unit's parent has, per tree (the current tree has no districts).
-PARENT_LEVEL = {
+PARENT_LEVEL: dict[str, dict[str, str | None]] = {
     Structure.LEGACY: {Level.PROVINCE: None, Level.DISTRICT: Level.PROVINCE, Level.COMMUNE: Level.DISTRICT},
     Structure.CURRENT: {Level.PROVINCE: None, Level.COMMUNE: Level.PROVINCE},
 }
@@ -88,7 +88,7 @@ def _check_row(values: dict[str, str], structure: str) -> tuple[UnitRow | None, 
     absorbed = [c for c in re.split(r"[\s;,]+", values.get("absorbed", "")) if c]
     if absorbed and (structure != Structure.CURRENT or level != Level.COMMUNE):
         errors["absorbed"] = [_("Chỉ xã trên cây hiện hành mới có xã cũ sáp nhập vào.")]
-    if errors:
+    if errors or level is None:
         return None, absorbed, errors
     has_difficulty = "especially_difficult" in values
     row = UnitRow(code, name, level, parent, lat, lon, (difficult in TRUE) if has_difficulty else None)
@@ -117,7 +117,7 @@ def import_units_csv(*, data: bytes | str, structure: str, progress: ProgressFac
             if row.code in in_db and in_db[row.code] != row.level:
                 errors["level"] = [_("Mã %s đã có trong cơ sở dữ liệu với cấp khác.") % row.code]
             want = PARENT_LEVEL[structure][row.level]
-            if row.parent and in_file.get(row.parent, in_db.get(row.parent)) != want:
+            if row.parent and want and in_file.get(row.parent, in_db.get(row.parent)) != want:
                 errors["parent"] = [
                     _("Không có đơn vị cấp trên mã “%(code)s” (cấp %(level)s) trong tệp hay cơ sở dữ liệu.")
                     % {"code": row.parent, "level": Level(want).label}
@@ -130,9 +130,9 @@ def import_units_csv(*, data: bytes | str, structure: str, progress: ProgressFac
         raise RowErrors(bad)
     result = LoadResult()
     with transaction.atomic():
-        rows = [row for _n, row, _a, _e in checked]
+        rows = [row for _n, row, _a, _e in checked if row]
         upsert_units(structure=structure, rows=rows, result=result, progress=progress)
         result.absorbed_links = add_absorbed_links(
-            (row.code, old) for _n, row, absorbed, _e in checked for old in absorbed
+            (row.code, old) for _n, row, absorbed, _e in checked if row for old in absorbed
         )
     return result

@@ -15,6 +15,7 @@ from rooms.selectors.attendance import meeting_attendance
 from rooms.serializers.attendance import CheckInSerializer, MeetingAttendanceSerializer
 from rooms.services.attendance import record_checkin
 from vconf import clock
+from vconf.auth import signed_in
 
 ERROR = inline_serializer("AttendanceError", {"detail": serializers.CharField()})
 FIELD_ERRORS = OpenApiResponse(
@@ -61,7 +62,7 @@ class CheckInView(APIView):
         data = incoming.validated_data
         try:
             record, created = record_checkin(
-                user=request.user,
+                user=signed_in(request),
                 meeting=meeting,
                 endpoint=data["endpoint"],
                 kind=data["kind"],

@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 from dataclasses import dataclass
+from typing import Any, cast
 
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
@@ -50,16 +51,16 @@ class AuditFilterForm(forms.Form):
     )
     object = forms.CharField(label=gettext_lazy("Mã hoặc tên bản ghi"), required=False, max_length=200)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["model"].choices = [("", _("Tất cả"))] + [
-            (f"{ct.app_label}.{ct.model}", str(ct.model_class()._meta.verbose_name).capitalize())
-            for ct in audited_content_types()
+        cast(forms.ChoiceField, self.fields["model"]).choices = [("", _("Tất cả"))] + [
+            (f"{ct.app_label}.{ct.model}", str(ct.name).capitalize()) for ct in audited_content_types()
         ]
-        self.fields["action"].choices = [("", _("Tất cả")), *ACTIONS]
+        cast(forms.ChoiceField, self.fields["action"]).choices = [("", _("Tất cả")), *ACTIONS]
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("start"), data.get("end")
         for name in ("start", "end"):
             value = data.get(name)

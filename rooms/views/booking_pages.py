@@ -5,6 +5,7 @@ They call the same services as the API, and show every conflict a refusal lists.
 """
 
 from datetime import date, datetime, time, timedelta
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -20,11 +21,12 @@ from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 
 from rooms.models import Bridge, Endpoint, Level, Meeting, MeetingStatus, ProvinceSettings, Role, Structure, Unit
 from rooms.models.endpoints import BOOKABLE_STATUSES
-from rooms.permissions import endpoints_in_scope, has_role, home_unit, is_administrator
+from rooms.permissions import User, endpoints_in_scope, has_role, home_unit, is_administrator
 from rooms.selectors import meetings as selectors
 from rooms.selectors.units import unit_subtree_ids
 from rooms.services import booking, series
 from vconf import clock
+from vconf.auth import signed_in
 from vconf.exceptions import Conflict
 
 REPEATS = [
@@ -63,9 +65,9 @@ class BookingForm(TimeForm):
     count = forms.IntegerField(label=gettext_lazy("Số buổi"), min_value=2, max_value=260, required=False, initial=10)
     skip_conflicts = forms.BooleanField(label=gettext_lazy("Bỏ qua các buổi bị trùng lịch"), required=False)
 
-    def __init__(self, *args: object, user: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["host"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["host"]).queryset = (
             endpoints_in_scope(user).filter(status__in=BOOKABLE_STATUSES).select_related("unit").order_by("name")
         )
 
@@ -108,7 +110,7 @@ def error_lines(error: ValidationError) -> list[str]:
 
 
 def unit_tree(
-    *, user: object, structure: str, checked_endpoints: set[int], checked_units: set[int] | None = None
+    *, user: User, structure: str, checked_endpoints: set[int], checked_units: set[int] | None = None
 ) -> list[selectors.TreeNode]:
     """The booking form's unit tree: the endpoints this user may book, under their units."""
     home = home_unit(user)
@@ -156,9 +158,9 @@ def meeting_calendar(request: HttpRequest) -> HttpResponse:
         unit_ids=unit_subtree_ids(unit) if unit else None,
     ).select_related("host")
     now = clock.now()
-    days = [{"day": monday + timedelta(days=i), "meetings": []} for i in range(7)]
+    days: list[dict[str, Any]] = [{"day": monday + timedelta(days=i), "meetings": []} for i in range(7)]
     for meeting in meetings:
-        meeting.state = meeting.state_at(now)
+        meeting.state = meeting.state_at(now)  # type: ignore[attr-defined]  # read by the template
         days[(timezone.localtime(meeting.start).date() - monday).days]["meetings"].append(meeting)
     context = {
         "days": days,
@@ -313,10 +315,10 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_object_or_404(Meeting, pk=pk)
     try:
         if request.POST.get("scope") == "following":
-            done = series.cancel_following(meeting=meeting, actor=request.user)
+            done = series.cancel_following(meeting=meeting, actor=signed_in(request))
             messages.success(request, _("Đã hủy %(n)s buổi họp.") % {"n": len(done)})
         else:
-            booking.cancel_meeting(meeting=meeting, actor=request.user)
+            booking.cancel_meeting(meeting=meeting, actor=signed_in(request))
             messages.success(request, _("Đã hủy cuộc họp."))
     except ApiPermissionDenied as error:
         messages.error(request, str(error.detail))
@@ -341,9 +343,9 @@ def meeting_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         changes.update(endpoints=endpoints, units=units)
     try:
         if request.POST.get("scope") == "following":
-            series.reschedule_following(meeting=meeting, actor=request.user, **changes)
+            series.reschedule_following(meeting=meeting, actor=signed_in(request), **changes)
         else:
-            booking.reschedule_meeting(meeting=meeting, actor=request.user, **changes)
+            booking.reschedule_meeting(meeting=meeting, actor=signed_in(request), **changes)
     except ValidationError as error:
         return render_detail(request, meeting, status=400, errors=error_lines(error))
     except ApiPermissionDenied as error:

@@ -1,5 +1,8 @@
 """Endpoints and bridges API. Everyone signed in reads; administrators write."""
 
+from collections.abc import Mapping
+from typing import IO, Any
+
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -16,6 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from rooms.models import Bridge, Endpoint, EndpointStatus, Structure
 from rooms.permissions import ReadOnlyForAll
@@ -25,6 +29,7 @@ from rooms.serializers.imports import ImportErrorsSerializer
 from rooms.services.csv_files import RowErrors
 from rooms.services.endpoint_import import import_endpoints_csv
 from rooms.services.endpoints import create_bridge, create_endpoint, update_bridge, update_endpoint
+from vconf.auth import signed_in
 from vconf.fields import query_choice, query_int
 
 FIELD_ERRORS = OpenApiResponse(description='Refused, with a message per field: {"field": ["message"]}')
@@ -37,7 +42,10 @@ class CsvParser(BaseParser):
 
     media_type = "text/csv"
 
-    def parse(self, stream: object, media_type: str | None = None, parser_context: dict | None = None) -> bytes:
+    # The body itself becomes request.data: the view reads the file, not a parsed mapping.
+    def parse(  # type: ignore[override]
+        self, stream: IO[bytes] | None, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> bytes:
         return stream.read() if stream is not None else b""
 
 
@@ -115,17 +123,18 @@ class EndpointViewSet(
         )
 
     def list(self, request: Request, *args: object, **kwargs: object) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.get_queryset()) or []
         # One bulk distance lookup for the whole page instead of one per endpoint.
         context = {**self.get_serializer_context(), "distances": distances_for([e.pk for e in page])}
         return self.get_paginated_response(self.get_serializer(page, many=True, context=context).data)
 
-    def perform_create(self, serializer: EndpointSerializer) -> None:
-        serializer.instance = create_endpoint(by=self.request.user, **serializer.validated_data)
+    def perform_create(self, serializer: BaseSerializer[Endpoint]) -> None:
+        serializer.instance = create_endpoint(by=signed_in(self.request), **serializer.validated_data)
 
-    def perform_update(self, serializer: EndpointSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[Endpoint]) -> None:
+        assert serializer.instance is not None  # an update has its instance
         serializer.instance = update_endpoint(
-            endpoint=serializer.instance, by=self.request.user, **serializer.validated_data
+            endpoint=serializer.instance, by=signed_in(self.request), **serializer.validated_data
         )
 
     @extend_schema(
@@ -169,7 +178,7 @@ class EndpointViewSet(
         else:
             raise serializers.ValidationError({"file": [_("Gửi tệp CSV trong trường “file”.")]})
         try:
-            created = import_endpoints_csv(data=data, by=request.user)
+            created = import_endpoints_csv(data=data, by=signed_in(request))
         except RowErrors as error:
             return Response(error.as_body(), status=status.HTTP_400_BAD_REQUEST)
         return Response({"created": len(created), "endpoints": [e.pk for e in created]}, status=201)
@@ -199,8 +208,9 @@ class BridgeViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
     queryset = Bridge.objects.annotate(endpoint_count=Count("endpoints")).order_by("name")
 
-    def perform_create(self, serializer: BridgeSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Bridge]) -> None:
         serializer.instance = create_bridge(**serializer.validated_data)
 
-    def perform_update(self, serializer: BridgeSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[Bridge]) -> None:
+        assert serializer.instance is not None  # an update has its instance
         serializer.instance = update_bridge(bridge=serializer.instance, **serializer.validated_data)

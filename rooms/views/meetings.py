@@ -1,7 +1,9 @@
 """Meetings API: book (one or a series), list, read, reschedule, cancel, invitation, import, and
 the free-slot search. Every write calls one service of rooms/services/booking.py or series.py."""
 
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import IO, Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
@@ -32,6 +34,7 @@ from rooms.serializers.meetings import (
 )
 from rooms.services import booking, series
 from vconf import clock
+from vconf.auth import signed_in
 from vconf.fields import query_choice, query_datetime, query_int
 
 ERROR = inline_serializer("MeetingError", {"detail": serializers.CharField()})
@@ -130,15 +133,17 @@ class MeetingViewSet(
         data = dict(incoming.validated_data)
         recurrence, skip = data.pop("recurrence", ""), data.pop("skip_conflicts", False)
         if recurrence:
-            result = series.book_series(organizer=request.user, recurrence=recurrence, skip_conflicts=skip, **data)
+            result = series.book_series(
+                organizer=signed_in(request), recurrence=recurrence, skip_conflicts=skip, **data
+            )
             meetings = selectors.with_participants(Meeting.objects.filter(pk__in=[m.pk for m in result.meetings]))
             body = {
-                "series": result.series.pk,
+                "series": result.series.pk if result.series else None,
                 "meetings": MeetingSerializer(meetings.order_by("start"), many=True).data,
                 "skipped": result.skipped,
             }
             return Response(body, status=status.HTTP_201_CREATED)
-        meeting = booking.book_meeting(organizer=request.user, **data)
+        meeting = booking.book_meeting(organizer=signed_in(request), **data)
         return Response(meeting_body(meeting, reload=False), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -161,9 +166,9 @@ class MeetingViewSet(
         if "bridge" not in data:
             data["bridge"] = booking.KEEP
         if scope == "following":
-            series.reschedule_following(meeting=meeting, actor=request.user, **data)
+            series.reschedule_following(meeting=meeting, actor=signed_in(request), **data)
         else:
-            booking.reschedule_meeting(meeting=meeting, actor=request.user, **data)
+            booking.reschedule_meeting(meeting=meeting, actor=signed_in(request), **data)
         return Response(meeting_body(meeting))
 
     def update(self, request: Request, *args: object, **kwargs: object) -> Response:
@@ -181,9 +186,9 @@ class MeetingViewSet(
         incoming = CancelSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         if incoming.validated_data["scope"] == "following":
-            series.cancel_following(meeting=meeting, actor=request.user)
+            series.cancel_following(meeting=meeting, actor=signed_in(request))
         else:
-            booking.cancel_meeting(meeting=meeting, actor=request.user)
+            booking.cancel_meeting(meeting=meeting, actor=signed_in(request))
         return Response(meeting_body(meeting))
 
 
@@ -210,7 +215,9 @@ class CalendarParser(parsers.BaseParser):
 
     media_type = "text/calendar"
 
-    def parse(self, stream: object, media_type: str | None = None, parser_context: dict | None = None) -> dict:
+    def parse(
+        self, stream: IO[bytes] | None, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> dict:
         return {"calendar": stream.read() if stream is not None else b""}
 
 
@@ -237,7 +244,7 @@ class ImportView(APIView):
         responses={200: ImportResultSerializer, 400: FIELD_ERRORS, 403: ERROR},
     )
     def post(self, request: Request) -> Response:
-        upload = request.data.get("file") or request.data.get("calendar")
+        upload: Any = request.data.get("file") or request.data.get("calendar")
         data = upload.read(MAX_IMPORT_BYTES + 1) if hasattr(upload, "read") else upload
         if isinstance(data, str):
             data = data.encode()
@@ -246,7 +253,7 @@ class ImportView(APIView):
         if len(data) > MAX_IMPORT_BYTES:
             raise serializers.ValidationError({"file": [_("Tệp quá lớn (tối đa 2 MB).")]})
         skip = request.query_params.get("skip_conflicts", "").lower() in {"1", "true", "yes", "on"}
-        return Response(series.import_calendar(organizer=request.user, data=data, skip_conflicts=skip))
+        return Response(series.import_calendar(organizer=signed_in(request), data=data, skip_conflicts=skip))
 
 
 class AvailabilityView(APIView):

@@ -20,6 +20,7 @@ from rooms.selectors.attendance import AttendanceState, meeting_attendance, oper
 from rooms.serializers.attendance import CheckInSerializer, MeetingAttendanceSerializer
 from rooms.services.attendance import MAX_ATTENDEES, SEATS_FACTOR, record_checkin
 from vconf import clock
+from vconf.auth import signed_in
 from vconf.exceptions import Conflict
 
 STATE_LABELS = {
@@ -40,7 +41,7 @@ def _messages_of(error: ValidationError | dict) -> list[str]:
     detail = error.message_dict if isinstance(error, ValidationError) and hasattr(error, "error_dict") else error
     if isinstance(detail, dict):
         return [str(m) for values in detail.values() for m in (values if isinstance(values, list) else [values])]
-    return [str(m) for m in error.messages]
+    return [str(m) for m in detail.messages]
 
 
 def _record_from_form(request: HttpRequest) -> None:
@@ -57,7 +58,7 @@ def _record_from_form(request: HttpRequest) -> None:
     data = incoming.validated_data
     try:
         record, created = record_checkin(
-            user=request.user,
+            user=signed_in(request),
             meeting=meeting,
             endpoint=data["endpoint"],
             kind=data["kind"],
@@ -96,7 +97,7 @@ def my_room(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         _record_from_form(request)
         return redirect(reverse("my-room") + (f"#m{request.POST['meeting']}" if request.POST.get("meeting") else ""))
-    endpoints = request.user.operated_endpoints.select_related("unit").order_by("unit__code", "name")
+    endpoints = signed_in(request).operated_endpoints.select_related("unit").order_by("unit__code", "name")
     agenda = operator_agenda(endpoints, now=clock.now())
     for room in agenda:
         room.limit = min(MAX_ATTENDEES, room.endpoint.seats * SEATS_FACTOR)
@@ -169,7 +170,7 @@ def _day_bounds(day: datetime) -> tuple[datetime, datetime]:
 @login_required
 def live_boards(request: HttpRequest) -> HttpResponse:
     """Today's meetings the user may watch, each linking to its live board."""
-    user = request.user
+    user = signed_in(request)
     if has_role(user, Role.STAFF, Role.LEADER):
         endpoints = endpoints_in_scope(user)
     elif has_role(user, Role.OPERATOR):

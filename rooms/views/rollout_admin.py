@@ -1,6 +1,9 @@
 """Django admin pieces of the rollout (registered in rooms/admin.py): status changes go through
 change_endpoint_status, so the history and Endpoint.status never disagree."""
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -12,6 +15,12 @@ from django.utils.translation import gettext_lazy
 from rooms.models import Endpoint, EndpointStatus, StatusChange, Unit
 from rooms.services.endpoints import change_endpoint_status, today
 from rooms.services.units import in_vietnam
+from vconf.auth import signed_in
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+Action = Callable[[admin.ModelAdmin, HttpRequest, QuerySet[Endpoint]], None]
 
 
 class UnitForm(forms.ModelForm):
@@ -19,12 +28,13 @@ class UnitForm(forms.ModelForm):
         model = Unit
         fields = ["structure", "code", "name", "level", "parent", "lat", "lon", "especially_difficult", "absorbed"]
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         lat, lon = data.get("lat"), data.get("lon")
         if (lat is None) != (lon is None):
             self.add_error("lat", _("Cần cả vĩ độ và kinh độ, hoặc để trống cả hai."))
-        elif lat is not None and not in_vietnam(lat, lon):
+        elif lat is not None and lon is not None and not in_vietnam(lat, lon):
             self.add_error("lat", _("Tọa độ (%(lat)s, %(lon)s) nằm ngoài Việt Nam.") % {"lat": lat, "lon": lon})
         return data
 
@@ -53,12 +63,12 @@ class StatusChangeInline(admin.TabularInline):
         return False
 
 
-def _mark(status: str, description: str) -> object:
+def _mark(status: str, description: "StrOrPromise") -> Action:
     def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Endpoint]) -> None:
         changed = 0
         for endpoint in queryset:
             try:
-                if change_endpoint_status(endpoint=endpoint, status=status, effective=None, by=request.user):
+                if change_endpoint_status(endpoint=endpoint, status=status, effective=None, by=signed_in(request)):
                     changed += 1
             except ValidationError as error:
                 modeladmin.message_user(request, f"{endpoint}: {' '.join(error.messages)}", messages.ERROR)
@@ -68,7 +78,7 @@ def _mark(status: str, description: str) -> object:
     return admin.action(description=description)(action)
 
 
-class EndpointAdminMixin:
+class EndpointAdminMixin(admin.ModelAdmin):
     actions = [
         _mark(EndpointStatus.PILOT, gettext_lazy("Chuyển sang thí điểm từ hôm nay")),
         _mark(EndpointStatus.IN_SERVICE, gettext_lazy("Chuyển sang đang hoạt động từ hôm nay")),
@@ -79,16 +89,22 @@ class EndpointAdminMixin:
         super().save_model(request, obj, form, change)
         if not change:
             # A new endpoint starts its history as planned, today.
-            StatusChange.objects.create(endpoint=obj, status=obj.status, effective=today(), changed_by=request.user)
+            StatusChange.objects.create(
+                endpoint=obj, status=obj.status, effective=today(), changed_by=signed_in(request)
+            )
             Endpoint.objects.filter(pk=obj.pk).update(status_since=today())
 
     def save_formset(
-        self, request: HttpRequest, form: forms.ModelForm, formset: forms.BaseFormSet, change: bool
+        self, request: HttpRequest, form: forms.ModelForm, formset: forms.BaseInlineFormSet, change: bool
     ) -> None:
         if formset.model is not StatusChange:
             return super().save_formset(request, form, formset, change)
         for entry in sorted(formset.save(commit=False), key=lambda e: e.effective):
             change_endpoint_status(
-                endpoint=form.instance, status=entry.status, effective=entry.effective, by=request.user, note=entry.note
+                endpoint=form.instance,
+                status=entry.status,
+                effective=entry.effective,
+                by=signed_in(request),
+                note=entry.note,
             )
         return None

@@ -20,6 +20,7 @@ from rooms.permissions import is_administrator
 from rooms.selectors.endpoints import distances_for, endpoints_for_api, filter_endpoints
 from rooms.services.endpoints import change_endpoint_status
 from vconf import clock
+from vconf.auth import signed_in
 
 PAGE_SIZE = 100
 
@@ -115,14 +116,14 @@ def endpoint_change_status(request: HttpRequest, pk: int) -> HttpResponse:
     form = StatusChangeForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
-            messages.error(request, f"{endpoint}: {field}: {' '.join(errors)}")
+            messages.error(request, f"{endpoint}: {field}: {' '.join(str(e) for e in errors)}")
         return redirect(back)
     try:
         change = change_endpoint_status(
             endpoint=endpoint,
             status=form.cleaned_data["status"],
             effective=form.cleaned_data["effective"],
-            by=request.user,
+            by=signed_in(request),
             note=form.cleaned_data["note"],
         )
     except ValidationError as error:

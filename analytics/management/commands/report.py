@@ -5,6 +5,7 @@
 """
 
 import sys
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -53,7 +54,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=exports.FORMATS, help="default: from the --output extension, else json")
         parser.add_argument("--output", help="file to write; without it JSON and CSV go to standard output")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         name = str(options["name"])
         output = options.get("output")
         fmt = options.get("format") or self.format_of(output)

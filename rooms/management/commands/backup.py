@@ -9,7 +9,9 @@ is restored with `manage.py restore FILE`. See docs/deployment.md "Backups".
 import os
 import sqlite3
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -20,7 +22,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
 
 
-def libpq_env(settings_dict: dict) -> dict[str, str]:
+def libpq_env(settings_dict: Mapping[str, Any]) -> dict[str, str]:
     """Connection parameters for pg_dump/pg_restore/psql as libpq environment variables, so a
     password never shows up in the process list."""
     env = dict(os.environ)
@@ -35,7 +37,7 @@ def libpq_env(settings_dict: dict) -> dict[str, str]:
     return env
 
 
-def run_tool(args: list[str], settings_dict: dict) -> None:
+def run_tool(args: list[str], settings_dict: Mapping[str, Any]) -> None:
     try:
         result = subprocess.run(args, env=libpq_env(settings_dict), capture_output=True, text=True, check=False)
     except FileNotFoundError as error:

@@ -2,6 +2,7 @@
 `vietnamadminunits` data, or `--csv FILE` for a tree a user prepared. Safe to run again."""
 
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -25,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--csv", dest="csv_file", help="a CSV tree: code,name,level,parent[,lat,lon,...]")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         province, structure, csv_file = options["province"], options["structure"], options["csv_file"]
         quiet = options["no_progress"] or options["verbosity"] == 0
 

@@ -8,7 +8,9 @@ server); otherwise the configured one is replaced, after a confirmation unless -
 
 import sqlite3
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -57,7 +59,7 @@ class Command(BaseCommand):
             raise CommandError(f"no such file: {path}")
         kind = backup_kind(path)
         if database_url:
-            settings_dict = dj_database_url.parse(database_url)
+            settings_dict: Mapping[str, Any] = dj_database_url.parse(database_url)
             vendor = VENDORS.get(settings_dict["ENGINE"], settings_dict["ENGINE"])
         else:
             settings_dict = connections[database].settings_dict
