@@ -14,6 +14,8 @@ from channels.layers import get_channel_layer
 logger = logging.getLogger(__name__)
 
 CHANGED = "attendance.changed"  # read by consumers.MeetingFeed.listen
+# A feed's ping to itself through its group, proving it still hears it (consumers.MeetingFeed.renew).
+PING = "attendance.ping"
 
 
 def group_name(meeting_id: int) -> str:

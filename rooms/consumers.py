@@ -8,6 +8,13 @@ this consumer is async although the house default is sync.
 Within one server process, the subscribers of a meeting share one MeetingFeed. The feed, not
 each socket, is the member of the meeting's group: a change costs one channel-layer message per
 process, and one snapshot build per process, however many people watch.
+
+A restarted Redis forgets every group membership, and a short restart may not even raise an error
+in the feed's receive loop (redis-py reconnects by itself). So every RENEW_GROUP_SECONDS the feed
+joins its group again and sends itself a ping through the group: a ping that does not come back
+means the feed missed changes, and the first ping that does makes it rebuild the snapshot for
+everyone. Sockets get a heartbeat every HEARTBEAT_SECONDS while their feed is sound, so a board
+whose socket is open but silent knows to poll instead (static/js/liveboard.js).
 """
 
 import asyncio
@@ -22,11 +29,12 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import BaseChannelLayer, get_channel_layer
 from django.contrib.auth.models import AnonymousUser, User
 
-from rooms.broadcast import CHANGED, group_name
+from rooms.broadcast import CHANGED, PING, group_name
 from rooms.models import Meeting
 from rooms.permissions import can_watch_meeting
 from rooms.selectors.attendance import meeting_attendance
 from rooms.serializers.attendance import MeetingAttendanceSerializer
+from rooms.ws_auth import still_signed_in
 from vconf import clock
 
 logger = logging.getLogger(__name__)
@@ -37,8 +45,23 @@ SNAPSHOT_INTERVAL = 0.4
 # A client's "refresh" (sent when the clock crosses the start, the grace, the end) reuses a
 # snapshot at most this old instead of asking the database again.
 REFRESH_REUSE_SECONDS = 1.0
-# Group membership expires in the channel layer (channels_redis: after a day); renew it well before.
-RENEW_GROUP_SECONDS = 3600
+# How often a feed joins its group again and checks, with a ping through the group, that it still
+# hears it: a Redis restart forgets memberships, and boards recover within about twice this.
+RENEW_GROUP_SECONDS = 5.0
+# A sound feed tells its sockets it is alive this often; the board polls after 3 silent beats.
+HEARTBEAT_SECONDS = 15.0
+HEARTBEAT_TEXT = '{"type":"heartbeat"}'
+# How often a socket checks that its session or token still signs it in (logout, new password,
+# token deleted): the board then closes with CLOSE_UNAUTHENTICATED.
+AUTH_RECHECK_SECONDS = 30.0
+# The sockets of this process have no channel of their own (their feed is the group member): an
+# alias with no configuration makes Channels give them none, so a channel-layer outage cannot
+# crash every socket at once.
+NO_CHANNEL_LAYER = "vconf.sockets-need-no-channel"
+
+# A snapshot row shows at most this many issues (the latest), each note cut to this length.
+SNAPSHOT_ISSUES = 5
+SNAPSHOT_NOTE_CHARS = 200
 
 # Close codes: the client knows not to retry (or to fall back to polling, which would fail too).
 CLOSE_UNAUTHENTICATED = 4401
@@ -60,14 +83,27 @@ def snapshot_text(meeting_id: int) -> str:
     if meeting is None:
         return json.dumps({"type": "attendance", "meeting": meeting_id, "endpoints": [], "deleted": True})
     board = meeting_attendance(meeting, now=clock.now())
+    data = MeetingAttendanceSerializer(board).data
+    for row in data["endpoints"]:
+        bound_issues(row)
     # Compact: the same text goes to every subscriber of the meeting several times a second. ASCII
     # (names as \u escapes): the server encodes the text once per subscriber, and encoding an
     # ASCII string is a plain copy.
-    return json.dumps(MeetingAttendanceSerializer(board).data, separators=(",", ":"))
+    return json.dumps(data, separators=(",", ":"))
+
+
+def bound_issues(row: dict) -> None:
+    """A snapshot's size is bounded: each row shows its latest issues, notes cut short, and how
+    many more there are (the attendance API lists them all)."""
+    issues = row["issues"]
+    row["issues_more"] = max(len(issues) - SNAPSHOT_ISSUES, 0)
+    row["issues"] = [{**issue, "note": issue["note"][:SNAPSHOT_NOTE_CHARS]} for issue in issues[-SNAPSHOT_ISSUES:]]
 
 
 class Subscriber(Protocol):
     def request_snapshot(self, wanted: int) -> None: ...
+
+    def heartbeat(self) -> None: ...
 
 
 class MeetingFeed:
@@ -88,6 +124,11 @@ class MeetingFeed:
         self.channel = ""
         self.tasks: list[asyncio.Task] = []
         self.builders: set[asyncio.Task] = set()
+        # Pings sent through the group and not heard back yet; `stale_since` is when the feed
+        # last knew it might have missed a change (None: sound).
+        self.pings_out = 0
+        self.stale_since: float | None = None
+        self.beat_at = time.monotonic()
 
     async def start(self) -> None:
         try:
@@ -110,18 +151,47 @@ class MeetingFeed:
                 message = await self.layer.receive(self.channel)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                logger.exception("Attendance feed of meeting %s could not read its channel", self.meeting_id)
+            except Exception as error:
+                self.went_stale(error)
                 await asyncio.sleep(1)
                 continue
             if message.get("type") == CHANGED:
                 self.changed()
+            elif message.get("type") == PING and message.get("feed") == self.channel:
+                self.pong()
 
     async def renew(self) -> None:
         while True:
             await asyncio.sleep(RENEW_GROUP_SECONDS)
-            with contextlib.suppress(Exception):
+            if self.pings_out:
+                self.went_stale(None)
+            try:
                 await self.layer.group_add(group_name(self.meeting_id), self.channel)
+                await self.layer.group_send(group_name(self.meeting_id), {"type": PING, "feed": self.channel})
+                self.pings_out += 1
+            except Exception as error:
+                self.went_stale(error)
+
+    def went_stale(self, error: Exception | None) -> None:
+        if self.stale_since is None:
+            self.stale_since = time.monotonic()
+            logger.warning(
+                "Attendance feed of meeting %s lost its channel layer (%s); its boards wait for it to return",
+                self.meeting_id,
+                type(error).__name__ if error else "a ping was not heard back",
+            )
+
+    def pong(self) -> None:
+        """The feed hears its group: if it may have missed changes, everyone gets a new snapshot."""
+        self.pings_out = 0
+        if self.stale_since is not None:
+            self.stale_since = None
+            logger.warning("Attendance feed of meeting %s hears its group again", self.meeting_id)
+            self.changed()
+        if time.monotonic() - self.beat_at >= HEARTBEAT_SECONDS:
+            self.beat_at = time.monotonic()
+            for subscriber in list(self.subscribers):
+                subscriber.heartbeat()
 
     def changed(self) -> None:
         """Something changed: every subscriber gets a new snapshot (each at its own pace)."""
@@ -159,6 +229,12 @@ class MeetingFeed:
 _feeds: dict[tuple[int, int], MeetingFeed] = {}
 
 
+def stale_feeds(*, older_than: float) -> list[int]:
+    """Meetings whose feed in this process has not heard its group for `older_than` seconds (/healthz)."""
+    now = time.monotonic()
+    return sorted(f.meeting_id for f in list(_feeds.values()) if f.stale_since and now - f.stale_since > older_than)
+
+
 async def join_feed(meeting_id: int, subscriber: Subscriber) -> MeetingFeed:
     key = (id(asyncio.get_running_loop()), meeting_id)
     feed = _feeds.get(key)
@@ -184,10 +260,22 @@ async def leave_feed(feed: MeetingFeed, subscriber: Subscriber) -> None:
 
 
 class MeetingAttendanceConsumer(AsyncWebsocketConsumer):
-    async def connect(self) -> None:
-        self.meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
+    channel_layer_alias = NO_CHANNEL_LAYER
+
+    async def __call__(self, scope: dict, receive: object, send: object) -> None:
         self.feed: MeetingFeed | None = None
         self.flushing: asyncio.Task | None = None
+        self.rechecking: asyncio.Task | None = None
+        self.beating: asyncio.Task | None = None
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Also when the consumer fails: a feed must never keep a dead subscriber (nor, with
+            # its last one gone, stay in _feeds for the next sockets to join).
+            await self.disconnect(1011)
+
+    async def connect(self) -> None:
+        self.meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
         self.wanted = self.sent_seq = 0
         self.last_sent = 0.0
         code = await database_sync_to_async(refusal)(self.scope.get("user"), self.meeting_id)
@@ -197,14 +285,22 @@ class MeetingAttendanceConsumer(AsyncWebsocketConsumer):
         if code is not None:
             await self.close(code=code)
             return
-        self.feed = await join_feed(self.meeting_id, self)
+        try:
+            self.feed = await join_feed(self.meeting_id, self)
+        except Exception:
+            # The channel layer is down: the board polls, and reconnects later.
+            logger.warning("Attendance board of meeting %s: no channel layer", self.meeting_id, exc_info=True)
+            await self.close(code=1011)
+            return
         # The feed is in the group: a change committed from now on reaches it; one committed
         # before is in the snapshot built for this fresh seq.
         self.request_snapshot(self.feed.fresh())
+        self.rechecking = asyncio.create_task(self.recheck())
 
     async def disconnect(self, code: int) -> None:
-        if self.flushing is not None:
-            self.flushing.cancel()
+        for task in (self.flushing, self.rechecking, self.beating):
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
         if self.feed is not None:
             feed, self.feed = self.feed, None
             await leave_feed(feed, self)
@@ -221,6 +317,30 @@ class MeetingAttendanceConsumer(AsyncWebsocketConsumer):
         if isinstance(message, dict) and message.get("type") == "refresh":
             recent = time.monotonic() - self.feed.built_at <= REFRESH_REUSE_SECONDS
             self.request_snapshot(self.feed.built_seq if recent else self.feed.fresh())
+
+    async def recheck(self) -> None:
+        while self.feed is not None:
+            await asyncio.sleep(AUTH_RECHECK_SECONDS)
+            try:
+                signed_in = await database_sync_to_async(still_signed_in)(self.scope)
+            except Exception:
+                logger.warning("Attendance board: could not re-check a subscriber", exc_info=True)
+                continue
+            if not signed_in:
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+                feed, self.feed = self.feed, None
+                if feed is not None:
+                    await leave_feed(feed, self)
+                return
+
+    def heartbeat(self) -> None:
+        # Only between snapshots: a snapshot being sent says as much.
+        if self.flushing is None or self.flushing.done():
+            self.beating = asyncio.create_task(self.send_heartbeat())
+
+    async def send_heartbeat(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.send(text_data=HEARTBEAT_TEXT)
 
     def request_snapshot(self, wanted: int) -> None:
         self.wanted = max(self.wanted, wanted)

@@ -3,11 +3,11 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from rooms.views import accounts, audit_pages, booking_pages, operator_pages, rollout_pages
+from rooms.views import accounts, audit_pages, booking_pages, meetings, operator_pages, rollout_pages
 
 urlpatterns = [
     path("", accounts.home, name="home"),
-    path("dang-nhap/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("dang-nhap/", accounts.LoginView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("quan-tri/nhat-ky/", audit_pages.audit_log, name="audit-log"),
     path("phong-cua-toi/", operator_pages.my_room, name="my-room"),
@@ -18,6 +18,7 @@ urlpatterns = [
     path("lich-hop/<int:pk>/", booking_pages.meeting_detail, name="meeting-detail"),
     path("lich-hop/<int:pk>/huy/", booking_pages.meeting_cancel, name="meeting-cancel"),
     path("lich-hop/<int:pk>/doi-lich/", booking_pages.meeting_reschedule, name="meeting-reschedule"),
+    path("lich-hop/<int:pk>/gui-lai-thu/", meetings.resend_invitations_page, name="meeting-resend-invitations"),
     path("diem-cau/", rollout_pages.endpoint_list, name="endpoints-page"),
     path("diem-cau/<int:pk>/", rollout_pages.endpoint_detail, name="endpoint-page"),
     path("diem-cau/<int:pk>/trang-thai/", rollout_pages.endpoint_change_status, name="endpoint-change-status"),

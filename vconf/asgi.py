@@ -9,14 +9,19 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vconf.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from rooms.routing import websocket_urlpatterns  # noqa: E402
 from rooms.ws_auth import token_or_session_auth  # noqa: E402
+from vconf.layers import warn_at_start_up  # noqa: E402
+from vconf.logs import redact_request_logs  # noqa: E402
+
+redact_request_logs()
+warn_at_start_up()
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(token_or_session_auth(URLRouter(websocket_urlpatterns))),
+        # Session clients must come from an allowed Origin; token clients need none (rooms/ws_auth.py).
+        "websocket": token_or_session_auth(URLRouter(websocket_urlpatterns)),
     }
 )

@@ -2,10 +2,11 @@
 
 import logging
 import math
+import sys
 
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, IntegrityError, OperationalError
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -51,7 +52,15 @@ def database_error_response(error: DatabaseError) -> Response:
         return Response({"detail": _("Hệ thống đang bận, vui lòng thử lại.")}, status=409)
     if isinstance(error, IntegrityError):
         return Response({"non_field_errors": [_("Dữ liệu không hợp lệ.")]}, status=400)
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return database_unavailable(error)
     raise error
+
+
+def database_unavailable(error: Exception) -> Response:
+    # The database is down or unreachable: the client may retry later (not a bug: not a 500).
+    logger.error("Database unavailable: %s", error)
+    return Response({"detail": _("Cơ sở dữ liệu tạm thời không truy cập được, vui lòng thử lại.")}, status=503)
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -107,11 +116,26 @@ def handler403(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
+    # Called while the error is being handled; a database outage (outside an API view too:
+    # a page, a middleware) is a 503, answered without touching the database again.
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        return unavailable_page(request)
     if json_or_html(request):
         return JsonResponse({"detail": _("Lỗi máy chủ.")}, status=500)
     from django.views.defaults import server_error
 
     return server_error(request)
+
+
+def unavailable_page(request: HttpRequest) -> HttpResponse:
+    message = _("Cơ sở dữ liệu tạm thời không truy cập được, vui lòng thử lại.")
+    if json_or_html(request):
+        response: HttpResponse = JsonResponse({"detail": message}, status=503)
+    else:
+        # No template: base.html reads the user and roles, i.e. the database that is down.
+        response = HttpResponse(f"<!doctype html><title>503</title><h1>503</h1><p>{message}</p>", status=503)
+    response["Retry-After"] = "30"
+    return response
 
 
 def lockout_response(request: HttpRequest, credentials: dict | None = None) -> HttpResponse:

@@ -1,9 +1,28 @@
+"""GET /healthz: 200 when this worker can use the database and the channel layer, else 503.
+
+The channel layer check is the path a check-in takes to a board: a group joined, a message sent
+to the group and received, with a timeout. It also fails while a live board's feed in this
+worker has not heard its group for a while (it recovers by itself within seconds, see
+rooms/consumers.py): a board that is silently stale must not look healthy.
+"""
+
 import asyncio
+import uuid
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+
+from rooms import consumers
+
+CHANNEL_LAYER_TIMEOUT = 2.0
+# Longer than a feed needs to recover on its own (two renewals), so a blip is not reported.
+STALE_FEED_SECONDS = 3 * consumers.RENEW_GROUP_SECONDS
+
+
+class StaleLiveBoards(Exception):
+    pass
 
 
 def check_database() -> None:
@@ -12,11 +31,17 @@ def check_database() -> None:
 
 
 async def check_channel_layer() -> None:
-    # A round trip through the layer proves Redis (or the in-memory layer) carries messages.
     layer = get_channel_layer()
     channel = await layer.new_channel()
-    await layer.send(channel, {"type": "health.ping"})
-    await asyncio.wait_for(layer.receive(channel), timeout=2)
+    group = f"health.{uuid.uuid4().hex}"
+    await layer.group_add(group, channel)
+    try:
+        await layer.group_send(group, {"type": "health.ping"})
+        await asyncio.wait_for(layer.receive(channel), timeout=CHANNEL_LAYER_TIMEOUT)
+    finally:
+        await layer.group_discard(group, channel)
+    if stale := consumers.stale_feeds(older_than=STALE_FEED_SECONDS):
+        raise StaleLiveBoards(f"live boards of meetings {stale} do not hear their group")
 
 
 async def healthz(request: HttpRequest) -> JsonResponse:

@@ -186,10 +186,15 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "vconf.exceptions.api_exception_handler",
+    # DRF's throttles, made to fail open when the cache is down (vconf/throttling.py).
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "vconf.throttling.AnonRateThrottle",
+        "vconf.throttling.UserRateThrottle",
     ],
+    # Proxies in front of uvicorn whose X-Forwarded-For entries are trusted, counted from the
+    # right: 0 keys the rate limits on REMOTE_ADDR (set by uvicorn's --proxy-headers from a
+    # --forwarded-allow-ips proxy), never on an address the client wrote itself.
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("THROTTLE_ANON", "60/minute"),
         "user": os.environ.get("THROTTLE_USER", "2000/minute"),
@@ -235,7 +240,9 @@ if env_bool("VCONF_SECURE"):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # No `?token=` in any line written (vconf/logs.py; uvicorn's own loggers: vconf/asgi.py).
+    "filters": {"redact_tokens": {"()": "vconf.logs.RedactTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 

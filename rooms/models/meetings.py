@@ -64,6 +64,9 @@ class Meeting(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The e-mail (invitation, change, cancellation) that could not be sent after the booking
+    # committed, for staff to resend (rooms/services/invitations.py); blank when all went out.
+    invitations_unsent = models.CharField(max_length=12, blank=True, default="")
 
     class Meta:
         ordering = ["start", "id"]

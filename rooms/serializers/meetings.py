@@ -44,6 +44,7 @@ class MeetingSerializer(ModelSerializer):
             "series",
             "recurrence_id",
             "cancelled_at",
+            "invitations_unsent",
         ]
         read_only_fields = fields
 

@@ -9,7 +9,6 @@ from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
 
 from auditlog.models import LogEntry
 from django.conf import settings
@@ -209,15 +208,19 @@ def after_write(
 ) -> None:
     """Register what must happen once the booking is committed: the calendar feeds of these
     endpoints change, and the operators hear about it by e-mail."""
-    from rooms import ical, notifications
+    from rooms import ical
+    from rooms.services import invitations
 
-    transaction.on_commit(partial(ical.bump_feed_versions, sorted(set(endpoint_ids))), robust=True)
+    # Named functions, not partials: Django's robust hook runner logs a failure by the hook's
+    # __qualname__, which a partial lacks (the AttributeError made a committed booking a 500).
+    feeds = sorted(set(endpoint_ids))
+    transaction.on_commit(lambda: ical.bump_feed_versions(feeds), robust=True)
     # Live boards of moved or cancelled meetings show the new times and states at once.
-    transaction.on_commit(partial(broadcast_attendance_changed, *meeting_ids), robust=True)
+    transaction.on_commit(lambda: broadcast_attendance_changed(*meeting_ids), robust=True)
     if notify:
+        # Never raises: a mail that cannot be sent is logged and recorded on the meeting.
         transaction.on_commit(
-            partial(notifications.send_meeting_mail, meeting_ids=meeting_ids, kind=kind, removed=removed or {}),
-            robust=True,
+            lambda: invitations.send_after_commit(meeting_ids=meeting_ids, kind=kind, removed=removed), robust=True
         )
 
 

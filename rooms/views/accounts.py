@@ -1,15 +1,17 @@
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from rooms.models import Role
 from rooms.permissions import is_administrator, roles_of
+from vconf.throttling import LoginRateThrottle, ScopedRateThrottle
 
 # Where each role starts its day; the first that applies wins.
 HOME_PAGES = [
@@ -45,6 +47,25 @@ class ObtainToken(ObtainAuthToken):
         }
     )
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().post(request, *args, **kwargs)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page with the token endpoint's rate limit (THROTTLE_AUTH, shared per address)."""
+
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        throttle = LoginRateThrottle()
+        if not throttle.allow_request(request, self):
+            wait = throttle.wait()
+            seconds = max(int(wait or 0), 1)
+            message = _("Quá nhiều lần đăng nhập từ địa chỉ này, hãy thử lại sau %(seconds)s giây.") % {
+                "seconds": seconds
+            }
+            response = render(request, "registration/locked_out.html", {"message": message}, status=429)
+            response["Retry-After"] = str(seconds)
+            return response
         return super().post(request, *args, **kwargs)
 
 

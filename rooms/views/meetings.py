@@ -5,10 +5,14 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import IO, Any
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, parsers, serializers, status, viewsets
@@ -18,8 +22,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rooms import ical
-from rooms.models import Endpoint, Meeting, MeetingStatus
-from rooms.permissions import CanBook
+from rooms.models import Endpoint, Meeting, MeetingStatus, Role
+from rooms.permissions import CanBook, has_role
 from rooms.selectors import meetings as selectors
 from rooms.selectors.availability import free_slots
 from rooms.serializers.meetings import (
@@ -32,9 +36,10 @@ from rooms.serializers.meetings import (
     MeetingUpdateSerializer,
     endpoints_by_id,
 )
-from rooms.services import booking, series
+from rooms.services import booking, invitations, series
 from vconf import clock
 from vconf.auth import signed_in
+from vconf.exceptions import Conflict
 from vconf.fields import query_choice, query_datetime, query_int
 
 ERROR = inline_serializer("MeetingError", {"detail": serializers.CharField()})
@@ -144,6 +149,8 @@ class MeetingViewSet(
             }
             return Response(body, status=status.HTTP_201_CREATED)
         meeting = booking.book_meeting(organizer=signed_in(request), **data)
+        # Set after commit when the invitations could not be sent: the answer says so.
+        meeting.refresh_from_db(fields=["invitations_unsent"])
         return Response(meeting_body(meeting, reload=False), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -190,6 +197,47 @@ class MeetingViewSet(
         else:
             booking.cancel_meeting(meeting=meeting, actor=signed_in(request))
         return Response(meeting_body(meeting))
+
+    @extend_schema(
+        summary="Send the meeting's e-mail to its operators again",
+        description=(
+            "For a meeting whose invitation, change or cancellation could not be sent after the booking "
+            "(`invitations_unsent`). 503 when the mail server still cannot take it (kept as unsent)."
+        ),
+        request=None,
+        responses={
+            200: inline_serializer("ResendResult", {"sent": serializers.IntegerField()}),
+            403: ERROR,
+            404: ERROR,
+            409: ERROR,
+            503: ERROR,
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="resend-invitations")
+    def resend_invitations(self, request: Request, pk: str | None = None) -> Response:
+        try:
+            sent = invitations.resend_invitations(meeting=self.get_object(), actor=request.user)
+        except invitations.MailNotSent:
+            return Response({"detail": _("Chưa gửi được thư mời: máy chủ thư không nhận.")}, status=503)
+        return Response({"sent": sent})
+
+
+@login_required
+@require_POST
+def resend_invitations_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The meeting page's "resend" button (staff): the same service as the API action."""
+    if not has_role(request.user, Role.STAFF):
+        raise PermissionDenied
+    meeting = get_object_or_404(Meeting, pk=pk)
+    try:
+        sent = invitations.resend_invitations(meeting=meeting, actor=request.user)
+    except invitations.MailNotSent:
+        messages.error(request, _("Chưa gửi được thư mời: máy chủ thư không nhận. Hãy thử lại sau."))
+    except (booking.NotAllowed, Conflict) as refusal:
+        messages.error(request, str(refusal.detail))
+    else:
+        messages.success(request, _("Đã gửi lại %(n)s thư.") % {"n": sent})
+    return redirect("meeting-detail", pk=pk)
 
 
 class InviteView(APIView):

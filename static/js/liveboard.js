@@ -1,5 +1,7 @@
 /* Live board: snapshots over the WebSocket; when the socket fails, poll the attendance API.
-   The page is already complete without JavaScript (server-rendered); this only keeps it fresh. */
+   The page is already complete without JavaScript (server-rendered); this only keeps it fresh.
+   A sound socket says something at least every heartbeat (rooms/consumers.py HEARTBEAT_SECONDS):
+   one that stays open but silent for SILENT_MS is not trusted, the board polls until it speaks. */
 (function () {
   "use strict";
   var config = document.getElementById("board-config");
@@ -17,8 +19,9 @@
   var rows = document.getElementById("board-rows");
   var link = document.getElementById("board-link");
   var statusBadge = document.getElementById("board-status");
-  var socket = null, pollTimer = null, retry = 1000, timers = [];
+  var socket = null, pollTimer = null, retry = 1000, timers = [], silence = null;
   var MINUTE = 60000;
+  var SILENT_MS = 3 * 15000;
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -52,7 +55,7 @@
     }
     var issues = e.issues.map(function (i) {
       return hhmm(i.at) + " " + (cfg.issues[i.issue_type] || i.issue_type) + (i.note ? ": " + i.note : "");
-    }).join("; ");
+    }).join("; ") + (e.issues_more ? " (+" + e.issues_more + ")" : "");
     [name, state, el("td", "num", e.attendees), el("td", "", hhmm(e.checked_in_at)), el("td", "", hhmm(e.checked_out_at)),
       el("td", "num", e.minutes_connected), el("td", "", issues)].forEach(function (td) { tr.appendChild(td); });
     return tr;
@@ -101,14 +104,26 @@
     if (pollTimer) { clearInterval(pollTimer); pollTimer = null; }
   }
 
+  // Every message (snapshot or heartbeat) restarts the count; silence means the server's feed
+  // lost its channel layer: poll until the socket speaks again.
+  function heard() {
+    clearTimeout(silence);
+    silence = setTimeout(function () { if (socket) { startPolling(); } }, SILENT_MS);
+  }
+
   function connect() {
     if (!window.WebSocket) { startPolling(); return; }
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     try { socket = new WebSocket(scheme + location.host + cfg.socket); } catch (e) { startPolling(); return; }
-    socket.onopen = function () { retry = 1000; stopPolling(); setLink("live"); };
-    socket.onmessage = function (event) { render(JSON.parse(event.data)); };
+    socket.onopen = function () { retry = 1000; stopPolling(); setLink("live"); heard(); };
+    socket.onmessage = function (event) {
+      heard();
+      if (pollTimer) { stopPolling(); setLink("live"); }
+      render(JSON.parse(event.data));
+    };
     socket.onclose = function (event) {
       socket = null;
+      clearTimeout(silence);
       if (event.code === 4401 || event.code === 4403 || event.code === 4404) { setLink("forbidden"); return; }
       startPolling();
       setTimeout(connect, retry);

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections
 
@@ -42,6 +44,19 @@ def open_checked_sqlite(path: Path) -> sqlite3.Connection:
         source.close()
         raise CommandError(f"{path} is damaged: {verdict}")
     return source
+
+
+def forget_cached_data(alias: str) -> None:
+    """What the cache holds was computed from the database just replaced: every calendar feed gets
+    a new version (its cached body is never served again) and a local cache is emptied. A Redis
+    cache is not flushed: it may share its database with the channel layer and other prefixes."""
+    from rooms import ical
+    from rooms.models import Endpoint
+
+    ical.bump_feed_versions(list(Endpoint.objects.using(alias).values_list("pk", flat=True)))
+    for cache in caches.all():
+        if isinstance(cache, LocMemCache):
+            cache.clear()
 
 
 class Command(BaseCommand):
@@ -93,6 +108,10 @@ class Command(BaseCommand):
         if not database_url:
             counts = row_counts(database)
             summary = f": {sum(counts.values()):,} rows in {len(counts)} tables"
+            try:
+                forget_cached_data(database)
+            except Exception as error:
+                self.stderr.write(f"The cache could not be cleared ({error}): calendar feeds may be stale for an hour.")
         self.stdout.write(self.style.SUCCESS(f"Restored {path} into {target}{summary}."))
 
     def confirm(self, target: str) -> None:
