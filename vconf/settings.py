@@ -115,6 +115,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("REDIS_PREFIX", "vconf"),
+            # An unreachable Redis costs a request a second at most: the rate limits then fail
+            # open (vconf/throttling.py) instead of holding every request.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
