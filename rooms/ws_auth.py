@@ -6,12 +6,14 @@ so it needs no Origin: scripts and apps send none.
 """
 
 from collections.abc import Awaitable, Callable
+from importlib import import_module
 from types import SimpleNamespace
 from urllib.parse import parse_qs
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.security.websocket import AllowedHostsOriginValidator
+from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
@@ -45,7 +47,7 @@ def still_signed_in(scope: dict) -> bool:
         return False
     # A fresh read of the session (the socket's copy is from its handshake); auth.get_user checks
     # the password hash stored in it against the user's current one.
-    fresh = type(session)(session_key=session.session_key)
+    fresh = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session.session_key)
     return auth.get_user(SimpleNamespace(session=fresh)).pk == user.pk
 
 
