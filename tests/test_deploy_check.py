@@ -15,6 +15,8 @@ PRODUCTION = {
     "CSRF_TRUSTED_ORIGINS": "https://vconf.langson.gov.vn",
     "SITE_URL": "https://vconf.langson.gov.vn",
     "VCONF_SECURE": "1",
+    # Production runs several workers: without Redis, check --deploy warns (vconf.W011).
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
 }
 
 
