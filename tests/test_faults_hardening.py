@@ -136,7 +136,12 @@ def test_uvicorn_request_lines_carry_no_token(caplog):
     assert any(isinstance(f, RedactTokens) for f in logging.getLogger("uvicorn.access").filters)
     with caplog.at_level(logging.INFO):
         logging.getLogger("uvicorn.access").info(
-            '%s - "%s %s HTTP/%s" %d', "10.0.0.1:5000", "GET", "/api/endpoints/3/calendar.ics?token=s3cr3t&x=1", "1.1", 200
+            '%s - "%s %s HTTP/%s" %d',
+            "10.0.0.1:5000",
+            "GET",
+            "/api/endpoints/3/calendar.ics?token=s3cr3t&x=1",
+            "1.1",
+            200,
         )
         logging.getLogger("uvicorn.error").info(
             '%s - "WebSocket %s" [accepted]', "10.0.0.1:5001", "/ws/meetings/7/?token=0123abcd"

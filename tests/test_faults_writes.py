@@ -95,7 +95,9 @@ def test_a_mail_header_refused_by_the_mail_library_is_recorded_not_raised(staff,
 
 
 @transactional
-def test_a_cancellation_answers_200_when_the_mail_server_is_unreachable(api, staff, province, mailed_operator, settings):
+def test_a_cancellation_answers_200_when_the_mail_server_is_unreachable(
+    api, staff, province, mailed_operator, settings
+):
     created = api(staff).post("/api/meetings/", booking(province), format="json").json()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
@@ -107,7 +109,9 @@ def test_a_cancellation_answers_200_when_the_mail_server_is_unreachable(api, sta
 @needs_redis_server
 @transactional
 def test_a_booking_answers_201_when_redis_is_down_for_the_feed_version_bump(api, staff, province, settings, dead_redis):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": dead_redis.url}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": dead_redis.url}
+    }
     settings.CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [dead_redis.url]}}
     }
