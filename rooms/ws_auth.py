@@ -7,7 +7,6 @@ so it needs no Origin: scripts and apps send none.
 
 from collections.abc import Awaitable, Callable
 from importlib import import_module
-from types import SimpleNamespace
 from urllib.parse import parse_qs
 
 from channels.auth import AuthMiddlewareStack
@@ -17,6 +16,7 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
+from django.http import HttpRequest
 from rest_framework.authtoken.models import Token
 
 ASGIApp = Callable[[dict, Callable, Callable], Awaitable[None]]
@@ -47,8 +47,9 @@ def still_signed_in(scope: dict) -> bool:
         return False
     # A fresh read of the session (the socket's copy is from its handshake); auth.get_user checks
     # the password hash stored in it against the user's current one.
-    fresh = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session.session_key)
-    return auth.get_user(SimpleNamespace(session=fresh)).pk == user.pk
+    request = HttpRequest()
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session.session_key)
+    return auth.get_user(request).pk == user.pk
 
 
 class TokenAuthMiddleware:
@@ -71,7 +72,7 @@ class OriginCheckUnlessToken:
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         app = self.inner if query_token(scope) is not None else self.checked
-        return await app(scope, receive, send)
+        await app(scope, receive, send)
 
 
 def token_or_session_auth(inner: ASGIApp) -> ASGIApp:

@@ -56,4 +56,5 @@ class LoginRateThrottle(FailOpen, throttling.SimpleRateThrottle):
     scope = "auth"
 
     def get_cache_key(self, request: HttpRequest, view: object) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        # get_ident reads request.META only, which a Django request has as well as DRF's.
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
 
 from rooms import notifications
-from rooms.models import Meeting, MeetingStatus
+from rooms.models import Meeting, MeetingStatus, Participation
 from rooms.services.booking import require_booker, require_in_scope
 from vconf import clock
 from vconf.exceptions import Conflict
@@ -44,7 +44,7 @@ def send_after_commit(*, meeting_ids: list[int], kind: str, removed: dict[int, l
 def resend_invitations(*, meeting: Meeting, actor: AbstractBaseUser) -> int:
     """Send the meeting's mail again to every operator concerned; returns the messages sent."""
     require_booker(actor)
-    require_in_scope(actor, list(meeting.participations.values_list("endpoint_id", flat=True)))
+    require_in_scope(actor, list(Participation.objects.filter(meeting=meeting).values_list("endpoint_id", flat=True)))
     if meeting.state_at(clock.now()) == MeetingStatus.HELD:
         raise Conflict(_("Cuộc họp đã diễn ra, không cần gửi lại thư mời."))
     if meeting.status == MeetingStatus.CANCELLED:
