@@ -9,7 +9,7 @@ with its own booking, and the meeting page shows staff what to resend.
 import logging
 from collections.abc import Collection
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from rooms import notifications
@@ -41,7 +41,7 @@ def send_after_commit(*, meeting_ids: list[int], kind: str, removed: dict[int, l
         mark_unsent(meeting_ids, kind)
 
 
-def resend_invitations(*, meeting: Meeting, actor: AbstractBaseUser) -> int:
+def resend_invitations(*, meeting: Meeting, actor: User) -> int:
     """Send the meeting's mail again to every operator concerned; returns the messages sent."""
     require_booker(actor)
     require_in_scope(actor, list(Participation.objects.filter(meeting=meeting).values_list("endpoint_id", flat=True)))

@@ -216,7 +216,7 @@ class MeetingViewSet(
     @action(detail=True, methods=["post"], url_path="resend-invitations")
     def resend_invitations(self, request: Request, pk: str | None = None) -> Response:
         try:
-            sent = invitations.resend_invitations(meeting=self.get_object(), actor=request.user)
+            sent = invitations.resend_invitations(meeting=self.get_object(), actor=signed_in(request))
         except invitations.MailNotSent:
             return Response({"detail": _("Chưa gửi được thư mời: máy chủ thư không nhận.")}, status=503)
         return Response({"sent": sent})
@@ -230,7 +230,7 @@ def resend_invitations_page(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     meeting = get_object_or_404(Meeting, pk=pk)
     try:
-        sent = invitations.resend_invitations(meeting=meeting, actor=request.user)
+        sent = invitations.resend_invitations(meeting=meeting, actor=signed_in(request))
     except invitations.MailNotSent:
         messages.error(request, _("Chưa gửi được thư mời: máy chủ thư không nhận. Hãy thử lại sau."))
     except (booking.NotAllowed, Conflict) as refusal:
