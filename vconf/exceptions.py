@@ -60,7 +60,8 @@ def database_error_response(error: DatabaseError) -> Response:
 def database_unavailable(error: Exception) -> Response:
     # The database is down or unreachable: the client may retry later (not a bug: not a 500).
     logger.error("Database unavailable: %s", error)
-    return Response({"detail": _("Cơ sở dữ liệu tạm thời không truy cập được, vui lòng thử lại.")}, status=503)
+    message = _("Cơ sở dữ liệu tạm thời không truy cập được, vui lòng thử lại.")
+    return Response({"detail": message}, status=503, headers={"Retry-After": "30"})
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
