@@ -279,6 +279,11 @@ def coverage_report(*, province_code: str, structure: str, as_of: dt.date) -> di
     return _compute(province_code=province_code, structure=structure, as_of=as_of)[0]
 
 
+def coverage_with_communes(*, province_code: str, structure: str, as_of: dt.date) -> tuple[dict, pd.DataFrame]:
+    """The report and its frame of communes (unit, code, name, installed, in_service, active), for the map."""
+    return _compute(province_code=province_code, structure=structure, as_of=as_of)
+
+
 def default_province() -> str:
     code = ProvinceSettings.objects.order_by("province_code").values_list("province_code", flat=True).first()
     code = code or Unit.objects.filter(level=Level.PROVINCE).order_by("code").values_list("code", flat=True).first()

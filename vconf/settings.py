@@ -150,6 +150,8 @@ AXES_LOCKOUT_CALLABLE = "vconf.exceptions.lockout_response"
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# dd/mm/yyyy and 92,3 in Vietnamese, 1 Dec 2026 and 92.3 in English (vconf/formats/).
+FORMAT_MODULE_PATH = ["vconf.formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True

@@ -19,7 +19,8 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from analytics.coverage import build_report, coverage_report, read_params
+from analytics import charts, maps
+from analytics.coverage import build_report, coverage_with_communes, read_params
 from analytics.exports import FORMATS, report_responses, requested_format
 from analytics.exports import render as render_report
 from rooms.models import Level, ProvinceSettings, Role, Structure, Unit
@@ -106,6 +107,7 @@ def trend_chart(report: dict) -> dict | None:
 
     years = list(range(start.year + (start.month > 1), end.year + 1))
     step = max(1, len(years) // 8)
+    ticks = charts.axis_ticks(100)
     chart = {
         "width": WIDTH,
         "height": HEIGHT,
@@ -115,7 +117,7 @@ def trend_chart(report: dict) -> dict | None:
         "installed": points("percent_installed"),
         "in_service": points("percent_in_service"),
         "y100": _y(100),
-        "gridlines": [{"y": _y(v), "label": f"{v}%"} for v in (0, 25, 50, 75, 100)],
+        "gridlines": [{"y": _y(v), "label": t} for v, t in zip(ticks, charts.tick_labels(ticks), strict=True)],
         "years": [{"x": _x(dt.date(y, 1, 1), start, end), "label": y} for y in years[::step]],
         "now_x": _x(as_of, start, end),
         "now_y": _y(report["percent_installed"]),
@@ -149,7 +151,7 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
     context: dict = {"structures": Structure.choices, "today": timezone.localtime(clock.now()).date()}
     try:
         province, structure, as_of = read_params(request.GET)
-        report = coverage_report(province_code=province, structure=structure, as_of=as_of)
+        report, communes = coverage_with_communes(province_code=province, structure=structure, as_of=as_of)
     except (ValidationError, serializers.ValidationError) as error:
         # Query parameters are refused by DRF's ValidationError, the report's own rules by Django's.
         detail: Mapping[str, Any]
@@ -176,5 +178,6 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
         xlsx_url=f"{api}?{urlencode({**query, 'format': 'xlsx'})}",
         json_url=f"{api}?{urlencode(query)}",
         unit_word=_("xã") if structure == Structure.LEGACY else _("xã, phường"),
+        commune_map=maps.coverage_map(communes, structure=structure, missing_url="", title=_("Bản đồ phủ sóng các xã")),
     )
     return render(request, "analytics/coverage.html", context)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from analytics import charts, payback, reports, savings
+from analytics import charts, maps, payback, reports, savings
 from analytics.history import import_history_csv
 from analytics.views.savings import can_read_reports
 from rooms.models import Level, ProvinceSettings, Structure, Unit
@@ -67,11 +67,11 @@ def coverage_summary(province: str | None, as_of: dt.date) -> dict | None:
     if not province:
         return None
     try:
-        from analytics.coverage import coverage_report
+        from analytics.coverage import coverage_with_communes
     except ImportError:
         return None
     try:
-        report = coverage_report(province_code=province, structure=Structure.CURRENT, as_of=as_of)
+        report, communes = coverage_with_communes(province_code=province, structure=Structure.CURRENT, as_of=as_of)
     except ValidationError:
         return None
     trend = report.get("trend") or []
@@ -91,7 +91,10 @@ def coverage_summary(province: str | None, as_of: dt.date) -> dict | None:
         url = reverse("coverage-page")
     except NoReverseMatch:
         url = None
-    return {"report": report, "chart": chart, "url": url}
+    where = f"{url}?{urlencode({'structure': Structure.CURRENT, 'as_of': as_of.isoformat()})}" if url else ""
+    title = _("Bản đồ phủ sóng các xã")
+    commune_map = maps.coverage_map(communes, structure=Structure.CURRENT, missing_url=where, title=title)
+    return {"report": report, "chart": chart, "url": url, "map": commune_map}
 
 
 @login_required
