@@ -138,7 +138,8 @@ def legend(counts: dict[str, int]) -> SafeString:
     for state in STATES:
         items.append(
             f'<li data-state="{state}"><svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">'
-            f"{_marker(state, 8, 8)}</svg> {escape(labels[state])}: <strong>{counts.get(state, 0)}</strong></li>"
+            f"{_marker(state, 8, 8)}</svg><span>{escape(labels[state])}: "
+            f"<strong>{counts.get(state, 0)}</strong></span></li>"
         )
     return mark_safe(f'<ul class="map-legend">{"".join(items)}</ul>')  # labels went through escape()
 

@@ -12,7 +12,7 @@ DAYS_PER_MONTH = 30.4375  # as analytics/coverage_math.projection counts a month
 
 @register.filter
 def iso_date(value: object) -> object:
-    """"2027-06-30" → date(2027, 6, 30), so `|date` writes 30/06/2027 (vi) or 30 Jun 2027 (en)."""
+    """ "2027-06-30" → date(2027, 6, 30), so `|date` writes 30/06/2027 (vi) or 30 Jun 2027 (en)."""
     if isinstance(value, str):
         try:
             return dt.date.fromisoformat(value[:10])
@@ -30,7 +30,8 @@ def target_outlook(report: dict) -> dict | None:
         return None
     due = dt.date.fromisoformat(target["due"])
     expected = None
-    if target["percent"] >= 100 and target["measure"] == "installed":
+    if target["percent"] >= 100:
+        # The report's own projection of 100%, so the page gives one date, not two.
         expected = iso_date(report.get("projected_full_coverage"))
     else:
         # Other targets: the communes still needed at the pace of installed communes.
