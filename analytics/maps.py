@@ -79,17 +79,17 @@ def state_of(row: object) -> str:
     return "missing"
 
 
-def _marker(state: str, x: float, y: float) -> str:
+def _marker(state: str, x: float, y: float, size: float = RADIUS) -> str:
     """A shape per state, so the map reads in black and white and for the colour-blind too."""
     color = COLORS[state]
     if state == "active":
-        return f'<circle cx="{x}" cy="{y}" r="{RADIUS}" fill="{color}" stroke="#fff" stroke-width="1.5"/>'
+        return f'<circle cx="{x}" cy="{y}" r="{size}" fill="{color}" stroke="#fff" stroke-width="1.5"/>'
     if state == "in_service":
-        r = RADIUS - 0.5
+        r = size - 0.5
         return f'<rect x="{x - r}" y="{y - r}" width="{2 * r}" height="{2 * r}" fill="{color}" stroke="#fff"/>'
     if state == "installed":
-        return f'<circle cx="{x}" cy="{y}" r="{RADIUS - 1}" fill="#fff" stroke="{color}" stroke-width="3"/>'
-    r = RADIUS - 1
+        return f'<circle cx="{x}" cy="{y}" r="{size - 1}" fill="#fff" stroke="{color}" stroke-width="3"/>'
+    r = size - 1
     return (
         f'<path d="M{x - r},{y - r}L{x + r},{y + r}M{x - r},{y + r}L{x + r},{y - r}" stroke="{color}" '
         'stroke-width="3" stroke-linecap="round"/>'
@@ -103,7 +103,7 @@ def _scale_bar(height: float, px_per_km: float) -> str:
     x, y, length = PAD, height - 6, km * px_per_km
     return (
         f'<path d="M{x},{y - 4}V{y}H{x + length:.1f}V{y - 4}" fill="none" stroke="#1d2733" stroke-width="1.5"/>'
-        f'<text x="{x + length + 4:.1f}" y="{y}" font-size="11" fill="#1d2733">{km} km</text>'
+        f'<text x="{x + length + 4:.1f}" y="{y}" font-size="15" fill="#1d2733">{km} km</text>'
     )
 
 
@@ -111,6 +111,8 @@ def svg_map(places: Sequence[Place], *, title: str) -> SafeString:
     """The points, each a link with its name and state on hover (<title>), and a scale bar."""
     points, height, px_per_km = layout([(p.lat, p.lon) for p in places])
     labels = state_labels()
+    # Smaller points when there are many (194 former communes), so neighbours do not hide each other.
+    size = RADIUS if len(places) <= 100 else RADIUS - 1.5
     parts = [
         f'<svg class="commune-map" viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(title)}" '
         'font-family="system-ui, sans-serif">',
@@ -124,7 +126,7 @@ def svg_map(places: Sequence[Place], *, title: str) -> SafeString:
         text = f"{place.name} · {labels[place.state]}"
         parts.append(
             f'<a href="{escape(place.url)}" aria-label="{escape(text)}" data-state="{place.state}">'
-            f"<title>{escape(text)}</title>{_marker(place.state, x, y)}</a>"
+            f"<title>{escape(text)}</title>{_marker(place.state, x, y, size)}</a>"
         )
     parts.append(_scale_bar(height, px_per_km))
     parts.append("</svg>")
