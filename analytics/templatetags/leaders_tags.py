@@ -29,10 +29,11 @@ def target_outlook(report: dict) -> dict | None:
     if not target or target["state"] != "open" or target["communes_needed"] <= 0:
         return None
     due = dt.date.fromisoformat(target["due"])
-    expected = None
+    expected: dt.date | None = None
     if target["percent"] >= 100:
         # The report's own projection of 100%, so the page gives one date, not two.
-        expected = iso_date(report.get("projected_full_coverage"))
+        projected = report.get("projected_full_coverage")
+        expected = dt.date.fromisoformat(projected) if projected else None
     else:
         # Other targets: the communes still needed at the pace of installed communes.
         pace = report["projection"]["pace_per_month"]
