@@ -151,7 +151,11 @@ def coverage_places(communes: pd.DataFrame, *, structure: str, missing_url: str)
     coordinates, each linked to the room that covers it or, when none does, to `missing_url#xa-<code>`."""
     units = communes["unit"].astype(int).tolist()
     located = Unit.objects.filter(pk__in=units, lat__isnull=False, lon__isnull=False)
-    where = {pk: (lat, lon) for pk, lat, lon in located.values_list("pk", "lat", "lon")}
+    where = {
+        pk: (lat, lon)
+        for pk, lat, lon in located.values_list("pk", "lat", "lon")
+        if lat is not None and lon is not None
+    }
     rooms: dict[int, int] = {}
     for endpoint, unit in Endpoint.objects.filter(unit__in=units).order_by("-pk").values_list("pk", "unit_id"):
         rooms[unit] = endpoint
