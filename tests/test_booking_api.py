@@ -2,7 +2,6 @@
 and a refusal lists every conflict."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -11,33 +10,10 @@ from django.db import IntegrityError, transaction
 from rooms.models import Bridge, EndpointStatus, Meeting, Participation
 from rooms.services import booking
 from tests.conftest import make_endpoint, make_user
+from tests.helpers import HANOI, at, snapshot
+from tests.helpers import meeting_body as body
 
 pytestmark = pytest.mark.django_db
-HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime:
-    """A time in March 2026, Hanoi (the fixed clock is Monday 2 March, 08:00)."""
-    return datetime(2026, 3, day, hour, minute, tzinfo=HANOI)
-
-
-def body(province, start, end, endpoints=None, **extra):
-    data = {
-        "title": "Họp giao ban",
-        "start": start.isoformat(),
-        "end": end.isoformat(),
-        "host": province.host.pk,
-        "endpoints": [e.pk for e in endpoints] if endpoints is not None else [province.ep_c1.pk],
-    }
-    data.update(extra)
-    return data
-
-
-def snapshot():
-    return (
-        list(Meeting.objects.order_by("pk").values_list("pk", "start", "end", "status", "sequence")),
-        list(Participation.objects.order_by("pk").values_list("pk", "endpoint_id", "start", "end", "active")),
-    )
 
 
 def test_staff_books_a_meeting_and_gets_the_contract_fields(api, staff, province, clock):

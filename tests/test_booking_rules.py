@@ -1,7 +1,6 @@
 """The interval rules, checked with hypothesis on a 15-minute grid so boundaries collide."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import transaction
@@ -11,9 +10,9 @@ from hypothesis import strategies as st
 from rooms.models import Bridge, Meeting, Participation
 from rooms.selectors.meetings import BridgeUse, bridge_conflicts
 from rooms.services import booking
+from tests.helpers import HANOI
 from vconf.exceptions import Conflict
 
-HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 DAY = datetime(2026, 3, 3, 7, 0, tzinfo=HANOI)
 SLOT = timedelta(minutes=15)
 

@@ -1,8 +1,5 @@
 """Invitations and subscription feeds, read back by icalendar and by a second parser (ics)."""
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import icalendar
 import ics
 import pytest
@@ -11,13 +8,9 @@ from django.core.cache import cache
 from rooms.models import Endpoint
 from rooms.services import booking
 from tests.conftest import make_user
+from tests.helpers import at
 
 pytestmark = pytest.mark.django_db
-HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 3, day, hour, minute, tzinfo=HANOI)
 
 
 @pytest.fixture(autouse=True)

@@ -1,20 +1,13 @@
 """POST /api/meetings/import/: every VEVENT booked under the same rules, refusals reported."""
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from rooms.models import Meeting, Series
 from rooms.services import booking
+from tests.helpers import at
 
 pytestmark = pytest.mark.django_db
-HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 3, day, hour, minute, tzinfo=HANOI)
 
 
 def vevent(uid, summary="Họp nhập", start="20260303T090000", end="20260303T100000", extra=""):

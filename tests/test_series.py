@@ -1,15 +1,14 @@
 """Recurring meetings: an RRULE becomes individual meetings; skip conflicts; this-and-following."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from rooms.models import Meeting, Participation, Series
 from rooms.services import booking
+from tests.helpers import HANOI
 
 pytestmark = pytest.mark.django_db
-HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def at(month: int, day: int, hour: int, minute: int = 0, year: int = 2026) -> datetime:
