@@ -8,9 +8,8 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 
 from rooms.models import Bridge, EndpointStatus, Meeting, Participation
-from rooms.services import booking
 from tests.conftest import make_endpoint, make_user
-from tests.helpers import HANOI, at, snapshot
+from tests.helpers import HANOI, at, book, snapshot
 from tests.helpers import meeting_body as body
 
 pytestmark = pytest.mark.django_db
@@ -244,30 +243,14 @@ def test_a_refused_booking_mails_nobody(api, staff, operator, province, clock, d
     operator.email = "kythuat@example.vn"
     operator.save()
     client = api(staff)
-    booking.book_meeting(
-        organizer=staff,
-        title="A",
-        start=at(3, 9),
-        end=at(3, 10),
-        host=province.host,
-        endpoints=[province.ep_c2],
-        notify=False,
-    )
+    book(province, staff, at(3, 9), at(3, 10), [province.ep_c2], title="A")
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post("/api/meetings/", body(province, at(3, 9), at(3, 10)), format="json").status_code == 409
     assert mail.outbox == []
 
 
 def test_the_database_refuses_overlapping_participations_by_itself(staff, province, clock):
-    meeting = booking.book_meeting(
-        organizer=staff,
-        title="A",
-        start=at(3, 9),
-        end=at(3, 10),
-        host=province.host,
-        endpoints=[province.ep_c1],
-        notify=False,
-    )
+    meeting = book(province, staff, at(3, 9), at(3, 10), title="A")
     other = Meeting.objects.create(title="B", host=province.ep_d1, start=at(3, 9, 30), end=at(3, 11), organizer=staff)
     with pytest.raises(IntegrityError), transaction.atomic():
         Participation.objects.create(meeting=other, endpoint=province.ep_c1, start=other.start, end=other.end)
