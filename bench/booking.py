@@ -13,13 +13,12 @@ bare minimum in raw SQL — the same meeting and 251 participation rows inserted
 query, in one transaction (goal ≤ 3×).
 """
 
-import argparse
 import os
 import statistics
 import time
 from datetime import datetime, timedelta
 
-from scratch import Scratch, percentile
+from scratch import Scratch, arguments, percentile
 
 SCRATCH = Scratch("vconf_bench_h4")
 ENDPOINTS, PER_MEETING, MEETINGS, BOOKED = 2000, 20, 5000, 250
@@ -185,11 +184,7 @@ def child(database: str, runs: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = arguments(__doc__.split("\n")[0], runs=30)
     if args.child:
         child(args.child, args.runs)
         return

@@ -11,12 +11,11 @@ removed afterwards), then times `GET /api/endpoints/<id>/calendar.ics?token=...`
 - repeated with the ETag in If-None-Match, answered 304 from the cache (goal ≤ 5 ms).
 """
 
-import argparse
 import statistics
 import time
 from datetime import timedelta
 
-from scratch import Scratch
+from scratch import Scratch, arguments
 
 SCRATCH = Scratch("vconf_bench_h4_feeds")
 EVENTS = 500
@@ -149,11 +148,7 @@ def child(database: str, runs: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = arguments(__doc__.split("\n")[0], runs=20)
     if args.child:
         child(args.child, args.runs)
         return

@@ -1,6 +1,7 @@
 """What the benchmark scripts share: a scratch database of their own, named by the script (a SQLite
 file in /tmp or a PostgreSQL database, removed afterwards), and Django set up on it in a child."""
 
+import argparse
 import os
 import subprocess
 import sys
@@ -20,18 +21,17 @@ class Scratch:
 
     def reset(self, database: str) -> None:
         """An empty database: created anew on PostgreSQL, the file and its WAL removed on SQLite."""
+        self.drop(database)
         if database == "postgres":
-            self.psql(f"DROP DATABASE IF EXISTS {self.name}", check=True)
-            self.psql(f"CREATE DATABASE {self.name}", check=True)
-        else:
-            for suffix in ("", "-wal", "-shm"):
-                Path(self.sqlite_path + suffix).unlink(missing_ok=True)
+            self.postgres(f"CREATE DATABASE {self.name}")
 
     def drop(self, database: str) -> None:
         if database == "postgres":
-            self.psql(f"DROP DATABASE IF EXISTS {self.name}", check=False)
+            # FORCE: a server the benchmark started may still hold connections to it.
+            self.postgres(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
         else:
-            self.reset(database)
+            for suffix in ("", "-wal", "-shm"):
+                Path(self.sqlite_path + suffix).unlink(missing_ok=True)
 
     def run_children(self, script: str, choice: str, runs: int) -> None:
         """`script --child DATABASE --runs N` on a fresh scratch database, for each one chosen."""
@@ -43,8 +43,11 @@ class Scratch:
                 self.drop(database)
 
     @staticmethod
-    def psql(sql: str, *, check: bool) -> None:
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=check)
+    def postgres(sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+            conn.execute(sql)
 
     def setup_django(self, database: str) -> None:
         """In the child process: Django on this database, no Redis, no lockouts, errors only."""
@@ -59,6 +62,15 @@ class Scratch:
         import django
 
         django.setup()
+
+
+def arguments(description: str, *, runs: int) -> argparse.Namespace:
+    """--database sqlite|postgres|both and --runs; --child is how the script calls itself."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--runs", type=int, default=runs)
+    parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
+    return parser.parse_args()
 
 
 def percentile(values: list[float], share: float) -> float:
