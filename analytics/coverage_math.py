@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
+from vconf.limits import MAX_YEAR
+
 # The projection of 100% continues the pace of this many recent months in a straight line.
 PACE_WINDOW_MONTHS = 12
 
@@ -88,4 +90,4 @@ def projection(steps: pd.Series, communes: int, as_of: dt.date) -> tuple[str | N
     if pace <= 0 or not communes:
         return None, {**info, "reached": False}
     day = as_of + dt.timedelta(days=round((communes - now) / pace * 30.4375))
-    return (day.isoformat() if day.year <= 2100 else None), {**info, "reached": False}
+    return (day.isoformat() if day.year <= MAX_YEAR else None), {**info, "reached": False}

@@ -33,7 +33,7 @@ from rooms.models import CheckIn, CheckInKind, Endpoint, Meeting, Participation,
 from rooms.services.booking import database_conflicts_as_409, lock_for_booking
 from rooms.services.csv_files import RowErrors, read_rows, too_many_cells
 from vconf import clock
-from vconf.fields import MAX_YEAR, MIN_YEAR
+from vconf.limits import MAX_PEOPLE, MAX_YEAR, MIN_YEAR
 
 REQUIRED = {"meeting_ref", "title", "start", "end", "host_endpoint", "endpoint", "attendees"}
 OPTIONAL = {"structure", "description"}
@@ -175,8 +175,8 @@ def read_entries(rows: list[tuple[int, dict[str, str]]], now: dt.datetime) -> tu
         raw = values.get("attendees", "")
         attendees = None
         if raw != "":
-            if not raw.isdigit() or int(raw) > 10000:
-                errors["attendees"] = [_("Số nguyên 0–10000, hoặc để trống nếu điểm cầu không kết nối.")]
+            if not raw.isdigit() or int(raw) > MAX_PEOPLE:
+                errors["attendees"] = [_("Số nguyên 0–%s, hoặc để trống nếu điểm cầu không kết nối.") % MAX_PEOPLE]
             else:
                 attendees = int(raw)
         errors_by_row[number] = errors

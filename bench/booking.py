@@ -13,40 +13,15 @@ bare minimum in raw SQL — the same meeting and 251 participation rows inserted
 query, in one transaction (goal ≤ 3×).
 """
 
-import argparse
 import os
 import statistics
-import subprocess
-import sys
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-PG_NAME = "vconf_bench_h4"
-SQLITE_PATH = "/tmp/vconf_bench_h4.sqlite3"
+from scratch import Scratch, arguments, percentile
+
+SCRATCH = Scratch("vconf_bench_h4")
 ENDPOINTS, PER_MEETING, MEETINGS, BOOKED = 2000, 20, 5000, 250
-
-
-def database_url(database: str) -> str:
-    return f"{PG_SERVER}/{PG_NAME}" if database == "postgres" else f"sqlite:///{SQLITE_PATH}"
-
-
-def reset(database: str) -> None:
-    if database == "postgres":
-        for sql in (f"DROP DATABASE IF EXISTS {PG_NAME}", f"CREATE DATABASE {PG_NAME}"):
-            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True)
-    else:
-        for suffix in ("", "-wal", "-shm"):
-            Path(SQLITE_PATH + suffix).unlink(missing_ok=True)
-
-
-def drop(database: str) -> None:
-    if database == "postgres":
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {PG_NAME}"])
-    else:
-        reset(database)
 
 
 def fill(now: datetime) -> dict:
@@ -126,23 +101,8 @@ def raw_booking(
     )
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def child(database: str, runs: int) -> None:
-    os.environ.update(
-        DATABASE_URL=database_url(database),
-        DJANGO_SETTINGS_MODULE="vconf.settings",
-        AXES_ENABLED="0",
-        LOG_LEVEL="ERROR",
-    )
-    os.environ.pop("REDIS_URL", None)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    SCRATCH.setup_django(database)
     from django.core.management import call_command
     from django.db import connection, transaction
     from rest_framework.test import APIClient
@@ -224,11 +184,7 @@ def child(database: str, runs: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = arguments(__doc__.split("\n")[0], runs=30)
     if args.child:
         child(args.child, args.runs)
         return
@@ -236,12 +192,7 @@ def main() -> None:
         f"Booking a {BOOKED}-endpoint meeting among {ENDPOINTS * MEETINGS // (ENDPOINTS // PER_MEETING):,} "
         "participations"
     )
-    for database in ["sqlite", "postgres"] if args.database == "both" else [args.database]:
-        reset(database)
-        try:
-            subprocess.run([sys.executable, __file__, "--child", database, "--runs", str(args.runs)], check=True)
-        finally:
-            drop(database)
+    SCRATCH.run_children(__file__, args.database, args.runs)
 
 
 if __name__ == "__main__":

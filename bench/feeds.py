@@ -11,33 +11,14 @@ removed afterwards), then times `GET /api/endpoints/<id>/calendar.ics?token=...`
 - repeated with the ETag in If-None-Match, answered 304 from the cache (goal ≤ 5 ms).
 """
 
-import argparse
-import os
 import statistics
-import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-PG_NAME = "vconf_bench_h4_feeds"
-SQLITE_PATH = "/tmp/vconf_bench_h4_feeds.sqlite3"
+from scratch import Scratch, arguments
+
+SCRATCH = Scratch("vconf_bench_h4_feeds")
 EVENTS = 500
-
-
-def database_url(database: str) -> str:
-    return f"{PG_SERVER}/{PG_NAME}" if database == "postgres" else f"sqlite:///{SQLITE_PATH}"
-
-
-def reset(database: str) -> None:
-    if database == "postgres":
-        for sql in (f"DROP DATABASE IF EXISTS {PG_NAME}", f"CREATE DATABASE {PG_NAME}"):
-            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True)
-    else:
-        for suffix in ("", "-wal", "-shm"):
-            Path(SQLITE_PATH + suffix).unlink(missing_ok=True)
 
 
 def fill() -> object:
@@ -109,17 +90,7 @@ def bare_icalendar(rows: list[tuple]) -> bytes:
 
 
 def child(database: str, runs: int) -> None:
-    os.environ.update(
-        DATABASE_URL=database_url(database),
-        DJANGO_SETTINGS_MODULE="vconf.settings",
-        AXES_ENABLED="0",
-        LOG_LEVEL="ERROR",
-    )
-    os.environ.pop("REDIS_URL", None)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    SCRATCH.setup_django(database)
     from django.core.cache import cache
     from django.core.management import call_command
     from django.test import Client
@@ -177,26 +148,12 @@ def child(database: str, runs: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = arguments(__doc__.split("\n")[0], runs=20)
     if args.child:
         child(args.child, args.runs)
         return
     print(f"Calendar feed of one endpoint with {EVENTS} meetings")
-    for database in ["sqlite", "postgres"] if args.database == "both" else [args.database]:
-        reset(database)
-        try:
-            subprocess.run([sys.executable, __file__, "--child", database, "--runs", str(args.runs)], check=True)
-        finally:
-            if database == "postgres":
-                subprocess.run(
-                    ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {PG_NAME}"]
-                )
-            else:
-                reset(database)
+    SCRATCH.run_children(__file__, args.database, args.runs)
 
 
 if __name__ == "__main__":

@@ -36,10 +36,9 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-PG_NAME = "vconf_bench_h5"
-SQLITE_PATH = "/tmp/vconf_bench_h5.sqlite3"
+from scratch import ROOT, Scratch
+
+SCRATCH = Scratch("vconf_bench_h5")
 REDIS_URL = "redis://127.0.0.1:6379/5"
 REDIS_PREFIX = "vconf-bench-h5"
 HOST = "127.0.0.1"
@@ -53,7 +52,7 @@ def free_port() -> int:
 
 
 def environment(database: str) -> dict[str, str]:
-    url = f"{PG_SERVER}/{PG_NAME}" if database == "postgres" else f"sqlite:///{SQLITE_PATH}"
+    url = SCRATCH.url(database)
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -69,29 +68,6 @@ def environment(database: str) -> dict[str, str]:
     }
     env.pop("DEBUG", None)
     return env
-
-
-def create_database(database: str) -> None:
-    if database == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(SQLITE_PATH + suffix).unlink(missing_ok=True)
-        return
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_NAME}")
-
-
-def drop_database(database: str) -> None:
-    if database == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(SQLITE_PATH + suffix).unlink(missing_ok=True)
-        return
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
 
 
 def clear_redis() -> int:
@@ -401,7 +377,7 @@ def main() -> None:
     env = environment(args.database)
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
-    create_database(args.database)
+    SCRATCH.reset(args.database)
     clear_redis()
     server = None
     try:
@@ -418,7 +394,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        drop_database(args.database)
+        SCRATCH.drop(args.database)
         clear_redis()
     figures.update(database=args.database, workers=args.workers, ws=args.ws, compression=COMPRESSION or "none")
     print(json.dumps(figures, indent=2))

@@ -22,19 +22,16 @@ import time
 import tracemalloc
 import warnings
 from importlib import import_module
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SQLITE_PATH = "/tmp/vconf_bench_h6.sqlite3"
-PG_NAME = "vconf_bench_h6"
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-URLS = {"sqlite": f"sqlite:///{SQLITE_PATH}", "postgres": f"{PG_SERVER}/{PG_NAME}"}
+from scratch import ROOT, Scratch
+
+SCRATCH = Scratch("vconf_bench_h6")
 FIRST_YEAR, YEARS = 2021, 5
 QUERY = {"group_by": "month,district", "start": f"{FIRST_YEAR}-01-01", "end": f"{FIRST_YEAR + YEARS - 1}-12-31"}
 
 
 def setup_django(backend: str) -> None:
-    os.environ["DATABASE_URL"] = URLS[backend]
+    os.environ["DATABASE_URL"] = SCRATCH.url(backend)
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vconf.settings")
     sys.path.insert(0, str(ROOT))
@@ -43,25 +40,13 @@ def setup_django(backend: str) -> None:
     django.setup()
 
 
-def create_database(backend: str) -> None:
-    if backend == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(SQLITE_PATH + suffix).unlink(missing_ok=True)
-        return
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME}")
-        conn.execute(f"CREATE DATABASE {PG_NAME}")
-
-
 def generate(backend: str, participations: int, communes: int) -> dict:
     """Fill the database with bulk SQL: units, endpoints, meetings, participations, check-ins."""
     import numpy as np
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    create_database(backend)
+    SCRATCH.reset(backend)
     setup_django(backend)
     started = time.perf_counter()
     call_command("migrate", verbosity=0)

@@ -72,15 +72,9 @@ class CoverageTargetAdmin(admin.ModelAdmin):
     list_filter = ["province_code", "structure", "measure"]
 
 
-@admin.register(CheckIn)
-class CheckInAdmin(admin.ModelAdmin):
-    """Read-only: check-ins are append-only records, written through the attendance service."""
-
-    list_display = ["at", "meeting", "endpoint", "kind", "attendees", "issue_type", "recorded_by"]
-    list_filter = ["kind", "issue_type"]
-    search_fields = ["meeting__title", "endpoint__name", "note", "client_id"]
-    list_select_related = ["meeting", "endpoint", "recorded_by"]
-    date_hierarchy = "at"
+class ReadOnlyBookingAdmin(admin.ModelAdmin):
+    """Meetings and check-ins change only through their services (rules, locks, e-mail, feeds):
+    the admin shows them, the pages and the API change them."""
 
     def has_add_permission(self, request: object) -> bool:
         return False
@@ -90,6 +84,17 @@ class CheckInAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(ReadOnlyBookingAdmin):
+    """Read-only: check-ins are append-only records, written through the attendance service."""
+
+    list_display = ["at", "meeting", "endpoint", "kind", "attendees", "issue_type", "recorded_by"]
+    list_filter = ["kind", "issue_type"]
+    search_fields = ["meeting__title", "endpoint__name", "note", "client_id"]
+    list_select_related = ["meeting", "endpoint", "recorded_by"]
+    date_hierarchy = "at"
 
 
 class ParticipationInline(admin.TabularInline):
@@ -99,20 +104,6 @@ class ParticipationInline(admin.TabularInline):
     can_delete = False
 
     def has_add_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
-
-class ReadOnlyBookingAdmin(admin.ModelAdmin):
-    """Meetings change only through the booking services (rules, locks, e-mail, feeds): the
-    admin shows them, the booking pages and the API change them."""
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False
 
 

@@ -2,7 +2,6 @@
 
 import itertools
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -10,12 +9,7 @@ from hypothesis import strategies as st
 
 from rooms.selectors.availability import merged, subtract
 from rooms.services import booking
-
-HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 3, day, hour, minute, tzinfo=HANOI)
+from tests.helpers import HANOI, at, book
 
 
 def free(api, user, **params):
@@ -28,24 +22,8 @@ def free(api, user, **params):
 @pytest.mark.django_db
 class TestAvailability:
     def test_free_slots_of_all_endpoints_together_within_working_hours(self, api, staff, province, clock):
-        booking.book_meeting(
-            organizer=staff,
-            title="A",
-            start=at(3, 9),
-            end=at(3, 10),
-            host=province.ep_d1,
-            endpoints=[province.ep_c1],
-            notify=False,
-        )
-        booking.book_meeting(
-            organizer=staff,
-            title="B",
-            start=at(3, 14),
-            end=at(3, 15, 30),
-            host=province.ep_d2,
-            endpoints=[province.ep_c3],
-            notify=False,
-        )
+        book(province, staff, at(3, 9), at(3, 10), [province.ep_c1], host=province.ep_d1, title="A")
+        book(province, staff, at(3, 14), at(3, 15, 30), [province.ep_c3], host=province.ep_d2, title="B")
         ids = f"{province.ep_c1.pk},{province.ep_c3.pk}"
         slots = free(api, staff, endpoints=ids, start="2026-03-03", end="2026-03-04", duration=60)
         assert slots == [(at(3, 7, 30), at(3, 9)), (at(3, 10), at(3, 14)), (at(3, 15, 30), at(3, 17))]
@@ -56,15 +34,7 @@ class TestAvailability:
     def test_a_longer_duration_drops_short_gaps_and_the_buffer_widens_bookings(
         self, api, staff, province, clock, settings
     ):
-        booking.book_meeting(
-            organizer=staff,
-            title="A",
-            start=at(3, 9),
-            end=at(3, 10),
-            host=province.ep_d1,
-            endpoints=[province.ep_c1],
-            notify=False,
-        )
+        book(province, staff, at(3, 9), at(3, 10), [province.ep_c1], host=province.ep_d1, title="A")
         ids = str(province.ep_c1.pk)
         assert free(api, staff, endpoints=ids, start="2026-03-03", end="2026-03-04", duration=120) == [
             (at(3, 10), at(3, 17))
@@ -76,15 +46,7 @@ class TestAvailability:
         ]
 
     def test_weekends_the_past_and_cancelled_meetings(self, api, staff, province, clock):
-        meeting = booking.book_meeting(
-            organizer=staff,
-            title="A",
-            start=at(2, 9),
-            end=at(2, 10),
-            host=province.ep_d1,
-            endpoints=[province.ep_c1],
-            notify=False,
-        )
+        meeting = book(province, staff, at(2, 9), at(2, 10), [province.ep_c1], host=province.ep_d1, title="A")
         booking.cancel_meeting(meeting=meeting, actor=staff, notify=False)
         # Now is Monday 2 March 08:00: the morning before it is gone; Saturday and Sunday are not working days.
         slots = free(api, staff, endpoints=province.ep_c1.pk, start="2026-03-02", end="2026-03-09", duration=30)
@@ -92,15 +54,7 @@ class TestAvailability:
         assert [s.date().day for s, _ in slots] == [2, 3, 4, 5, 6]
 
     def test_units_select_their_endpoints(self, api, staff, province, clock):
-        booking.book_meeting(
-            organizer=staff,
-            title="A",
-            start=at(3, 9),
-            end=at(3, 10),
-            host=province.ep_d2,
-            endpoints=[province.ep_c3],
-            notify=False,
-        )
+        book(province, staff, at(3, 9), at(3, 10), [province.ep_c3], host=province.ep_d2, title="A")
         slots = free(api, staff, units="178", start="2026-03-03", end="2026-03-04", duration=30)
         assert slots == [(at(3, 7, 30), at(3, 17))]  # Cao Lộc's meeting does not concern Văn Lãng
         slots = free(api, staff, units="180", start="2026-03-03", end="2026-03-04", duration=30)

@@ -2,42 +2,17 @@
 and a refusal lists every conflict."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
 from django.db import IntegrityError, transaction
 
 from rooms.models import Bridge, EndpointStatus, Meeting, Participation
-from rooms.services import booking
 from tests.conftest import make_endpoint, make_user
+from tests.helpers import HANOI, at, book, snapshot
+from tests.helpers import meeting_body as body
 
 pytestmark = pytest.mark.django_db
-HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime:
-    """A time in March 2026, Hanoi (the fixed clock is Monday 2 March, 08:00)."""
-    return datetime(2026, 3, day, hour, minute, tzinfo=HANOI)
-
-
-def body(province, start, end, endpoints=None, **extra):
-    data = {
-        "title": "Họp giao ban",
-        "start": start.isoformat(),
-        "end": end.isoformat(),
-        "host": province.host.pk,
-        "endpoints": [e.pk for e in endpoints] if endpoints is not None else [province.ep_c1.pk],
-    }
-    data.update(extra)
-    return data
-
-
-def snapshot():
-    return (
-        list(Meeting.objects.order_by("pk").values_list("pk", "start", "end", "status", "sequence")),
-        list(Participation.objects.order_by("pk").values_list("pk", "endpoint_id", "start", "end", "active")),
-    )
 
 
 def test_staff_books_a_meeting_and_gets_the_contract_fields(api, staff, province, clock):
@@ -268,30 +243,14 @@ def test_a_refused_booking_mails_nobody(api, staff, operator, province, clock, d
     operator.email = "kythuat@example.vn"
     operator.save()
     client = api(staff)
-    booking.book_meeting(
-        organizer=staff,
-        title="A",
-        start=at(3, 9),
-        end=at(3, 10),
-        host=province.host,
-        endpoints=[province.ep_c2],
-        notify=False,
-    )
+    book(province, staff, at(3, 9), at(3, 10), [province.ep_c2], title="A")
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post("/api/meetings/", body(province, at(3, 9), at(3, 10)), format="json").status_code == 409
     assert mail.outbox == []
 
 
 def test_the_database_refuses_overlapping_participations_by_itself(staff, province, clock):
-    meeting = booking.book_meeting(
-        organizer=staff,
-        title="A",
-        start=at(3, 9),
-        end=at(3, 10),
-        host=province.host,
-        endpoints=[province.ep_c1],
-        notify=False,
-    )
+    meeting = book(province, staff, at(3, 9), at(3, 10), title="A")
     other = Meeting.objects.create(title="B", host=province.ep_d1, start=at(3, 9, 30), end=at(3, 11), organizer=staff)
     with pytest.raises(IntegrityError), transaction.atomic():
         Participation.objects.create(meeting=other, endpoint=province.ep_c1, start=other.start, end=other.end)

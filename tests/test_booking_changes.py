@@ -1,32 +1,15 @@
 """Listing, rescheduling (PATCH) and cancelling meetings."""
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 
 from rooms.models import Meeting, Participation
 from rooms.services import booking
+from tests.helpers import at, book
 
 pytestmark = pytest.mark.django_db
-HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 3, day, hour, minute, tzinfo=HANOI)
-
-
-def book(province, staff, start, end, endpoints=None, host=None, title="Họp"):
-    return booking.book_meeting(
-        organizer=staff,
-        title=title,
-        start=start,
-        end=end,
-        host=host or province.host,
-        endpoints=endpoints if endpoints is not None else [province.ep_c1],
-        notify=False,
-    )
 
 
 def state(meeting_id):

@@ -7,16 +7,15 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
 from rooms.models import Meeting, Participation
+from tests.helpers import HANOI
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 CLIENTS = 8
 
 

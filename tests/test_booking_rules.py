@@ -1,7 +1,6 @@
 """The interval rules, checked with hypothesis on a 15-minute grid so boundaries collide."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import transaction
@@ -10,10 +9,9 @@ from hypothesis import strategies as st
 
 from rooms.models import Bridge, Meeting, Participation
 from rooms.selectors.meetings import BridgeUse, bridge_conflicts
-from rooms.services import booking
+from tests.helpers import HANOI, book
 from vconf.exceptions import Conflict
 
-HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 DAY = datetime(2026, 3, 3, 7, 0, tzinfo=HANOI)
 SLOT = timedelta(minutes=15)
 
@@ -54,26 +52,10 @@ def test_an_endpoint_is_in_at_most_one_meeting_at_a_time(staff, province, clock,
     expected_conflict = a_start - buffer < b_end and b_start - buffer < a_end
     try:
         with transaction.atomic():
-            first = booking.book_meeting(
-                organizer=staff,
-                title="A",
-                start=a_start,
-                end=a_end,
-                host=province.ep_d1,
-                endpoints=[province.ep_c1],
-                notify=False,
-            )
+            first = book(province, staff, a_start, a_end, [province.ep_c1], host=province.ep_d1, title="A")
             before = Participation.objects.count()
             try:
-                booking.book_meeting(
-                    organizer=staff,
-                    title="B",
-                    start=b_start,
-                    end=b_end,
-                    host=province.ep_d2,
-                    endpoints=[province.ep_c1],
-                    notify=False,
-                )
+                book(province, staff, b_start, b_end, [province.ep_c1], host=province.ep_d2, title="B")
                 refused = None
             except Conflict as conflict:
                 refused = conflict

@@ -9,6 +9,7 @@ import pytest
 from rooms.models import Bridge, Endpoint, EndpointStatus, ProvinceSettings, StatusChange, Structure, Unit
 from rooms.selectors.endpoints import distances_for, status_as_of
 from rooms.services.endpoints import change_endpoint_status, create_endpoint
+from tests.helpers import snapshot
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
@@ -34,10 +35,6 @@ def flat_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
     y = math.radians(lat2 - lat1)
     return 6371.0 * math.hypot(x, y)
-
-
-def snapshot() -> list[tuple]:
-    return list(Endpoint.objects.order_by("pk").values_list("pk", "name", "unit_id", "seats", "status", "road_km"))
 
 
 # --- reading ---------------------------------------------------------------------------------------

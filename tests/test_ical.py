@@ -1,8 +1,5 @@
 """Invitations and subscription feeds, read back by icalendar and by a second parser (ics)."""
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import icalendar
 import ics
 import pytest
@@ -11,13 +8,9 @@ from django.core.cache import cache
 from rooms.models import Endpoint
 from rooms.services import booking
 from tests.conftest import make_user
+from tests.helpers import at, book
 
 pytestmark = pytest.mark.django_db
-HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 3, day, hour, minute, tzinfo=HANOI)
 
 
 @pytest.fixture(autouse=True)
@@ -109,15 +102,7 @@ def feed(api, endpoint, token=None, **headers):
 
 class TestFeed:
     def test_the_feed_lists_the_endpoints_meetings_without_a_login(self, api, meeting, province, staff):
-        other = booking.book_meeting(
-            organizer=staff,
-            title="Họp khác",
-            start=at(4, 9),
-            end=at(4, 10),
-            host=province.ep_d2,
-            endpoints=[province.ep_c3],
-            notify=False,
-        )
+        other = book(province, staff, at(4, 9), at(4, 10), [province.ep_c3], host=province.ep_d2, title="Họp khác")
         response = feed(api, province.ep_c1)
         assert response.status_code == 200
         assert response["Content-Type"] == "text/calendar; charset=utf-8"

@@ -1,20 +1,13 @@
 """POST /api/meetings/import/: every VEVENT booked under the same rules, refusals reported."""
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from rooms.models import Meeting, Series
 from rooms.services import booking
+from tests.helpers import at, book
 
 pytestmark = pytest.mark.django_db
-HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 3, day, hour, minute, tzinfo=HANOI)
 
 
 def vevent(uid, summary="Họp nhập", start="20260303T090000", end="20260303T100000", extra=""):
@@ -81,15 +74,7 @@ def test_a_recurring_event_becomes_a_series_and_exdate_is_honoured(api, staff, p
 
 
 def test_each_refusal_is_reported_with_its_reason_and_the_rest_is_booked(api, staff, province, clock):
-    busy = booking.book_meeting(
-        organizer=staff,
-        title="Bận",
-        start=at(4, 9),
-        end=at(4, 10),
-        host=province.ep_d2,
-        endpoints=[province.ep_c3],
-        notify=False,
-    )
+    busy = book(province, staff, at(4, 9), at(4, 10), [province.ep_c3], host=province.ep_d2, title="Bận")
     host = f"X-VCONF-HOST:{province.host.pk}"
     data = calendar(
         vevent("ok@test", extra=f"{host}\nX-VCONF-ENDPOINTS:{province.ep_c1.pk}"),
@@ -149,15 +134,7 @@ def test_scope_applies_to_imports(api, district_staff, province, clock):
 
 
 def test_an_exported_invitation_imports_into_the_same_endpoints(api, staff, province, clock):
-    meeting = booking.book_meeting(
-        organizer=staff,
-        title="Gốc",
-        start=at(3, 9),
-        end=at(3, 10),
-        host=province.host,
-        endpoints=[province.ep_c1, province.ep_c2],
-        notify=False,
-    )
+    meeting = book(province, staff, at(3, 9), at(3, 10), [province.ep_c1, province.ep_c2], title="Gốc")
     exported = api(staff).get(f"/api/meetings/{meeting.pk}/invite.ics").content
     booking.cancel_meeting(meeting=meeting, actor=staff, notify=False)
     Meeting.objects.filter(pk=meeting.pk).update(uid="old@vconf")

@@ -1,40 +1,21 @@
 """The office staff's pages: week calendar, booking form with its check, meeting page."""
 
 import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from rooms.models import Meeting
-from rooms.services import booking
+from tests.helpers import at, book
 
 pytestmark = pytest.mark.django_db
-HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 3, day, hour, minute, tzinfo=HANOI)
 
 
 def browser(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-def book(staff, province, start, end, endpoints, host=None, title="Họp"):
-    return booking.book_meeting(
-        organizer=staff,
-        title=title,
-        start=start,
-        end=end,
-        host=host or province.host,
-        endpoints=endpoints,
-        notify=False,
-    )
 
 
 def form(province, **extra):
@@ -57,9 +38,9 @@ def no_external_urls(html: str) -> bool:
 
 class TestCalendar:
     def test_the_week_shows_each_meeting_on_its_day(self, staff, province, clock):
-        book(staff, province, at(3, 9), at(3, 10), [province.ep_c1], title="Họp Tân Thanh")
-        book(staff, province, at(5, 14), at(5, 15), [province.ep_c3], host=province.ep_d2, title="Họp Cao Lộc")
-        book(staff, province, at(10, 9), at(10, 10), [province.ep_c1], title="Họp tuần kế tiếp")
+        book(province, staff, at(3, 9), at(3, 10), [province.ep_c1], title="Họp Tân Thanh")
+        book(province, staff, at(5, 14), at(5, 15), [province.ep_c3], host=province.ep_d2, title="Họp Cao Lộc")
+        book(province, staff, at(10, 9), at(10, 10), [province.ep_c1], title="Họp tuần kế tiếp")
         response = browser(staff).get(reverse("meeting-calendar"))
         html = response.content.decode()
         assert response.status_code == 200
@@ -72,8 +53,8 @@ class TestCalendar:
         )
 
     def test_it_filters_by_endpoint_and_by_district(self, staff, province, clock):
-        book(staff, province, at(3, 9), at(3, 10), [province.ep_c1], title="Họp Tân Thanh")
-        book(staff, province, at(5, 14), at(5, 15), [province.ep_c3], host=province.ep_d2, title="Họp Cao Lộc")
+        book(province, staff, at(3, 9), at(3, 10), [province.ep_c1], title="Họp Tân Thanh")
+        book(province, staff, at(5, 14), at(5, 15), [province.ep_c3], host=province.ep_d2, title="Họp Cao Lộc")
         client = browser(staff)
         html = client.get(reverse("meeting-calendar") + f"?endpoint={province.ep_c3.pk}").content.decode()
         assert "Họp Cao Lộc" in html and "Họp Tân Thanh" not in html
@@ -112,7 +93,7 @@ class TestBookingForm:
         assert not Meeting.objects.exists()
 
     def test_check_lists_every_conflict_and_saves_nothing(self, staff, province, clock):
-        busy = book(staff, province, at(3, 9, 30), at(3, 11), [province.ep_c1, province.ep_c2], title="Đang bận")
+        busy = book(province, staff, at(3, 9, 30), at(3, 11), [province.ep_c1, province.ep_c2], title="Đang bận")
         response = browser(staff).post(
             reverse("meeting-book"), form(province, action="check", endpoints=[province.ep_c1.pk, province.ep_c2.pk])
         )
@@ -132,8 +113,8 @@ class TestBookingForm:
         )
 
     def test_a_refused_submit_shows_every_conflict_and_keeps_the_choices(self, staff, province, clock):
-        book(staff, province, at(3, 9), at(3, 10), [province.ep_c1], host=province.ep_d1, title="Trước")
-        book(staff, province, at(3, 9, 30), at(3, 11), [province.ep_c2], host=province.ep_d2, title="Sau")
+        book(province, staff, at(3, 9), at(3, 10), [province.ep_c1], host=province.ep_d1, title="Trước")
+        book(province, staff, at(3, 9, 30), at(3, 11), [province.ep_c2], host=province.ep_d2, title="Sau")
         response = browser(staff).post(
             reverse("meeting-book"), form(province, endpoints=[province.ep_c1.pk, province.ep_c2.pk])
         )
@@ -144,7 +125,7 @@ class TestBookingForm:
         assert Meeting.objects.count() == 2
 
     def test_a_weekly_series_with_skip_conflicts(self, staff, province, clock):
-        book(staff, province, at(10, 9), at(10, 10), [province.ep_c1], host=province.ep_d1, title="Chặn")
+        book(province, staff, at(10, 9), at(10, 10), [province.ep_c1], host=province.ep_d1, title="Chặn")
         response = browser(staff).post(
             reverse("meeting-book"), form(province, repeat="weekly", count=3, skip_conflicts="on")
         )
@@ -153,7 +134,7 @@ class TestBookingForm:
         assert [m.start.day for m in series_meetings] == [3, 17]
 
     def test_checking_a_series_reports_what_would_be_skipped(self, staff, province, clock):
-        book(staff, province, at(10, 9), at(10, 10), [province.ep_c1], host=province.ep_d1, title="Chặn")
+        book(province, staff, at(10, 9), at(10, 10), [province.ep_c1], host=province.ep_d1, title="Chặn")
         response = browser(staff).post(
             reverse("meeting-book"), form(province, repeat="weekly", count=3, skip_conflicts="on", action="check")
         )
@@ -177,7 +158,7 @@ class TestBookingForm:
 
 class TestMeetingPage:
     def test_it_shows_the_endpoints_invite_and_forms(self, staff, province, clock):
-        meeting = book(staff, province, at(3, 9), at(3, 10), [province.ep_c1, province.ep_c2], title="Họp xem")
+        meeting = book(province, staff, at(3, 9), at(3, 10), [province.ep_c1, province.ep_c2], title="Họp xem")
         html = browser(staff).get(reverse("meeting-detail", args=[meeting.pk])).content.decode()
         assert "Họp xem" in html and "UBND Xã Tân Thanh" in html and "UBND Xã Hoàng Việt" in html
         assert f"/api/meetings/{meeting.pk}/invite.ics" in html
@@ -186,20 +167,20 @@ class TestMeetingPage:
         assert no_external_urls(html)
 
     def test_readers_see_no_change_forms(self, leader, staff, province, clock):
-        meeting = book(staff, province, at(3, 9), at(3, 10), [province.ep_c1])
+        meeting = book(province, staff, at(3, 9), at(3, 10), [province.ep_c1])
         html = browser(leader).get(reverse("meeting-detail", args=[meeting.pk])).content.decode()
         assert reverse("meeting-cancel", args=[meeting.pk]) not in html
         assert browser(leader).get(reverse("meeting-detail", args=[999999])).status_code == 404
 
     def test_cancel_from_the_page(self, staff, province, clock):
-        meeting = book(staff, province, at(3, 9), at(3, 10), [province.ep_c1])
+        meeting = book(province, staff, at(3, 9), at(3, 10), [province.ep_c1])
         response = browser(staff).post(reverse("meeting-cancel", args=[meeting.pk]), follow=True)
         assert "Đã hủy cuộc họp" in response.content.decode()
         assert Meeting.objects.get(pk=meeting.pk).status == "cancelled"
 
     def test_reschedule_from_the_page_and_see_conflicts(self, staff, province, clock):
-        meeting = book(staff, province, at(3, 9), at(3, 10), [province.ep_c1])
-        blocker = book(staff, province, at(4, 9), at(4, 10), [province.ep_c1], host=province.ep_d1, title="Chặn")
+        meeting = book(province, staff, at(3, 9), at(3, 10), [province.ep_c1])
+        blocker = book(province, staff, at(4, 9), at(4, 10), [province.ep_c1], host=province.ep_d1, title="Chặn")
         client = browser(staff)
         moved = client.post(
             reverse("meeting-reschedule", args=[meeting.pk]),
@@ -218,7 +199,7 @@ class TestMeetingPage:
         assert meeting.start == at(3, 14)
 
     def test_the_page_changes_the_endpoints_from_the_tree(self, staff, province, clock):
-        meeting = book(staff, province, at(3, 9), at(3, 10), [province.ep_c1])
+        meeting = book(province, staff, at(3, 9), at(3, 10), [province.ep_c1])
         browser(staff).post(
             reverse("meeting-reschedule", args=[meeting.pk]),
             {
@@ -234,7 +215,7 @@ class TestMeetingPage:
         )
 
     def test_a_district_officer_cannot_cancel_a_province_meeting(self, staff, district_staff, province, clock):
-        meeting = book(staff, province, at(3, 9), at(3, 10), [province.ep_c1, province.ep_c3])
+        meeting = book(province, staff, at(3, 9), at(3, 10), [province.ep_c1, province.ep_c3])
         response = browser(district_staff).post(reverse("meeting-cancel", args=[meeting.pk]), follow=True)
         assert "Ngoài phạm vi" in response.content.decode()
         assert Meeting.objects.get(pk=meeting.pk).status == "scheduled"

@@ -1,15 +1,13 @@
 """Recurring meetings: an RRULE becomes individual meetings; skip conflicts; this-and-following."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from rooms.models import Meeting, Participation, Series
-from rooms.services import booking
+from tests.helpers import HANOI, book
 
 pytestmark = pytest.mark.django_db
-HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def at(month: int, day: int, hour: int, minute: int = 0, year: int = 2026) -> datetime:
@@ -105,23 +103,15 @@ def test_rules_that_cannot_be_used_are_400_naming_recurrence(api, staff, provinc
 
 def test_conflicts_of_every_occurrence_are_listed_and_nothing_is_booked(api, staff, province, clock):
     busy = [
-        booking.book_meeting(
-            organizer=staff,
-            title="Việc khác",
-            start=at(3, 16, 8),
-            end=at(3, 16, 9),
-            host=province.ep_d1,
-            endpoints=[province.ep_c1],
-            notify=False,
-        ),
-        booking.book_meeting(
-            organizer=staff,
-            title="Việc khác nữa",
-            start=at(3, 30, 8, 30),
-            end=at(3, 30, 10),
+        book(province, staff, at(3, 16, 8), at(3, 16, 9), [province.ep_c1], host=province.ep_d1, title="Việc khác"),
+        book(
+            province,
+            staff,
+            at(3, 30, 8, 30),
+            at(3, 30, 10),
+            [province.ep_c3],
             host=province.ep_d2,
-            endpoints=[province.ep_c3],
-            notify=False,
+            title="Việc khác nữa",
         ),
     ]
     before = Meeting.objects.count(), Participation.objects.count()
@@ -140,15 +130,7 @@ def test_conflicts_of_every_occurrence_are_listed_and_nothing_is_booked(api, sta
 
 
 def test_skip_conflicts_books_the_rest_and_reports_the_skipped(api, staff, province, clock):
-    booking.book_meeting(
-        organizer=staff,
-        title="Việc khác",
-        start=at(3, 16, 8),
-        end=at(3, 16, 9),
-        host=province.ep_d1,
-        endpoints=[province.ep_c1],
-        notify=False,
-    )
+    book(province, staff, at(3, 16, 8), at(3, 16, 9), [province.ep_c1], host=province.ep_d1, title="Việc khác")
     response = api(staff).post(
         "/api/meetings/", series_body(province, "FREQ=WEEKLY;COUNT=5", skip_conflicts=True), format="json"
     )
@@ -166,15 +148,7 @@ def test_skip_conflicts_books_the_rest_and_reports_the_skipped(api, staff, provi
 
 
 def test_skip_conflicts_with_every_occurrence_taken_is_409(api, staff, province, clock):
-    booking.book_meeting(
-        organizer=staff,
-        title="Cả ngày",
-        start=at(3, 9, 7),
-        end=at(3, 9, 12),
-        host=province.ep_d1,
-        endpoints=[province.ep_c1],
-        notify=False,
-    )
+    book(province, staff, at(3, 9, 7), at(3, 9, 12), [province.ep_c1], host=province.ep_d1, title="Cả ngày")
     response = api(staff).post(
         "/api/meetings/", series_body(province, "FREQ=WEEKLY;COUNT=1", skip_conflicts=True), format="json"
     )
@@ -226,15 +200,7 @@ def test_shifting_a_daily_series_by_a_day_does_not_trip_over_itself(api, staff, 
 
 def test_this_and_following_is_all_or_nothing_with_every_conflict(api, staff, province, clock):
     ids = book_series(api, staff, province)
-    blocker = booking.book_meeting(
-        organizer=staff,
-        title="Chặn",
-        start=at(3, 31, 8),
-        end=at(3, 31, 9),
-        host=province.ep_d1,
-        endpoints=[province.ep_c2],
-        notify=False,
-    )
+    blocker = book(province, staff, at(3, 31, 8), at(3, 31, 9), [province.ep_c2], host=province.ep_d1, title="Chặn")
     before = [(m.start, m.sequence) for m in Meeting.objects.filter(pk__in=ids).order_by("start")]
     response = api(staff).patch(
         f"/api/meetings/{ids[1]}/", {"start": "2026-03-17T08:00", "scope": "following"}, format="json"

@@ -23,21 +23,18 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_tells_the_lang_son_rollout_and_adds_nothing_the_second_time(clock):
+    def state() -> tuple:
+        return (
+            list(Endpoint.objects.order_by("dial_address").values_list("dial_address", "name", "unit_id", "status")),
+            StatusChange.objects.count(),
+            Unit.objects.count(),
+            CoverageTarget.objects.count(),
+        )
+
     demo_units.load(stdout=io.StringIO())
-    first = (
-        list(Endpoint.objects.order_by("dial_address").values_list("dial_address", "name", "unit_id", "status")),
-        StatusChange.objects.count(),
-        Unit.objects.count(),
-        CoverageTarget.objects.count(),
-    )
+    first = state()
     demo_units.load(stdout=io.StringIO())
-    again = (
-        list(Endpoint.objects.order_by("dial_address").values_list("dial_address", "name", "unit_id", "status")),
-        StatusChange.objects.count(),
-        Unit.objects.count(),
-        CoverageTarget.objects.count(),
-    )
-    assert again == first
+    assert state() == first
 
     settings = ProvinceSettings.objects.get(province_code="20")
     assert settings.host.name == "Hội trường UBND tỉnh Lạng Sơn" and float(settings.circuity_factor) == 1.4

@@ -1,7 +1,7 @@
 """Serializer fields and query-parameter parsing shared by every API view.
 
 Times without an offset are read as Asia/Ho_Chi_Minh (the current time zone) and every
-response carries +07:00; dates outside 2000–2100 are refused with a message.
+response carries +07:00; dates outside MIN_YEAR–MAX_YEAR (vconf.limits) are refused with a message.
 """
 
 import datetime as dt
@@ -14,7 +14,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-MIN_YEAR, MAX_YEAR = 2000, 2100
+from vconf.limits import MAX_YEAR, MIN_YEAR
 
 
 def check_year(value: dt.date) -> None:
@@ -76,7 +76,9 @@ def query_datetime(params: Mapping[str, str], name: str, *, required: bool = Fal
     if value is None:
         raise serializers.ValidationError({name: [_("Thời gian không hợp lệ, dùng ISO 8601.")]})
     if not MIN_YEAR <= value.year <= MAX_YEAR:
-        raise serializers.ValidationError({name: [_("Ngày phải trong khoảng năm 2000–2100.")]})
+        raise serializers.ValidationError(
+            {name: [_("Ngày phải trong khoảng năm %(lo)s–%(hi)s.") % {"lo": MIN_YEAR, "hi": MAX_YEAR}]}
+        )
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     return value

@@ -1,12 +1,11 @@
 """The WebSocket protocol uvicorn serves vconf with: `uvicorn --ws vconf.websocket_protocol:WebSocketProtocol`.
 
 uvicorn's own (the `websockets` implementation) compresses every message with permessage-deflate at
-zlib's default level 6. The live board sends the same ~60 KB snapshot to every subscriber
-several times a second, each compressed separately for its connection, and at level 6 that
-compression was 37% of a worker's CPU and the main cause of the delay before the last subscriber
-got its snapshot (bench/live.py, docs/attendance.md). Level 1 compresses about three times
-faster and a 60 KB snapshot still shrinks about fifteenfold (~4 KB instead of ~3 KB at level 6), so
-a board on a slow line keeps nearly all of the saving. Everything else is uvicorn's.
+zlib's default level 6. The live board sends the same snapshot to every subscriber several times
+a second, compressed separately for each connection, so at level 6 compression dominates a
+worker's CPU and delays the last subscriber. Level 1 is far cheaper and a snapshot of repetitive
+JSON still shrinks by an order of magnitude, so a board on a slow line keeps nearly all of the
+saving (docs/attendance.md). Everything else is uvicorn's.
 """
 
 from typing import Any

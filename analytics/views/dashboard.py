@@ -10,12 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from analytics import charts, maps, payback, reports, savings
+from analytics.coverage import coverage_with_communes
 from analytics.history import import_history_csv
 from analytics.views.savings import can_read_reports
 from rooms.models import Level, ProvinceSettings, Structure, Unit
@@ -24,6 +25,7 @@ from rooms.services.csv_files import RowErrors
 from vconf import clock
 from vconf.auth import signed_in
 from vconf.exceptions import Conflict
+from vconf.limits import MAX_YEAR, MIN_YEAR
 
 
 class DashboardFilters(forms.Form):
@@ -46,8 +48,8 @@ class DashboardFilters(forms.Form):
         if start and end and end < start:
             self.add_error("end", _("Ngày kết thúc phải sau ngày bắt đầu."))
         for name in ("start", "end"):
-            if data.get(name) and not 2000 <= data[name].year <= 2100:
-                self.add_error(name, _("Ngày phải trong khoảng năm 2000–2100."))
+            if data.get(name) and not MIN_YEAR <= data[name].year <= MAX_YEAR:
+                self.add_error(name, _("Ngày phải trong khoảng năm %(lo)s–%(hi)s.") % {"lo": MIN_YEAR, "hi": MAX_YEAR})
         return data
 
 
@@ -63,12 +65,8 @@ def local_midnight(day: dt.date) -> dt.datetime:
 
 
 def coverage_summary(province: str | None, as_of: dt.date) -> dict | None:
-    """Coverage toward 100% from the Rollout report, when it is installed and has data."""
+    """Coverage toward 100% from the Rollout report, when it has data."""
     if not province:
-        return None
-    try:
-        from analytics.coverage import coverage_with_communes
-    except ImportError:
         return None
     try:
         report, communes = coverage_with_communes(province_code=province, structure=Structure.CURRENT, as_of=as_of)
@@ -87,11 +85,8 @@ def coverage_summary(province: str | None, as_of: dt.date) -> dict | None:
             unit="%",
             top=100,
         )
-    try:
-        url = reverse("coverage-page")
-    except NoReverseMatch:
-        url = None
-    where = f"{url}?{urlencode({'structure': Structure.CURRENT, 'as_of': as_of.isoformat()})}" if url else ""
+    url = reverse("coverage-page")
+    where = f"{url}?{urlencode({'structure': Structure.CURRENT, 'as_of': as_of.isoformat()})}"
     title = _("Bản đồ phủ sóng các xã")
     commune_map = maps.coverage_map(communes, structure=Structure.CURRENT, missing_url=where, title=title)
     return {"report": report, "chart": chart, "url": url, "map": commune_map}

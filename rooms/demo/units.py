@@ -221,20 +221,27 @@ def load(*, stdout: OutputWrapper) -> None:
                 ],
             )
 
-        CoverageTarget.objects.get_or_create(
-            province_code=PROVINCE,
-            structure=Structure.LEGACY,
-            measure=CoverageTarget.Measure.INSTALLED,
-            due=dt.date(2018, 12, 31),
-            defaults={"percent": 100, "label": "Kế hoạch 2018: 100% UBND cấp xã có điểm cầu"},
-        )
-        CoverageTarget.objects.get_or_create(
-            province_code=PROVINCE,
-            structure=Structure.CURRENT,
-            measure=CoverageTarget.Measure.IN_SERVICE,
-            due=dt.date(2026, 12, 31),
-            defaults={"percent": 100, "label": "100% xã, phường sau sắp xếp có điểm cầu hoạt động"},
-        )
+        for structure, measure, due, label in (
+            (
+                Structure.LEGACY,
+                CoverageTarget.Measure.INSTALLED,
+                dt.date(2018, 12, 31),
+                "Kế hoạch 2018: 100% UBND cấp xã có điểm cầu",
+            ),
+            (
+                Structure.CURRENT,
+                CoverageTarget.Measure.IN_SERVICE,
+                dt.date(2026, 12, 31),
+                "100% xã, phường sau sắp xếp có điểm cầu hoạt động",
+            ),
+        ):
+            CoverageTarget.objects.get_or_create(
+                province_code=PROVINCE,
+                structure=structure,
+                measure=measure,
+                due=due,
+                defaults={"percent": 100, "label": label},
+            )
     stdout.write(f"  {rollout.created} endpoints added (bridge {rollout.bridge.name}, {rollout.bridge.ports} ports)")
 
 

@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from vconf.limits import MAX_PEOPLE
+
 
 class CheckInKind(models.TextChoices):
     IN = "in", _("Đã kết nối")
@@ -37,7 +39,7 @@ class CheckIn(models.Model):
         ordering = ["meeting", "at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(attendees__isnull=True) | Q(attendees__lte=10000), name="checkin_attendees_in_range"
+                condition=Q(attendees__isnull=True) | Q(attendees__lte=MAX_PEOPLE), name="checkin_attendees_in_range"
             ),
         ]
         indexes = [models.Index(fields=["meeting", "endpoint", "at"], name="checkin_state_idx")]

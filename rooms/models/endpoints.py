@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from vconf.limits import MAX_PEOPLE, MAX_ROAD_KM
+
 from .units import Structure
 
 
@@ -72,9 +74,9 @@ class Endpoint(models.Model):
         ordering = ["unit__code", "name"]
         constraints = [
             models.UniqueConstraint(fields=["unit", "name"], name="endpoint_name_unique_in_unit"),
-            models.CheckConstraint(condition=Q(seats__gte=1, seats__lte=10000), name="endpoint_seats_in_range"),
+            models.CheckConstraint(condition=Q(seats__gte=1, seats__lte=MAX_PEOPLE), name="endpoint_seats_in_range"),
             models.CheckConstraint(
-                condition=Q(road_km__isnull=True) | Q(road_km__gte=0, road_km__lte=2000),
+                condition=Q(road_km__isnull=True) | Q(road_km__gte=0, road_km__lte=MAX_ROAD_KM),
                 name="endpoint_road_km_in_range",
             ),
         ]

@@ -18,11 +18,11 @@ from rooms.models import Bridge, Endpoint, Meeting, MeetingStatus, Participation
 from rooms.models.endpoints import BOOKABLE_STATUSES
 from rooms.permissions import home_unit, is_administrator
 from rooms.selectors.units import endpoints_under_units
+from vconf.limits import MAX_MEETING
 
-# No meeting lasts longer: bookings are capped at 24 hours (rooms.services.booking.MAX_DURATION).
-# It bounds the conflict queries from below too, so they read a few index entries per endpoint
-# instead of its whole history.
-LONGEST_MEETING = timedelta(hours=24)
+# No meeting lasts longer than MAX_MEETING (the booking rules refuse it), so it bounds the
+# conflict queries from below too: they read a few index entries per endpoint instead of its
+# whole history.
 
 
 def setup_buffer() -> timedelta:
@@ -62,7 +62,7 @@ def busy_participations(
             active=True,
             start__lt=end + buffer,
             end__gt=start - buffer,
-            start__gt=start - buffer - LONGEST_MEETING,
+            start__gt=start - buffer - MAX_MEETING,
         )
         .exclude(meeting_id__in=exclude_meeting_ids)
         .values_list("endpoint_id", "endpoint__name", "meeting_id", "meeting__title", "start", "end")
@@ -110,7 +110,7 @@ def bridge_load(
             status=MeetingStatus.SCHEDULED,
             start__lt=end + buffer,
             end__gt=start - buffer,
-            start__gt=start - buffer - LONGEST_MEETING,
+            start__gt=start - buffer - MAX_MEETING,
         )
         .exclude(pk__in=exclude_meeting_ids)
         .annotate(ports=Count("participations", filter=Q(participations__active=True)))

@@ -13,12 +13,13 @@ from rest_framework import serializers
 from rooms.models import CheckIn, CheckInKind, IssueType
 from rooms.selectors.attendance import AttendanceState, EndpointAttendance, MeetingAttendance
 from vconf.fields import ModelSerializer
+from vconf.limits import MAX_PEOPLE
 
 
 class CheckInSerializer(ModelSerializer):
     recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     kind = serializers.ChoiceField(choices=CheckInKind.choices)
-    attendees = serializers.IntegerField(min_value=0, max_value=10000, required=False, allow_null=True)
+    attendees = serializers.IntegerField(min_value=0, max_value=MAX_PEOPLE, required=False, allow_null=True)
     issue_type = serializers.ChoiceField(choices=IssueType.choices, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 

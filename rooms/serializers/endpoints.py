@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -18,6 +19,12 @@ from rooms.models import Bridge, Connection, Endpoint, EndpointStatus, StatusCha
 from rooms.permissions import is_administrator
 from rooms.selectors.endpoints import distance_of
 from vconf.fields import BoundedDateField, ModelSerializer
+from vconf.limits import MAX_PEOPLE, MAX_ROAD_KM
+
+# The services' messages, translated when shown (DRF keeps field messages from import time on).
+SEATS_RANGE = lazy(lambda: _("Số chỗ ngồi phải từ 1 đến %s.") % MAX_PEOPLE, str)()
+ROAD_KM_RANGE = lazy(lambda: _("Quãng đường phải từ 0 đến %s km.") % MAX_ROAD_KM, str)()
+PORTS_RANGE = lazy(lambda: _("Số cổng phải từ 1 đến %s.") % MAX_PEOPLE, str)()
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -72,24 +79,18 @@ class EndpointSerializer(ModelSerializer):
     seats = serializers.IntegerField(
         required=False,
         min_value=1,
-        max_value=10000,
-        error_messages={
-            "min_value": _("Số chỗ ngồi phải từ 1 đến 10000."),
-            "max_value": _("Số chỗ ngồi phải từ 1 đến 10000."),
-        },
+        max_value=MAX_PEOPLE,
+        error_messages={"min_value": SEATS_RANGE, "max_value": SEATS_RANGE},
     )
     road_km = serializers.DecimalField(
         max_digits=7,
         decimal_places=1,
         min_value=0,
-        max_value=2000,
+        max_value=MAX_ROAD_KM,
         coerce_to_string=False,
         allow_null=True,
         required=False,
-        error_messages={
-            "min_value": _("Quãng đường phải từ 0 đến 2000 km."),
-            "max_value": _("Quãng đường phải từ 0 đến 2000 km."),
-        },
+        error_messages={"min_value": ROAD_KM_RANGE, "max_value": ROAD_KM_RANGE},
     )
     connection = serializers.ChoiceField(choices=Connection.choices, required=False)
     bridge = serializers.PrimaryKeyRelatedField(queryset=Bridge.objects.all(), allow_null=True, required=False)
@@ -195,9 +196,7 @@ class EndpointSerializer(ModelSerializer):
 
 
 class BridgeSerializer(ModelSerializer):
-    ports = serializers.IntegerField(
-        min_value=1, max_value=10000, error_messages={"min_value": _("Số cổng phải từ 1 đến 10000.")}
-    )
+    ports = serializers.IntegerField(min_value=1, max_value=MAX_PEOPLE, error_messages={"min_value": PORTS_RANGE})
     endpoints = serializers.SerializerMethodField(help_text=_("Số điểm cầu dùng cầu này."))
 
     class Meta:

@@ -72,7 +72,7 @@ class IdListField(serializers.ListField):
 
 
 def endpoints_by_id(ids: list[int]) -> list[Endpoint]:
-    # Only what the booking rules read: 250 endpoints load in a few milliseconds.
+    # Only the columns the booking rules read: a booking may name every endpoint of a province.
     found = Endpoint.objects.only("pk", "name", "status", "bridge_id", "unit_id", "legacy_unit_id").in_bulk(ids)
     missing = [pk for pk in ids if pk not in found]
     if missing:

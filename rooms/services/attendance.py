@@ -21,10 +21,10 @@ from rooms.permissions import can_operate
 from rooms.selectors.attendance import AttendanceState, checkin_window, endpoint_attendance
 from vconf import clock
 from vconf.exceptions import Conflict
+from vconf.limits import MAX_PEOPLE
 
-MAX_ATTENDEES = 10000
-# Issue reports per endpoint and meeting: plenty for a bad afternoon, not a flood (3,000 of them
-# made one live-board snapshot 966 KB).
+# Issue reports per endpoint and meeting: plenty for a bad afternoon, not a flood of them that
+# would swell every live-board snapshot.
 MAX_ISSUES = 50
 # A room holds at most twice its seats (people standing at the back); more is a typing error.
 SEATS_FACTOR = 2
@@ -69,7 +69,7 @@ def _check_fields(*, endpoint: Endpoint, kind: str, attendees: int | None, issue
     if kind == CheckInKind.IN and attendees is None:
         errors["attendees"] = [_("Hãy nhập số người có mặt.")]
     elif attendees is not None:
-        limit = min(MAX_ATTENDEES, endpoint.seats * SEATS_FACTOR)
+        limit = min(MAX_PEOPLE, endpoint.seats * SEATS_FACTOR)
         if not 0 <= attendees <= limit:
             errors["attendees"] = [
                 _("Số người phải từ 0 đến %(limit)s (gấp đôi %(seats)s chỗ ngồi của phòng).")

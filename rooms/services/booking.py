@@ -26,9 +26,9 @@ from rooms.permissions import has_role, is_administrator
 from rooms.selectors import meetings as selectors
 from vconf import clock
 from vconf.exceptions import CONFLICT_SQLSTATES, Conflict
+from vconf.limits import MAX_MEETING, MAX_MEETING_HOURS
 
 # A meeting longer than a working day is a typing mistake, not a meeting.
-MAX_DURATION = timedelta(hours=24)
 
 
 class NotAllowed(exceptions.PermissionDenied):
@@ -91,8 +91,8 @@ def check_times(*, start: datetime, end: datetime, now: datetime, start_changed:
     errors: dict[str, list[str]] = {}
     if end <= start:
         errors["end"] = [_("Giờ kết thúc phải sau giờ bắt đầu.")]
-    elif end - start > MAX_DURATION:
-        errors["end"] = [_("Một cuộc họp dài tối đa 24 giờ.")]
+    elif end - start > MAX_MEETING:
+        errors["end"] = [_("Một cuộc họp dài tối đa %s giờ.") % MAX_MEETING_HOURS]
     if start_changed and start < now:
         errors["start"] = [_("Không thể đặt lịch trong quá khứ.")]
     elif end <= now:

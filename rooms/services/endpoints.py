@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from rooms.models import Bridge, Connection, Endpoint, EndpointStatus, StatusChange, Structure, Unit
 from vconf import clock
-from vconf.fields import MAX_YEAR, MIN_YEAR
+from vconf.limits import MAX_PEOPLE, MAX_ROAD_KM, MAX_YEAR, MIN_YEAR
 
 # The rollout goes forward in this order; a step back (in service -> pilot, retired -> in service)
 # is usually a correction of history, so it needs an explicit date.
@@ -26,8 +26,6 @@ STATUS_ORDER: dict[str, int] = {
     EndpointStatus.IN_SERVICE: 2,
     EndpointStatus.RETIRED: 3,
 }
-MAX_SEATS = 10_000
-MAX_ROAD_KM = Decimal(2000)
 EDITABLE_FIELDS = ("name", "unit", "legacy_unit", "seats", "dial_address", "connection", "bridge", "road_km")
 
 
@@ -48,8 +46,8 @@ def check_endpoint(endpoint: Endpoint) -> None:
         .exists()
     ):
         errors["name"] = [_("Đơn vị này đã có điểm cầu tên “%s”.") % endpoint.name]
-    if endpoint.seats is None or not 1 <= endpoint.seats <= MAX_SEATS:
-        errors["seats"] = [_("Số chỗ ngồi phải từ 1 đến %s.") % MAX_SEATS]
+    if endpoint.seats is None or not 1 <= endpoint.seats <= MAX_PEOPLE:
+        errors["seats"] = [_("Số chỗ ngồi phải từ 1 đến %s.") % MAX_PEOPLE]
     if endpoint.road_km is not None and not 0 <= Decimal(endpoint.road_km) <= MAX_ROAD_KM:
         errors["road_km"] = [_("Quãng đường phải từ 0 đến %s km.") % MAX_ROAD_KM]
     if endpoint.legacy_unit is not None and endpoint.legacy_unit.structure != Structure.LEGACY:
@@ -218,8 +216,8 @@ def check_bridge(bridge: Bridge) -> None:
         errors["name"] = [_("Bắt buộc.")]
     elif Bridge.objects.filter(name__iexact=bridge.name).exclude(pk=bridge.pk).exists():
         errors["name"] = [_("Đã có cầu (MCU) tên “%s”.") % bridge.name]
-    if bridge.ports is None or not 1 <= bridge.ports <= MAX_SEATS:
-        errors["ports"] = [_("Số cổng phải từ 1 đến %s.") % MAX_SEATS]
+    if bridge.ports is None or not 1 <= bridge.ports <= MAX_PEOPLE:
+        errors["ports"] = [_("Số cổng phải từ 1 đến %s.") % MAX_PEOPLE]
     if errors:
         raise ValidationError(errors)
     bridge.full_clean()

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rooms.permissions import is_administrator
+from vconf.limits import MAX_YEAR, MIN_YEAR
 
 PAGE_SIZE = 50
 
@@ -64,8 +65,8 @@ class AuditFilterForm(forms.Form):
         start, end = data.get("start"), data.get("end")
         for name in ("start", "end"):
             value = data.get(name)
-            if value and not 2000 <= value.year <= 2100:
-                self.add_error(name, _("Ngày phải trong khoảng năm 2000–2100."))
+            if value and not MIN_YEAR <= value.year <= MAX_YEAR:
+                self.add_error(name, _("Ngày phải trong khoảng năm %(lo)s–%(hi)s.") % {"lo": MIN_YEAR, "hi": MAX_YEAR})
         if start and end and end < start:
             self.add_error("end", _("Ngày kết thúc phải sau ngày bắt đầu."))
         return data

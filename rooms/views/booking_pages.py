@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -62,7 +63,13 @@ class BookingForm(TimeForm):
         empty_label=gettext_lazy("Theo điểm cầu chủ trì"),
     )
     repeat = forms.ChoiceField(label=gettext_lazy("Lặp lại"), choices=REPEATS, required=False)
-    count = forms.IntegerField(label=gettext_lazy("Số buổi"), min_value=2, max_value=260, required=False, initial=10)
+    count = forms.IntegerField(
+        label=gettext_lazy("Số buổi"),
+        min_value=2,
+        max_value=settings.VCONF["SERIES_MAX_OCCURRENCES"],
+        required=False,
+        initial=10,
+    )
     skip_conflicts = forms.BooleanField(label=gettext_lazy("Bỏ qua các buổi bị trùng lịch"), required=False)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:

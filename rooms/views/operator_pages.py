@@ -18,10 +18,11 @@ from rooms.models import CheckInKind, Endpoint, IssueType, Meeting, MeetingStatu
 from rooms.permissions import can_watch_meeting, endpoints_in_scope, has_role
 from rooms.selectors.attendance import AttendanceState, meeting_attendance, operator_agenda, watchable_meetings
 from rooms.serializers.attendance import CheckInSerializer, MeetingAttendanceSerializer
-from rooms.services.attendance import MAX_ATTENDEES, SEATS_FACTOR, record_checkin
+from rooms.services.attendance import SEATS_FACTOR, record_checkin
 from vconf import clock
 from vconf.auth import signed_in
 from vconf.exceptions import Conflict
+from vconf.limits import MAX_PEOPLE, POLL_SECONDS
 
 STATE_LABELS = {
     AttendanceState.INVITED: gettext_lazy("Chưa báo danh"),
@@ -100,7 +101,7 @@ def my_room(request: HttpRequest) -> HttpResponse:
     endpoints = signed_in(request).operated_endpoints.select_related("unit").order_by("unit__code", "name")
     agenda = operator_agenda(endpoints, now=clock.now())
     for room in agenda:
-        room.limit = min(MAX_ATTENDEES, room.endpoint.seats * SEATS_FACTOR)
+        room.limit = min(MAX_PEOPLE, room.endpoint.seats * SEATS_FACTOR)
         room.forms = [
             {
                 "meeting": meeting,
@@ -138,12 +139,12 @@ def live_board(request: HttpRequest, meeting_id: int) -> HttpResponse:
         "labels": labels,
         "issues": issue_labels,
         "statuses": {status.value: str(status.label) for status in MeetingStatus},
-        "poll_seconds": 10,
+        "poll_seconds": POLL_SECONDS,
         "words": {
             "late": _("trễ"),
             "not_ready": _("chưa sẵn sàng"),
             "live": _("Trực tiếp"),
-            "polling": _("Cập nhật mỗi 10 giây"),
+            "polling": _("Cập nhật mỗi %s giây") % POLL_SECONDS,
             "offline": _("Mất kết nối, đang thử lại"),
             "forbidden": _("Không có quyền xem"),
             "host": _("chủ trì"),

@@ -66,8 +66,6 @@ class Command(BaseCommand):
             bar.set_postfix_str("tính toán")
             try:
                 report = exports.build(name, params)
-            except ImportError as error:
-                raise CommandError(f"báo cáo {name} chưa có trong phiên bản này ({error})") from None
             except ValidationError as error:
                 detail = error.message_dict if hasattr(error, "error_dict") else error.messages
                 raise CommandError("\n".join(error_lines(detail))) from None

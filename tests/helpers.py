@@ -1,0 +1,76 @@
+"""What the tests share besides fixtures: instants on the fixed clock's calendar, a booking and
+its API body, and the rows a refused write must leave as they were."""
+
+from collections.abc import Collection
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import User
+
+from rooms.models import Bridge, CheckIn, Endpoint, Meeting, Participation
+from rooms.services import booking
+
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def at(day: int, hour: int, minute: int = 0, *, month: int = 3, year: int = 2026) -> datetime:
+    """A time in Hanoi, in March 2026 unless told (the fixed clock is Monday 2 March, 08:00)."""
+    return datetime(year, month, day, hour, minute, tzinfo=HANOI)
+
+
+def book(
+    province,
+    staff: User,
+    start: datetime,
+    end: datetime,
+    endpoints: Collection[Endpoint] | None = None,
+    host: Endpoint | None = None,
+    title: str = "Họp",
+) -> Meeting:
+    """A meeting booked through the service, without mail: the host and Tân Thanh (c1) by default."""
+    return booking.book_meeting(
+        organizer=staff,
+        title=title,
+        start=start,
+        end=end,
+        host=host or province.host,
+        endpoints=endpoints if endpoints is not None else [province.ep_c1],
+        notify=False,
+    )
+
+
+def meeting_body(province, start: datetime, end: datetime, endpoints=None, **extra: object) -> dict:
+    """A POST /api/meetings/ body: the host and Tân Thanh (c1) unless told."""
+    data = {
+        "title": "Họp giao ban",
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "host": province.host.pk,
+        "endpoints": [e.pk for e in endpoints] if endpoints is not None else [province.ep_c1.pk],
+    }
+    data.update(extra)
+    return data
+
+
+def snapshot() -> tuple:
+    """Everything a write could have touched, to prove a refused request changed nothing."""
+    return (
+        list(
+            Meeting.objects.order_by("pk").values_list(
+                "pk", "title", "start", "end", "host_id", "status", "sequence", "bridge_id"
+            )
+        ),
+        list(
+            Participation.objects.order_by("pk").values_list(
+                "pk", "meeting_id", "endpoint_id", "start", "end", "active"
+            )
+        ),
+        list(CheckIn.objects.order_by("pk").values_list("pk", "endpoint_id", "kind")),
+        list(
+            Endpoint.objects.order_by("pk").values_list(
+                "pk", "name", "unit_id", "seats", "status", "road_km", "feed_token"
+            )
+        ),
+        sorted(Endpoint.operators.through.objects.values_list("endpoint_id", "user_id")),
+        list(Bridge.objects.order_by("pk").values_list("pk", "ports")),
+    )
