@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal, assert_series_equal
 
-from analytics import reports
+from analytics import savings_math as reports
 
 RATES_2017 = {
     "transport_vnd_per_km": 3400.0,
