@@ -80,7 +80,7 @@ class CostModelAdmin(admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict:
         source = request.GET.get("copy_from", "")
-        if source.isdigit() and (model := CostModel.objects.filter(pk=int(source)).first()):
+        if source.isascii() and source.isdigit() and (model := CostModel.objects.filter(pk=int(source)).first()):
             return services.new_version_initial(model)
         return super().get_changeform_initial_data(request)
 

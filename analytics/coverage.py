@@ -12,8 +12,6 @@ over that window, per month, continued in a straight line.
 """
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from analytics import frames
 from analytics.coverage_math import (
     commune_transitions,
     counts_at,
@@ -34,21 +33,16 @@ from analytics.coverage_math import (
     step_counts,
 )
 from analytics.exports import Report
-from analytics.frames import EpochSeconds, frame_from
 from rooms.models import (
-    CheckIn,
-    CheckInKind,
     CoverageTarget,
     Endpoint,
     EndpointStatus,
     Level,
     ProvinceSettings,
-    StatusChange,
     Structure,
     Unit,
 )
-from vconf import clock
-from vconf.fields import query_choice, query_date
+from rooms.permissions import User
 
 ALL = "all"
 MEASURES = {
@@ -61,9 +55,6 @@ def percent(part: int, whole: int) -> float:
     return round(100 * part / whole, 1) if whole else 0.0
 
 
-# --- reading the database (through analytics.frames.frame_from) ----------------------------------
-
-
 def province_communes(province_code: str, structure: str) -> QuerySet[Unit]:
     communes = Unit.objects.filter(structure=structure, level=Level.COMMUNE)
     if province_code == ALL:
@@ -73,110 +64,40 @@ def province_communes(province_code: str, structure: str) -> QuerySet[Unit]:
     )
 
 
-def communes_frame(communes: QuerySet[Unit]) -> pd.DataFrame:
-    """unit, code, name, district (unit id, 0 on the current tree), district_code, district_name."""
-    frame = frame_from(
-        communes.order_by().values_list(
-            "id", "code", "name", "parent_id", "parent__code", "parent__name", "parent__level"
-        ),
-        {
-            "unit": "int64",
-            "code": "object",
-            "name": "object",
-            "district": "int64",
-            "district_code": "object",
-            "district_name": "object",
-            "parent_level": "object",
-        },
-    )
-    on_province = frame["parent_level"] == Level.PROVINCE
-    frame.loc[on_province, "district"] = 0
-    frame.loc[on_province, ["district_code", "district_name"]] = None
-    return frame.drop(columns="parent_level").sort_values(["district_code", "code"], na_position="first")
-
-
-def coverage_links(communes: QuerySet[Unit], structure: str) -> pd.DataFrame:
-    """endpoint, unit: which commune each endpoint covers (two rows if it covers two)."""
-    frames = [
-        frame_from(
-            Endpoint.objects.filter(unit__in=communes.values("pk")).order_by().values_list("id", "unit_id"),
-            {"endpoint": "int64", "unit": "int64"},
-        )
-    ]
-    if structure == Structure.LEGACY:
-        frames.append(
-            frame_from(
-                Endpoint.objects.filter(legacy_unit__in=communes.values("pk"))
-                .order_by()
-                .values_list("id", "legacy_unit_id"),
-                {"endpoint": "int64", "unit": "int64"},
-            )
-        )
-    return pd.concat(frames, ignore_index=True).drop_duplicates()
-
-
-def history_frame(endpoints: QuerySet[Endpoint]) -> pd.DataFrame:
-    """endpoint, status, effective, seq: every status change of these endpoints. An endpoint
-    stored without history counts from its stored status and status_since."""
-    changes = frame_from(
-        StatusChange.objects.filter(endpoint__in=endpoints.values("pk"))
-        .order_by()
-        .values_list("endpoint_id", "status", EpochSeconds("effective"), "id"),
-        {"endpoint": "int64", "status": "object", "effective": "int64", "seq": "int64"},
-    )
-    stored = frame_from(
-        endpoints.filter(status_since__isnull=False)
-        .order_by()
-        .values_list("id", "status", EpochSeconds("status_since")),
-        {"endpoint": "int64", "status": "object", "effective": "int64"},
-    )
-    bare = stored[~stored["endpoint"].isin(changes["endpoint"])].assign(seq=0)
-    frame = pd.concat([changes, bare], ignore_index=True)
-    # Dates travel as epoch seconds (no per-row converter) and become timestamps in one step.
-    frame["effective"] = pd.to_datetime(frame["effective"], unit="s")
-    return frame
-
-
 def active_endpoints(endpoints: QuerySet[Endpoint], as_of: dt.date, window_days: int) -> set[int]:
+    """Endpoints with a check-in in the `window_days` days up to as_of."""
     start = timezone.make_aware(dt.datetime.combine(as_of - dt.timedelta(days=window_days - 1), dt.time()))
     end = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time()))
-    checkins = CheckIn.objects.filter(
-        kind=CheckInKind.IN, at__gte=start, at__lt=end, endpoint__in=endpoints.values("pk")
-    )
-    return set(checkins.order_by().values_list("endpoint_id", flat=True).distinct())
+    return frames.endpoints_checked_in(endpoints, start=start, end=end)
 
 
 # --- the report ------------------------------------------------------------------------------------
 
 
-def _compute(*, province_code: str, structure: str, as_of: dt.date) -> tuple[dict, pd.DataFrame]:
-    if structure not in Structure.values:
-        raise ValidationError({"structure": [_("Chọn một trong: %s.") % ", ".join(Structure.values)]})
+def province_name(province_code: str, structure: str) -> str:
     if province_code == ALL:
-        province_name = _("Toàn quốc")
-    else:
-        province = Unit.objects.filter(structure=structure, level=Level.PROVINCE, code=province_code).first()
-        if province is None:
-            raise ValidationError(
-                {
-                    "province": [
-                        _("Không có tỉnh mã “%(code)s” trên cây %(tree)s (chạy load_units?).")
-                        % {"code": province_code, "tree": structure}
-                    ]
-                }
-            )
-        province_name = province.name
-    window = int(settings.VCONF["ACTIVE_WINDOW_DAYS"])
-    communes_qs = province_communes(province_code, structure)
+        return _("Toàn quốc")
+    province = Unit.objects.filter(structure=structure, level=Level.PROVINCE, code=province_code).first()
+    if province is None:
+        message = _("Không có tỉnh mã “%(code)s” trên cây %(tree)s (chạy load_units?).") % {
+            "code": province_code,
+            "tree": structure,
+        }
+        raise ValidationError({"province": [message]})
+    return province.name
+
+
+def commune_coverage(communes_qs: QuerySet[Unit], structure: str, as_of: dt.date, window: int) -> tuple:
+    """The communes frame with installed, in_service, active and installed_since, and the step
+    counts of installed and in-service communes over time."""
     covers = Q(unit__in=communes_qs.values("pk"))
     if structure == Structure.LEGACY:
         covers |= Q(legacy_unit__in=communes_qs.values("pk"))
     endpoints = Endpoint.objects.filter(covers)
-    communes = communes_frame(communes_qs)
-    links = coverage_links(communes_qs, structure)
-    intervals = status_intervals(history_frame(endpoints))
+    communes = frames.communes_frame(communes_qs)
+    links = frames.coverage_links(communes_qs, structure)
+    intervals = status_intervals(frames.status_history_frame(endpoints))
     transitions = {name: commune_transitions(intervals, links, statuses) for name, statuses in MEASURES.items()}
-    steps = {name: step_counts(frame) for name, frame in transitions.items()}
     since = covered_units(transitions["installed"], as_of)
     in_service = covered_units(transitions["in_service"], as_of)
     active_units = set(links.loc[links["endpoint"].isin(active_endpoints(endpoints, as_of, window)), "unit"])
@@ -184,31 +105,36 @@ def _compute(*, province_code: str, structure: str, as_of: dt.date) -> tuple[dic
     communes["in_service"] = communes["unit"].isin(in_service.index)
     communes["active"] = communes["unit"].isin(active_units)
     communes["installed_since"] = communes["unit"].map(since)
-    total = len(communes)
-    figures = {m: int(communes[m].sum()) for m in ("installed", "in_service", "active")}
-
     first = transitions["installed"]["date"].min()
-    days = month_ends(first.date(), as_of) if pd.notna(first) and first.date() <= as_of else []
-    trend = []
-    installed_series, service_series = counts_at(steps["installed"], days), counts_at(steps["in_service"], days)
-    for day, installed, serving in zip(days, installed_series, service_series, strict=True):
-        trend.append(
-            {
-                "month": day.strftime("%Y-%m"),
-                "date": day.isoformat(),
-                "installed": installed,
-                "in_service": serving,
-                "percent_installed": percent(installed, total),
-                "percent_in_service": percent(serving, total),
-            }
-        )
+    return communes, {name: step_counts(frame) for name, frame in transitions.items()}, first
 
+
+def trend_of(steps: dict[str, pd.Series], first: pd.Timestamp, as_of: dt.date, total: int) -> list[dict]:
+    """Installed and in-service communes at the end of every month since the first installation."""
+    days = month_ends(first.date(), as_of) if pd.notna(first) and first.date() <= as_of else []
+    installed_series, service_series = counts_at(steps["installed"], days), counts_at(steps["in_service"], days)
+    return [
+        {
+            "month": day.strftime("%Y-%m"),
+            "date": day.isoformat(),
+            "installed": installed,
+            "in_service": serving,
+            "percent_installed": percent(installed, total),
+            "percent_in_service": percent(serving, total),
+        }
+        for day, installed, serving in zip(days, installed_series, service_series, strict=True)
+    ]
+
+
+def targets_of(
+    province_code: str, structure: str, *, as_of: dt.date, steps: dict[str, pd.Series], figures: dict, total: int
+) -> list[dict]:
     def measure_on(measure: str, day: dt.date) -> int:
         if measure == "active" or day >= as_of:
             return figures[measure]
         return counts_at(steps[measure], [day])[0]
 
-    targets: list[dict[str, Any]] = []
+    targets = []
     for target in CoverageTarget.objects.filter(province_code=province_code, structure=structure).order_by("due"):
         reached = percent(measure_on(target.measure, min(target.due, as_of)), total)
         met = reached >= float(target.percent)
@@ -223,30 +149,34 @@ def _compute(*, province_code: str, structure: str, as_of: dt.date) -> tuple[dic
                 "communes_needed": max(0, int(np.ceil(float(target.percent) * total / 100)) - figures[target.measure]),
             }
         )
-    upcoming = [t for t in targets if t["due"] >= as_of.isoformat()]
-    projected, projection_info = projection(steps["installed"], total, as_of)
+    return targets
 
-    by_district = []
-    if structure == Structure.LEGACY:
-        in_districts = communes[communes["district"] != 0]
-        sums = in_districts.groupby(["district_code", "district_name"], sort=True).agg(
-            communes=("unit", "size"),
-            installed=("installed", "sum"),
-            in_service=("in_service", "sum"),
-            active=("active", "sum"),
+
+def by_district_of(communes: pd.DataFrame) -> list[dict]:
+    in_districts = communes[communes["district"] != 0]
+    sums = in_districts.groupby(["district_code", "district_name"], sort=True).agg(
+        communes=("unit", "size"),
+        installed=("installed", "sum"),
+        in_service=("in_service", "sum"),
+        active=("active", "sum"),
+    )
+    rows = []
+    for (code, name), row in zip(sums.index, sums.itertuples(index=False), strict=True):
+        counts = {"installed": int(row.installed), "in_service": int(row.in_service), "active": int(row.active)}
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "communes": int(row.communes),
+                **counts,
+                **{f"percent_{m}": percent(counts[m], int(row.communes)) for m in counts},
+            }
         )
-        for (code, name), row in zip(sums.index, sums.itertuples(index=False), strict=True):
-            counts = {"installed": int(row.installed), "in_service": int(row.in_service), "active": int(row.active)}
-            by_district.append(
-                {
-                    "code": code,
-                    "name": name,
-                    "communes": int(row.communes),
-                    **counts,
-                    **{f"percent_{m}": percent(counts[m], int(row.communes)) for m in counts},
-                }
-            )
-    missing = [
+    return rows
+
+
+def missing_of(communes: pd.DataFrame) -> list[dict]:
+    return [
         {
             "code": row.code,
             "name": row.name,
@@ -255,8 +185,21 @@ def _compute(*, province_code: str, structure: str, as_of: dt.date) -> tuple[dic
         }
         for row in communes[~communes["installed"]].itertuples()
     ]
+
+
+def _compute(*, province_code: str, structure: str, as_of: dt.date) -> tuple[dict, pd.DataFrame]:
+    if structure not in Structure.values:
+        raise ValidationError({"structure": [_("Chọn một trong: %s.") % ", ".join(Structure.values)]})
+    name = province_name(province_code, structure)
+    window = int(settings.VCONF["ACTIVE_WINDOW_DAYS"])
+    communes, steps, first = commune_coverage(province_communes(province_code, structure), structure, as_of, window)
+    total = len(communes)
+    figures = {m: int(communes[m].sum()) for m in ("installed", "in_service", "active")}
+    targets = targets_of(province_code, structure, as_of=as_of, steps=steps, figures=figures, total=total)
+    upcoming = [t for t in targets if t["due"] >= as_of.isoformat()]
+    projected, projection_info = projection(steps["installed"], total, as_of)
     body = {
-        "province": {"code": province_code, "name": province_name},
+        "province": {"code": province_code, "name": name},
         "structure": structure,
         "as_of": as_of.isoformat(),
         "active_window_days": window,
@@ -265,9 +208,9 @@ def _compute(*, province_code: str, structure: str, as_of: dt.date) -> tuple[dic
         **{f"percent_{m}": percent(figures[m], total) for m in figures},
         "target": (upcoming[0] if upcoming else targets[-1]) if targets else None,
         "targets": targets,
-        "by_district": by_district,
-        "missing": missing,
-        "trend": trend,
+        "by_district": by_district_of(communes) if structure == Structure.LEGACY else [],
+        "missing": missing_of(communes),
+        "trend": trend_of(steps, first, as_of, total),
         "projected_full_coverage": projected,
         "projection": projection_info,
     }
@@ -292,18 +235,19 @@ def default_province() -> str:
     return code
 
 
-def read_params(params: Mapping[str, str]) -> tuple[str, str, dt.date]:
-    """province, structure, as_of from query parameters; 400 naming the bad one."""
-    today = timezone.localtime(clock.now()).date()
-    # `end` is what `manage.py report --end` passes; as_of wins when both are given.
-    as_of = query_date(params, "as_of") or query_date(params, "end") or today
-    if as_of > today:
-        raise ValidationError({"as_of": [_("Ngày không được ở tương lai.")]})
-    structure = query_choice(params, "structure", Structure.values, default=Structure.CURRENT)
-    province = (params.get("province") or "").strip()[:10] or default_province()
-    return province, structure, as_of
-
-
+ROW_COLUMNS = ["district_code", "district_name", "code", "name", "installed", "in_service", "active", "installed_since"]
+SUMMARY = [
+    "communes",
+    "installed",
+    "in_service",
+    "active",
+    "percent_installed",
+    "percent_in_service",
+    "percent_active",
+    "projected_full_coverage",
+]
+DISTRICT_COLUMNS = {"code": "district_code", "name": "district_name"}
+# The headers of every sheet: communes, summary, districts, trend, targets.
 LABELS = {
     "district_code": gettext_lazy("Mã huyện"),
     "district_name": gettext_lazy("Huyện"),
@@ -313,11 +257,27 @@ LABELS = {
     "in_service": gettext_lazy("Đang hoạt động"),
     "active": gettext_lazy("Có sử dụng"),
     "installed_since": gettext_lazy("Lắp đặt từ"),
+    "communes": gettext_lazy("Số xã"),
+    "percent_installed": gettext_lazy("% đã lắp đặt"),
+    "percent_in_service": gettext_lazy("% đang hoạt động"),
+    "percent_active": gettext_lazy("% có sử dụng"),
+    "projected_full_coverage": gettext_lazy("Dự kiến đạt 100%"),
+    "as_of": gettext_lazy("Tính đến ngày"),
+    "structure": gettext_lazy("Cây đơn vị"),
+    "province": gettext_lazy("Tỉnh"),
+    "month": gettext_lazy("Tháng"),
+    "date": gettext_lazy("Ngày"),
+    "percent": gettext_lazy("Mục tiêu (%)"),
+    "due": gettext_lazy("Hạn"),
+    "measure": gettext_lazy("Chỉ tiêu"),
+    "label": gettext_lazy("Mục tiêu"),
+    "reached_percent": gettext_lazy("Đã đạt (%)"),
+    "state": gettext_lazy("Trạng thái"),
+    "communes_needed": gettext_lazy("Số xã còn thiếu"),
 }
 
 
-def build_report(params: Mapping[str, str], user: object) -> Report:
-    province, structure, as_of = read_params(params)
+def build_report(*, province: str, structure: str, as_of: dt.date, user: User | None) -> Report:
     body, communes = _compute(province_code=province, structure=structure, as_of=as_of)
     rows = communes.drop(columns=["unit", "district"]).copy()
     yes, no = _("có"), ""
@@ -326,31 +286,18 @@ def build_report(params: Mapping[str, str], user: object) -> Report:
     rows["installed_since"] = rows["installed_since"].dt.date
     if structure == Structure.CURRENT:
         rows = rows.drop(columns=["district_code", "district_name"])
-    summary = pd.DataFrame(
-        [
-            {
-                key: body[key]
-                for key in (
-                    "communes",
-                    "installed",
-                    "in_service",
-                    "active",
-                    "percent_installed",
-                    "percent_in_service",
-                    "percent_active",
-                    "projected_full_coverage",
-                )
-            }
-        ]
-    ).assign(as_of=body["as_of"], structure=structure, province=body["province"]["name"])
+    summary = pd.DataFrame([{key: body[key] for key in SUMMARY}]).assign(
+        as_of=body["as_of"], structure=structure, province=body["province"]["name"]
+    )
     return Report(
-        name="coverage",
+        name=_("Phủ sóng"),
+        stem=f"phu-song-{province}-{structure}-{as_of.isoformat()}",
         body=body,
-        rows=rows[[c for c in LABELS if c in rows.columns]],
-        labels={key: str(label) for key, label in LABELS.items()},
+        rows=rows[[c for c in ROW_COLUMNS if c in rows.columns]],
+        labels=LABELS,
         sheets={
             _("Tổng hợp"): summary,
-            _("Theo huyện"): pd.DataFrame(body["by_district"]),
+            _("Theo huyện"): pd.DataFrame(body["by_district"]).rename(columns=DISTRICT_COLUMNS),
             _("Xu hướng"): pd.DataFrame(body["trend"]),
             _("Mục tiêu"): pd.DataFrame(body["targets"]),
         },

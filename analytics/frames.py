@@ -22,7 +22,20 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.db.models.sql.constants import MULTI
 
 from analytics.models import CostModel, Investment
-from rooms.models import Endpoint, HeadCount, Meeting, MeetingStatus, Participation, Unit
+from analytics.savings_math import MODEL_RATES, WHOLE_RATES
+from rooms.models import (
+    CheckIn,
+    CheckInKind,
+    Endpoint,
+    HeadCount,
+    Level,
+    Meeting,
+    MeetingStatus,
+    Participation,
+    StatusChange,
+    Structure,
+    Unit,
+)
 from rooms.selectors.endpoints import distances_for
 
 if TYPE_CHECKING:
@@ -141,14 +154,29 @@ def head_counts_frame(meetings: QuerySet[Meeting]) -> pd.DataFrame:
     return frame.set_axis(["meeting", "endpoint", "attendees"], axis=1)
 
 
-def participations_frame(meeting_ids: Iterable[int]) -> pd.DataFrame:
-    """meeting, endpoint, is_host for the booked endpoints of a few meetings (the breakdown)."""
+def participations_frame(meetings: QuerySet[Meeting], *, active_only: bool = False) -> pd.DataFrame:
+    """meeting, endpoint, is_host for the booked endpoints of these meetings."""
+    participations = Participation.objects.filter(meeting__in=meetings.order_by().values("pk"))
+    if active_only:
+        participations = participations.filter(active=True)
     return frame_from(
-        Participation.objects.filter(meeting_id__in=list(meeting_ids))
-        .order_by("meeting_id", "endpoint_id")
-        .values_list("meeting_id", "endpoint_id", "is_host"),
+        participations.order_by("meeting_id", "endpoint_id").values_list("meeting_id", "endpoint_id", "is_host"),
         {"meeting": "int64", "endpoint": "int64", "is_host": "bool"},
     )
+
+
+def checkins_frame(meetings: QuerySet[Meeting]) -> pd.DataFrame:
+    """id, meeting, endpoint, kind, attendees (<NA> for none), at: the in and out records of these
+    meetings. EpochSeconds drops sub-second precision, which no attendance figure uses."""
+    checkins = frame_from(
+        CheckIn.objects.filter(meeting__in=meetings.order_by().values("pk"), kind__in=[CheckInKind.IN, CheckInKind.OUT])
+        .order_by("meeting_id", "endpoint_id", "at", "id")
+        .values_list("id", "meeting_id", "endpoint_id", "kind", Coalesce("attendees", -1), EpochSeconds("at")),
+        {"id": "int64", "meeting": "int64", "endpoint": "int64", "kind": "string", "attendees": "int64", "at": "int64"},
+    )
+    checkins["at"] = to_timestamps(checkins["at"])
+    checkins["attendees"] = checkins["attendees"].astype("Int64").where(checkins["attendees"] >= 0)
+    return checkins
 
 
 def units_frame() -> pd.DataFrame:
@@ -209,16 +237,7 @@ def distances_frame(endpoint_ids: Iterable[int], endpoints: pd.DataFrame) -> pd.
 def cost_models_frame(cost_models: QuerySet[CostModel] | None = None) -> pd.DataFrame:
     """Every cost model with its rates as floats (VND amounts are whole numbers)."""
     cost_models = cost_models if cost_models is not None else CostModel.objects.all()
-    rates = [
-        "transport_vnd_per_km",
-        "per_diem_vnd",
-        "per_diem_threshold_km",
-        "difficult_per_diem_threshold_km",
-        "lodging_vnd_per_night",
-        "lodging_threshold_km",
-        "average_speed_kmh",
-        "co2_kg_per_vehicle_km",
-    ]
+    rates = [name for name in MODEL_RATES if name not in WHOLE_RATES]
     frame = frame_from(
         cost_models.order_by("province_code", "effective_from").values_list(
             "id",
@@ -226,8 +245,7 @@ def cost_models_frame(cost_models: QuerySet[CostModel] | None = None) -> pd.Data
             "effective_from",
             "source",
             *[Cast(name, output_field=FloatField()) for name in rates],
-            "vehicle_occupancy",
-            "min_meeting_minutes",
+            *WHOLE_RATES,
         ),
         {
             "model": "int64",
@@ -235,8 +253,7 @@ def cost_models_frame(cost_models: QuerySet[CostModel] | None = None) -> pd.Data
             "effective_from": "object",
             "source": "string",
             **dict.fromkeys(rates, "float64"),
-            "vehicle_occupancy": "int64",
-            "min_meeting_minutes": "int64",
+            **dict.fromkeys(WHOLE_RATES, "int64"),
         },
     )
     # SQLite hands dates back as text, PostgreSQL as dates: one type for both.
@@ -255,3 +272,72 @@ def investments_frame(province_code: str | None = None) -> pd.DataFrame:
     )
     frame["date"] = pd.to_datetime(frame["date"].astype("string")).astype("datetime64[ns]")
     return frame
+
+
+# --- coverage: communes, which endpoint covers which, status histories ---------------------------
+
+
+def communes_frame(communes: QuerySet[Unit]) -> pd.DataFrame:
+    """unit, code, name, district (unit id, 0 on the current tree), district_code, district_name."""
+    frame = frame_from(
+        communes.order_by().values_list(
+            "id", "code", "name", "parent_id", "parent__code", "parent__name", "parent__level"
+        ),
+        {
+            "unit": "int64",
+            "code": "object",
+            "name": "object",
+            "district": "int64",
+            "district_code": "object",
+            "district_name": "object",
+            "parent_level": "object",
+        },
+    )
+    on_province = frame["parent_level"] == Level.PROVINCE
+    frame.loc[on_province, "district"] = 0
+    frame.loc[on_province, ["district_code", "district_name"]] = None
+    return frame.drop(columns="parent_level").sort_values(["district_code", "code"], na_position="first")
+
+
+def coverage_links(communes: QuerySet[Unit], structure: str) -> pd.DataFrame:
+    """endpoint, unit: which commune each endpoint covers (two rows if it covers two)."""
+    links = [("unit", "unit_id")]
+    if structure == Structure.LEGACY:
+        links.append(("legacy_unit", "legacy_unit_id"))
+    parts = [
+        frame_from(
+            Endpoint.objects.filter(**{f"{field}__in": communes.values("pk")}).order_by().values_list("id", column),
+            {"endpoint": "int64", "unit": "int64"},
+        )
+        for field, column in links
+    ]
+    return pd.concat(parts, ignore_index=True).drop_duplicates()
+
+
+def status_history_frame(endpoints: QuerySet[Endpoint]) -> pd.DataFrame:
+    """endpoint, status, effective, seq: every status change of these endpoints. An endpoint
+    stored without history counts from its stored status and status_since."""
+    changes = frame_from(
+        StatusChange.objects.filter(endpoint__in=endpoints.values("pk"))
+        .order_by()
+        .values_list("endpoint_id", "status", EpochSeconds("effective"), "id"),
+        {"endpoint": "int64", "status": "object", "effective": "int64", "seq": "int64"},
+    )
+    stored = frame_from(
+        endpoints.filter(status_since__isnull=False)
+        .order_by()
+        .values_list("id", "status", EpochSeconds("status_since")),
+        {"endpoint": "int64", "status": "object", "effective": "int64"},
+    )
+    bare = stored[~stored["endpoint"].isin(changes["endpoint"])].assign(seq=0)
+    frame = pd.concat([changes, bare], ignore_index=True)
+    frame["effective"] = pd.to_datetime(frame["effective"], unit="s")
+    return frame
+
+
+def endpoints_checked_in(endpoints: QuerySet[Endpoint], *, start: dt.datetime, end: dt.datetime) -> set[int]:
+    """The endpoints among these with an "in" check-in in [start, end)."""
+    checkins = CheckIn.objects.filter(
+        kind=CheckInKind.IN, at__gte=start, at__lt=end, endpoint__in=endpoints.values("pk")
+    )
+    return set(checkins.order_by().values_list("endpoint_id", flat=True).distinct())

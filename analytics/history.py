@@ -24,15 +24,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from rooms.models import CheckIn, CheckInKind, Endpoint, Meeting, Participation, Structure
 from rooms.services.booking import database_conflicts_as_409, lock_for_booking
 from rooms.services.csv_files import RowErrors, read_rows, too_many_cells
 from vconf import clock
+from vconf.fields import read_moment
 from vconf.limits import MAX_PEOPLE, MAX_YEAR, MIN_YEAR
 
 REQUIRED = {"meeting_ref", "title", "start", "end", "host_endpoint", "endpoint", "attendees"}
@@ -81,14 +81,9 @@ def import_history_csv(*, data: bytes | str, by: User) -> Result:
 
 def parse_time(raw: str) -> dt.datetime | None:
     try:
-        value = parse_datetime(raw)
-        if value is None and (day := parse_date(raw)) is not None:
-            value = dt.datetime.combine(day, dt.time())
-    except ValueError:
+        return read_moment(raw)
+    except ValidationError:
         return None
-    if value is None or not MIN_YEAR <= value.year <= MAX_YEAR:
-        return None
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
 def endpoint_reference(raw: str, structure: str) -> Reference | None:
@@ -98,7 +93,7 @@ def endpoint_reference(raw: str, structure: str) -> Reference | None:
     for prefix in ("id:", "#"):
         if lowered.startswith(prefix):
             number = text[len(prefix) :].strip()
-            return ("id", int(number)) if number.isdigit() else None
+            return ("id", int(number)) if number.isascii() and number.isdigit() else None
     return ("unit", (structure, text)) if text and len(text) <= 10 else None
 
 
@@ -140,47 +135,51 @@ class References:
         return None, _("Đơn vị %s có nhiều điểm cầu: ghi id:<số> của điểm cầu.") % value[1]
 
 
+def check_row(values: dict[str, str], now: dt.datetime) -> tuple[dict, tuple]:
+    """One row's own errors, and its parsed fields: ref, title, start, end, host, endpoint, attendees."""
+    errors = too_many_cells(dict(values))
+    structure = values.get("structure") or Structure.LEGACY
+    if structure not in Structure.values:
+        errors["structure"] = [_("Chọn legacy hoặc current.")]
+    ref = values.get("meeting_ref", "")
+    if not ref or len(ref) > 120:
+        errors["meeting_ref"] = [_("Bắt buộc, tối đa 120 ký tự.")]
+    title = values.get("title", "")
+    if not title or len(title) > 200:
+        errors["title"] = [_("Bắt buộc, tối đa 200 ký tự.")]
+    start, end = parse_time(values.get("start", "")), parse_time(values.get("end", ""))
+    for name, value in (("start", start), ("end", end)):
+        if value is None:
+            errors[name] = [
+                _("Thời gian không hợp lệ (ISO 8601, năm %(lo)s–%(hi)s).") % {"lo": MIN_YEAR, "hi": MAX_YEAR}
+            ]
+    if start and end and end <= start:
+        errors["end"] = [_("Phải sau giờ bắt đầu.")]
+    elif end and end > now:
+        errors["end"] = [_("Chỉ nhập cuộc họp đã kết thúc.")]
+    host = endpoint_reference(values.get("host_endpoint", ""), structure)
+    endpoint = endpoint_reference(values.get("endpoint", ""), structure)
+    for name, reference in (("host_endpoint", host), ("endpoint", endpoint)):
+        if reference is None:
+            errors[name] = [_("Ghi id:<số> hoặc mã đơn vị.")]
+    raw = values.get("attendees", "")
+    attendees = None
+    if raw != "":
+        # isascii: "²" is a digit to str.isdigit and not a number to int().
+        if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_PEOPLE:
+            errors["attendees"] = [_("Số nguyên 0–%s, hoặc để trống nếu điểm cầu không kết nối.") % MAX_PEOPLE]
+        else:
+            attendees = int(raw)
+    return errors, (ref, title, start, end, host, endpoint, attendees)
+
+
 def read_entries(rows: list[tuple[int, dict[str, str]]], now: dt.datetime) -> tuple[list[Entry], list[dict]]:
     """Parse and check every row on its own; the errors name row and column."""
     parsed, errors_by_row = [], {}
-    references: list[Reference] = []
     for number, values in rows:
-        errors = too_many_cells(dict(values))
-        structure = values.get("structure") or Structure.LEGACY
-        if structure not in Structure.values:
-            errors["structure"] = [_("Chọn legacy hoặc current.")]
-        ref = values.get("meeting_ref", "")
-        if not ref or len(ref) > 120:
-            errors["meeting_ref"] = [_("Bắt buộc, tối đa 120 ký tự.")]
-        title = values.get("title", "")
-        if not title or len(title) > 200:
-            errors["title"] = [_("Bắt buộc, tối đa 200 ký tự.")]
-        start, end = parse_time(values.get("start", "")), parse_time(values.get("end", ""))
-        for name, value in (("start", start), ("end", end)):
-            if value is None:
-                errors[name] = [
-                    _("Thời gian không hợp lệ (ISO 8601, năm %(lo)s–%(hi)s).") % {"lo": MIN_YEAR, "hi": MAX_YEAR}
-                ]
-        if start and end and end <= start:
-            errors["end"] = [_("Phải sau giờ bắt đầu.")]
-        elif end and end > now:
-            errors["end"] = [_("Chỉ nhập cuộc họp đã kết thúc.")]
-        host = endpoint_reference(values.get("host_endpoint", ""), structure)
-        endpoint = endpoint_reference(values.get("endpoint", ""), structure)
-        for name, reference in (("host_endpoint", host), ("endpoint", endpoint)):
-            if reference is None:
-                errors[name] = [_("Ghi id:<số> hoặc mã đơn vị.")]
-            else:
-                references.append(reference)
-        raw = values.get("attendees", "")
-        attendees = None
-        if raw != "":
-            if not raw.isdigit() or int(raw) > MAX_PEOPLE:
-                errors["attendees"] = [_("Số nguyên 0–%s, hoặc để trống nếu điểm cầu không kết nối.") % MAX_PEOPLE]
-            else:
-                attendees = int(raw)
-        errors_by_row[number] = errors
-        parsed.append((number, values, ref, title, start, end, host, endpoint, attendees))
+        errors_by_row[number], fields = check_row(values, now)
+        parsed.append((number, values, *fields))
+    references: list[Reference] = [reference for item in parsed for reference in item[6:8] if reference is not None]
     resolver = References(references)
     entries = []
     for number, values, ref, title, start, end, host, endpoint, attendees in parsed:

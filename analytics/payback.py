@@ -3,22 +3,23 @@
 The payback month is the first month from which cumulative savings stay at or above cumulative
 investment; the payback date is the last day of that month ("paid back by"). While savings are
 still below, the projected date is where the pace of the last 12 months would close the gap.
+Payback is a figure of a whole province: readers see only their own (analytics/scope.py).
 """
 
-import calendar
 import datetime as dt
-from collections.abc import Mapping
 
 import pandas as pd
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from analytics import frames, reports, savings
+from analytics import frames, months, savings
+from analytics import savings_math as math
 from analytics.exports import Report
+from analytics.scope import check_sees_province, province_of
 from rooms.models import Level, Unit
-from rooms.permissions import User, home_unit
+from rooms.permissions import User
 from vconf import clock
-from vconf.fields import query_date
 
 LABELS = {
     "month": gettext_lazy("Tháng"),
@@ -27,22 +28,11 @@ LABELS = {
     "cumulative_savings_vnd": gettext_lazy("Tiết kiệm lũy kế (đồng)"),
     "cumulative_investment_vnd": gettext_lazy("Đầu tư lũy kế (đồng)"),
     "balance_vnd": gettext_lazy("Chênh lệch (đồng)"),
+    "date": gettext_lazy("Ngày"),
+    "amount_vnd": gettext_lazy("Số tiền (đồng)"),
+    "province_code": gettext_lazy("Tỉnh"),
+    "description": gettext_lazy("Khoản đầu tư"),
 }
-
-
-def month_end(month: int | None) -> dt.date | None:
-    if month is None:
-        return None
-    year, number = divmod(month, 100)
-    return dt.date(year, number, calendar.monthrange(year, number)[1])
-
-
-def province_of(user: User | None) -> str | None:
-    """The province a user's home unit belongs to (None: no home unit, sees every province)."""
-    unit = home_unit(user) if user is not None else None
-    while unit is not None and unit.level != Level.PROVINCE:
-        unit = unit.parent
-    return unit.code if unit is not None else None
 
 
 def compute_payback(*, province: str | None, as_of: dt.date, computed: savings.Savings | None = None) -> dict:
@@ -52,12 +42,11 @@ def compute_payback(*, province: str | None, as_of: dt.date, computed: savings.S
         now = clock.now()
         end = min(timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())), now)
         computed = savings.compute(start=None, end=end, now=now, province=province)
-    monthly = reports.roll_up(computed.savings, ["month"])[["month", "money_vnd"]]
+    monthly = math.roll_up(computed.savings, ["month"])[["month", "money_vnd"]]
     investments = frames.investments_frame(province)
     investments = investments[investments["date"] <= pd.Timestamp(as_of)]
-    frame = reports.payback(monthly, investments, last_month=as_of.year * 100 + as_of.month)
-    paid = reports.payback_month(frame)
-    projected = reports.projected_payback_month(frame)
+    frame = math.payback(monthly, investments, last_month=as_of.year * 100 + as_of.month)
+    paid = math.payback_month(frame)
     saved = int(frame["cumulative_savings_vnd"].iloc[-1]) if len(frame) else 0
     spent = int(frame["cumulative_investment_vnd"].iloc[-1]) if len(frame) else 0
     return {
@@ -65,10 +54,10 @@ def compute_payback(*, province: str | None, as_of: dt.date, computed: savings.S
         "end": as_of,
         "frame": frame,
         "totals": {"savings_vnd": saved, "investment_vnd": spent, "balance_vnd": saved - spent},
-        "payback_month": reports.month_label(paid) if paid else None,
-        "payback_date": month_end(paid),
+        "payback_month": months.label(paid) if paid else None,
+        "payback_date": months.last_day(paid),
         "payback_percent": round(100 * saved / spent, 1) if spent else None,
-        "projected_payback_date": month_end(projected),
+        "projected_payback_date": months.last_day(math.projected_payback_month(frame)),
         "investments": [
             {
                 "date": row.date.date().isoformat(),
@@ -82,15 +71,15 @@ def compute_payback(*, province: str | None, as_of: dt.date, computed: savings.S
     }
 
 
-def build_report(params: Mapping[str, str], user: User | None) -> Report:
-    province = savings.read_unit_code(params, "province", Level.PROVINCE) or province_of(user)
-    as_of = query_date(params, "end") or query_date(params, "as_of") or timezone.localdate(clock.now())
-    result = compute_payback(province=province, as_of=as_of)
+def build_report(*, province: str | None, end: dt.date, user: User | None) -> Report:
+    province = province or province_of(user)
+    check_sees_province(user, province)
+    result = compute_payback(province=province, as_of=end)
     frame = result.pop("frame").copy()
-    frame["month"] = [reports.month_label(int(m)) for m in frame["month"]]
+    frame["month"] = [months.label(int(m)) for m in frame["month"]]
     body = {
         **result,
-        "end": as_of.isoformat(),
+        "end": end.isoformat(),
         "payback_date": _iso(result["payback_date"]),
         "projected_payback_date": _iso(result["projected_payback_date"]),
         "province_name": Unit.objects.filter(code=province, level=Level.PROVINCE).values_list("name", flat=True).first()
@@ -99,11 +88,12 @@ def build_report(params: Mapping[str, str], user: User | None) -> Report:
         "rows": frame.to_dict("records"),
     }
     return Report(
-        name="payback",
+        name=_("Hoàn vốn"),
+        stem=f"hoan-von-{province or 'toan-quoc'}-den-{end.isoformat()}",
         body=body,
         rows=frame,
-        labels=savings.text(LABELS),
-        sheets={str(gettext_lazy("Đầu tư")): pd.DataFrame(result["investments"])},
+        labels=LABELS,
+        sheets={_("Đầu tư"): pd.DataFrame(result["investments"])},
     )
 
 

@@ -1,12 +1,23 @@
-"""API shapes of cost models, investments and the savings/payback reports (the last for the schema)."""
+"""API shapes of cost models, investments and the reports: the queries they parse, and (for the
+schema) the answers they give."""
 
+from collections.abc import Callable
+from typing import Any
+
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from analytics import coverage, payback, savings, usage
+from analytics.exports import FORMATS, Report
 from analytics.models import CostModel, Investment
 from analytics.services import EDITABLE_FIELDS, cost_model_in_use
-from rooms.models import Level, Unit
-from vconf.fields import ModelSerializer
+from rooms.models import Level, Structure, Unit
+from rooms.permissions import User
+from vconf import clock
+from vconf.fields import ModelSerializer, QueryChoiceField, QueryDateField, QueryDateTimeField, QuerySerializer
 
 
 def check_province(code: str) -> str:
@@ -59,20 +70,119 @@ class InvestmentSerializer(ModelSerializer):
         return check_province(code)
 
 
-# The rest only documents the report endpoints in the OpenAPI schema.
+# --- the report queries: parsed into the typed arguments of the report functions ----------------
 
 
-class SavingsQuerySerializer(serializers.Serializer):
-    start = serializers.CharField(required=False, help_text="ISO date or datetime; default: the first meeting.")
-    end = serializers.CharField(
-        required=False, help_text="ISO date (that whole day included) or datetime; default: now."
+class ReportQuerySerializer(QuerySerializer):
+    format = QueryChoiceField(FORMATS, required=False, default="json")
+
+
+class UnitCodeField(serializers.CharField):
+    """The code of a unit of one level that exists (its text is the parameter's value)."""
+
+    def __init__(self, *, level: str, **kwargs: Any) -> None:
+        self.level = level
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        code = super().to_internal_value(data).strip()
+        if len(code) > 10 or not Unit.objects.filter(code=code, level=self.level).exists():
+            raise serializers.ValidationError(_("Không có đơn vị mã %s.") % code[:10])
+        return code
+
+
+class PeriodQuerySerializer(ReportQuerySerializer):
+    """[start, end): without start from the first meeting, without end up to now."""
+
+    start = QueryDateTimeField(required=False, help_text="ISO date or datetime; default: the first meeting.")
+    end = QueryDateTimeField(
+        required=False, day_end=True, help_text="ISO date (that whole day included) or datetime; default: now."
     )
-    group_by = serializers.CharField(
-        required=False, default="month", help_text="month, district, endpoint or meeting; several with commas."
+
+    def validate(self, data: dict) -> dict:
+        start, end = data.get("start"), data.get("end") or clock.now()
+        if start is not None and start >= end:
+            raise serializers.ValidationError({"end": [_("Ngày kết thúc phải sau ngày bắt đầu.")]})
+        return {**data, "start": start, "end": end}
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class GroupByField(serializers.Field):
+    """One or several group keys with commas, each once."""
+
+    def __init__(self, *, groups: list[str], **kwargs: Any) -> None:
+        self.groups = groups
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        keys = [key.strip() for key in str(data).split(",") if key.strip()]
+        if not keys or any(key not in self.groups for key in keys) or len(set(keys)) != len(keys):
+            raise serializers.ValidationError(_("Chọn một hoặc nhiều trong: %s") % ", ".join(self.groups))
+        return keys
+
+
+class SavingsQuerySerializer(PeriodQuerySerializer):
+    group_by = GroupByField(
+        groups=savings.GROUPS,
+        required=False,
+        default=lambda: ["month"],
+        help_text="month, district, endpoint or meeting; several with commas.",
     )
-    district = serializers.CharField(required=False, help_text="District code (legacy tree).")
-    province = serializers.CharField(required=False, help_text="Province code of the host.")
-    format = serializers.ChoiceField(choices=["json", "csv", "xlsx"], required=False, default="json")
+    district = UnitCodeField(
+        level=Level.DISTRICT, required=False, default=None, help_text="District code (legacy tree)."
+    )
+    province = UnitCodeField(level=Level.PROVINCE, required=False, default=None, help_text="Province code of the host.")
+
+
+class UsageQuerySerializer(PeriodQuerySerializer):
+    group_by = QueryChoiceField(usage.GROUPS, required=False, default="month")
+
+
+class CoverageQuerySerializer(ReportQuerySerializer):
+    as_of = QueryDateField(required=False, help_text="Default: today.")
+    # What `manage.py report --end` passes; as_of wins when both are given.
+    end = QueryDateField(required=False, write_only=True)
+    structure = QueryChoiceField(Structure.values, required=False, default=Structure.CURRENT)
+    province = serializers.CharField(
+        required=False, help_text="Province code, or `all`. Default: the configured province."
+    )
+
+    def validate(self, data: dict) -> dict:
+        today = timezone.localdate(clock.now())
+        as_of = data.get("as_of") or data.get("end") or today
+        if as_of > today:
+            raise serializers.ValidationError({"as_of": [_("Ngày không được ở tương lai.")]})
+        province = data.get("province", "").strip()[:10] or coverage.default_province()
+        return {"format": data["format"], "as_of": as_of, "structure": data["structure"], "province": province}
+
+
+class PaybackQuerySerializer(ReportQuerySerializer):
+    province = UnitCodeField(level=Level.PROVINCE, required=False, help_text="Province code; default: every province.")
+    end = QueryDateField(required=False, help_text="As of this date (ISO); default: today.")
+    as_of = QueryDateField(required=False, write_only=True)
+
+    def validate(self, data: dict) -> dict:
+        end = data.get("end") or data.get("as_of") or timezone.localdate(clock.now())
+        return {"format": data["format"], "province": data.get("province"), "end": end}
+
+
+# The reports `manage.py report NAME` and the API know, by name: how to read the query, and the
+# function that builds the report from it.
+REPORTS: dict[str, tuple[type[ReportQuerySerializer], Callable[..., Report]]] = {
+    "coverage": (CoverageQuerySerializer, coverage.build_report),
+    "usage": (UsageQuerySerializer, usage.build_report),
+    "savings": (SavingsQuerySerializer, savings.build_report),
+    "payback": (PaybackQuerySerializer, payback.build_report),
+}
+
+
+def build_report(name: str, query: dict, user: User | None) -> Report:
+    """The named report from a valid query; `user=None` (the command line): the whole database."""
+    arguments = {key: value for key, value in query.items() if key != "format"}
+    return REPORTS[name][1](**arguments, user=user)
+
+
+# --- the report answers, for the schema only ----------------------------------------------------
 
 
 class SavingsTotalsSerializer(serializers.Serializer):
@@ -100,12 +210,6 @@ class SavingsReportSerializer(serializers.Serializer):
     )
     totals = SavingsTotalsSerializer()
     cost_models = serializers.ListField(child=serializers.DictField(), help_text="The cost models used, with rates.")
-
-
-class PaybackQuerySerializer(serializers.Serializer):
-    province = serializers.CharField(required=False, help_text="Province code; default: every province.")
-    end = serializers.CharField(required=False, help_text="As of this date (ISO); default: today.")
-    format = serializers.ChoiceField(choices=["json", "csv", "xlsx"], required=False, default="json")
 
 
 class PaybackReportSerializer(serializers.Serializer):

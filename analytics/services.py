@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics.models import CostModel, Investment
-from analytics.reports import MODEL_RATES
+from analytics.savings_math import MODEL_RATES
 from rooms.models import Level, Meeting, MeetingStatus
 from vconf import clock
 

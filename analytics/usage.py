@@ -1,8 +1,9 @@
 """The usage report: how the network is used, from the meetings held and their check-ins.
 
 `GET /api/reports/usage/?start=&end=&group_by=month|district|endpoint&format=json|csv|xlsx` and
-`manage.py report usage` call `build_report`. One function reads the database into frames
-(`usage_frames`); the rest are pandas functions over frames, tested on tiny hand-built ones.
+`manage.py report usage` call `build_report` (analytics.serializers.UsageQuerySerializer reads the
+query). `usage_frames` gathers the frames analytics.frames reads; the rest are pandas functions
+over frames, tested on tiny hand-built ones.
 Each participation's figures come from the same derivation as the live board and the attendance
 API (rooms.selectors.attendance.derive_attendance), so the numbers agree everywhere.
 
@@ -20,28 +21,23 @@ Only held meetings count: not cancelled, over by now, started in [start, end). P
 """
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from analytics import frames, reports
-from analytics.exports import Report
-from rooms.models import CheckIn, CheckInKind, Level, Participation
-from rooms.permissions import User, home_unit, is_administrator
+from analytics import frames, months
+from analytics.exports import GROUP_LABELS, GROUP_SLUGS, Report, period_stem
+from analytics.savings_math import unit_places
+from analytics.scope import visible_endpoints
+from rooms.permissions import User
 from rooms.selectors.attendance import CheckInRow, derive_attendance
-from rooms.selectors.units import endpoints_under_units
 from vconf import clock
-from vconf.fields import query_choice, query_datetime
 
-LOCAL_TZ = "Asia/Ho_Chi_Minh"
 GROUPS = ["month", "district", "endpoint"]
 MEASURES = [
     "meetings",
@@ -58,12 +54,7 @@ MEASURES = [
 ]
 INT_MEASURES = ["meetings", "participations", "attended", "no_shows", "late", "ghost_meetings"]
 LABELS = {
-    "month": gettext_lazy("Tháng"),
-    "district": gettext_lazy("Mã huyện"),
-    "district_name": gettext_lazy("Huyện"),
-    "endpoint": gettext_lazy("Mã điểm cầu"),
-    "endpoint_name": gettext_lazy("Điểm cầu"),
-    "meetings": gettext_lazy("Số cuộc họp"),
+    **GROUP_LABELS,
     "hours": gettext_lazy("Số giờ họp"),
     "scheduled_hours": gettext_lazy("Giờ theo lịch"),
     "actual_hours": gettext_lazy("Giờ thực tế"),
@@ -85,31 +76,12 @@ class UsageFrames:
     places: pd.DataFrame  # endpoint, endpoint_name, province_code, district, district_code, district_name
 
 
-# --- the one place that reads the database ----------------------------------------------------
-
-
 def usage_frames(*, start: dt.datetime | None, end: dt.datetime, now: dt.datetime) -> UsageFrames:
     held = frames.held_meetings(start=start, end=end, now=now)
-    held_ids = held.order_by().values("pk")
-    participations = frames.frame_from(
-        Participation.objects.filter(meeting__in=held_ids, active=True)
-        .order_by("meeting_id", "endpoint_id")
-        .values_list("meeting_id", "endpoint_id", "is_host"),
-        {"meeting": "int64", "endpoint": "int64", "is_host": "bool"},
-    )
-    checkins = frames.frame_from(
-        CheckIn.objects.filter(meeting__in=held_ids, kind__in=[CheckInKind.IN, CheckInKind.OUT])
-        .order_by("meeting_id", "endpoint_id", "at", "id")
-        .values_list("id", "meeting_id", "endpoint_id", "kind", Coalesce("attendees", -1), frames.EpochSeconds("at")),
-        {"id": "int64", "meeting": "int64", "endpoint": "int64", "kind": "string", "attendees": "int64", "at": "int64"},
-    )
-    # EpochSeconds drops sub-second precision, which no attendance figure uses (minutes at most).
-    checkins["at"] = frames.to_timestamps(checkins["at"])
-    checkins["attendees"] = checkins["attendees"].astype("Int64").where(checkins["attendees"] >= 0)
     return UsageFrames(
         meetings=frames.meetings_frame(held),
-        participations=participations,
-        checkins=checkins,
+        participations=frames.participations_frame(held, active_only=True),
+        checkins=frames.checkins_frame(held),
         places=endpoint_districts(frames.endpoints_frame(), frames.units_frame()),
     )
 
@@ -119,7 +91,7 @@ def usage_frames(*, start: dt.datetime | None, end: dt.datetime, now: dt.datetim
 
 def endpoint_districts(endpoints: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     """endpoint, endpoint_name, province_code, district (unit id, 0 for none), district_code, district_name."""
-    places = reports.unit_places(units).set_index("unit")
+    places = unit_places(units).set_index("unit")
     own = places.reindex(endpoints["unit"])
     legacy = places.reindex(endpoints["legacy_unit"])
     own_district = own["district"].fillna(0).to_numpy(dtype="int64")
@@ -208,7 +180,7 @@ def _timestamps(seconds: list[float]) -> pd.Series:
 
 
 def meeting_facts(meetings: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
-    """meeting, month ("YYYY-MM", local time), scheduled_hours, actual_hours, ghost.
+    """meeting, month (YYYYMM of the local start), scheduled_hours, actual_hours, ghost.
 
     The meeting actually ran while its host was connected (the host opens and closes it); without
     a host check-in, from the first endpoint connected to the last one leaving."""
@@ -223,7 +195,7 @@ def meeting_facts(meetings: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "meeting": meetings["meeting"].to_numpy(dtype="int64"),
-            "month": meetings["start"].dt.tz_convert(LOCAL_TZ).dt.strftime("%Y-%m").astype("object").to_numpy(),
+            "month": months.months_of(meetings["start"]).to_numpy(),
             "scheduled_hours": (meetings["end"] - meetings["start"]).dt.total_seconds().to_numpy() / 3600,
             "actual_hours": actual.astype("float64"),
             "ghost": ~guests.to_numpy(dtype="bool"),
@@ -272,47 +244,12 @@ def usage_totals(facts: pd.DataFrame, per_meeting: pd.DataFrame) -> dict:
     return {name: int(row[name]) if name in INT_MEASURES else float(row[name]) for name in MEASURES}
 
 
-def fill_months(rows: pd.DataFrame, first: str | None, last: str) -> pd.DataFrame:
-    """Zero rows for the months without meetings between first and last ("YYYY-MM")."""
-    present = rows["month"].tolist()
-    first = first or min(present, default=last)
-    months = pd.period_range(first, max([last, *present]), freq="M").strftime("%Y-%m").tolist()
-    filled = rows.set_index("month").reindex(months)
-    for column in MEASURES:
-        filled[column] = filled[column].fillna(0).astype("int64" if column in INT_MEASURES else "float64")
-    return filled.rename_axis("month").reset_index()
-
-
 # --- the report ---------------------------------------------------------------------------------
 
 
-def read_period(params: Mapping[str, str], now: dt.datetime) -> tuple[dt.datetime | None, dt.datetime]:
-    """As the savings report reads it: a plain `end` date includes that whole day; without `end`,
-    up to now; without `start`, from the first meeting."""
-    start = query_datetime(params, "start")
-    end = query_datetime(params, "end")
-    if end is not None and len(str(params.get("end", ""))) == 10:
-        end += dt.timedelta(days=1)
-    end = end or now
-    if start is not None and start >= end:
-        raise ValidationError({"end": [_("Ngày kết thúc phải sau ngày bắt đầu.")]})
-    return start, end
-
-
-def scope_endpoints(user: User | None, places: pd.DataFrame) -> np.ndarray | None:
-    """The endpoints whose participations this user may see; None for all. A province-level
-    user sees the province on both trees (history and today); others their subtree."""
-    if user is None or is_administrator(user):
-        return None
-    unit = home_unit(user)
-    if unit is None:
-        return None
-    if unit.level == Level.PROVINCE:
-        return places.loc[places["province_code"] == unit.code, "endpoint"].to_numpy(dtype="int64")
-    return np.fromiter(endpoints_under_units([unit]).values_list("pk", flat=True), dtype="int64")
-
-
 def labelled(rows: pd.DataFrame, places: pd.DataFrame, group_by: str) -> pd.DataFrame:
+    if group_by == "month":
+        return rows.assign(month=months.labels(rows["month"]))
     if group_by == "district":
         names = places.drop_duplicates("district").set_index("district")
         ids = rows["district"].to_numpy()
@@ -321,34 +258,33 @@ def labelled(rows: pd.DataFrame, places: pd.DataFrame, group_by: str) -> pd.Data
             district_name=names["district_name"].reindex(ids).where(ids != 0, _("Cấp tỉnh / khác")).to_numpy(),
         )
         return rows[["district", "district_name", *MEASURES]]
-    if group_by == "endpoint":
-        names = places.set_index("endpoint")["endpoint_name"]
-        rows = rows.assign(endpoint_name=names.reindex(rows["endpoint"]).to_numpy())
-        return rows[["endpoint", "endpoint_name", *MEASURES]]
-    return rows
+    names = places.set_index("endpoint")["endpoint_name"]
+    rows = rows.assign(endpoint_name=names.reindex(rows["endpoint"]).to_numpy())
+    return rows[["endpoint", "endpoint_name", *MEASURES]]
 
 
-def build_report(params: Mapping[str, str], user: User | None) -> Report:
+def build_report(*, start: dt.datetime | None, end: dt.datetime, group_by: str, user: User | None) -> Report:
     now = clock.now()
-    start, end = read_period(params, now)
-    group_by = query_choice(params, "group_by", GROUPS, default="month")
     data = usage_frames(start=start, end=end, now=now)
     grace = dt.timedelta(minutes=settings.VCONF["CHECKIN_GRACE_MINUTES"])
     facts = participation_facts(data.meetings, data.participations, data.checkins, now=now, grace=grace)
     # Ghosts and actual durations are facts of the whole meeting, before narrowing to a scope.
     per_meeting = meeting_facts(data.meetings, facts)
-    scope = scope_endpoints(user, data.places)
+    scope = visible_endpoints(user, data.places)
     if scope is not None:
         facts = facts[facts["endpoint"].isin(scope)]
     if group_by == "month":
-        facts = facts.assign(month=facts["meeting"].map(per_meeting.set_index("meeting")["month"]).astype("object"))
+        facts = facts.assign(month=facts["meeting"].map(per_meeting.set_index("meeting")["month"]).astype("int64"))
     elif group_by == "district":
         districts = facts["endpoint"].map(data.places.set_index("endpoint")["district"])
         facts = facts.assign(district=districts.fillna(0).astype("int64"))
-    rows = labelled(usage_by(facts, per_meeting, group_by), data.places, group_by)
+    rows = usage_by(facts, per_meeting, group_by)
     if group_by == "month":
-        first = timezone.localtime(start).strftime("%Y-%m") if start else None
-        rows = fill_months(rows, first, timezone.localtime(end - dt.timedelta(seconds=1)).strftime("%Y-%m"))
+        last = months.month_of(end - dt.timedelta(seconds=1))
+        # Without a start and without meetings, the month of the end still shows (as zeros).
+        first = months.month_of(start) if start else (None if len(rows) else last)
+        rows = months.fill(rows, first, last)
+    rows = labelled(rows, data.places, group_by)
     totals = usage_totals(facts, per_meeting)
     body = {
         "start": timezone.localtime(start).isoformat() if start else None,
@@ -357,6 +293,11 @@ def build_report(params: Mapping[str, str], user: User | None) -> Report:
         "rows": rows.astype("object").where(rows.notna(), None).to_dict("records"),
         "totals": totals,
     }
-    labels = {key: str(value) for key, value in LABELS.items()}
-    totals_sheet = pd.DataFrame([{labels[k]: v for k, v in totals.items()}])
-    return Report(name="usage", body=body, rows=rows, labels=labels, sheets={_("Tổng cộng"): totals_sheet})
+    return Report(
+        name=_("Sử dụng"),
+        stem=f"su-dung-theo-{GROUP_SLUGS[group_by]}-{period_stem(start, end)}",
+        body=body,
+        rows=rows,
+        labels=LABELS,
+        sheets={_("Tổng cộng"): pd.DataFrame([totals])},
+    )

@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 
 from rooms.models import Role
-from rooms.permissions import has_role
+from rooms.permissions import can_read_reports, has_role
 
 
 def roles(request: HttpRequest) -> dict:
@@ -10,6 +10,6 @@ def roles(request: HttpRequest) -> dict:
     return {
         "can_book": has_role(user, Role.STAFF),
         "can_operate": has_role(user, Role.OPERATOR),
-        "can_read_reports": has_role(user, Role.LEADER, Role.STAFF),
+        "can_read_reports": can_read_reports(user),
         "is_admin_user": has_role(user),
     }

@@ -5,6 +5,7 @@ Every view reuses these; a rule about access is written here once.
 
 from django.contrib.auth import models as auth
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -36,6 +37,11 @@ def has_role(user: User, *roles: str) -> bool:
 
 def is_administrator(user: User) -> bool:
     return Role.ADMINISTRATOR in roles_of(user)
+
+
+def can_read_reports(user: User) -> bool:
+    """Reports are for leaders, office staff and administrators."""
+    return has_role(user, Role.LEADER, Role.STAFF)
 
 
 def home_unit(user: User) -> "Unit | None":
@@ -90,7 +96,25 @@ class ReadOnlyForAll(BasePermission):
 
 class IsAdministrator(BasePermission):
     def has_permission(self, request: Request, view: APIView) -> bool:
-        return is_administrator(request.user)
+        return request.user.is_authenticated and is_administrator(request.user)
+
+
+class ReadsReports(BasePermission):
+    """Leaders, office staff and administrators."""
+
+    message = _("Chỉ lãnh đạo, văn phòng và quản trị được xem báo cáo.")
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return request.user.is_authenticated and can_read_reports(request.user)
+
+
+class ReadsReportsAdminsWrite(ReadsReports):
+    """Report readers read; administrators write (cost models, investments)."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if request.method in SAFE_METHODS:
+            return super().has_permission(request, view)
+        return request.user.is_authenticated and is_administrator(request.user)
 
 
 class CanBook(ReadOnlyForAll):

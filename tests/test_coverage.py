@@ -162,7 +162,7 @@ def test_the_report_downloads_as_csv_and_xlsx(api, staff, province, clock):
     assert "Xã Tân Thanh" in text
     xlsx = client.get("/api/reports/coverage/?structure=legacy&format=xlsx")
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
-    assert "coverage" in book.sheetnames and "Theo huyện" in book.sheetnames
+    assert "Phủ sóng" in book.sheetnames and "Theo huyện" in book.sheetnames
 
 
 def test_the_report_defaults_to_the_configured_province_today_and_the_current_tree(api, leader, province, clock):

@@ -178,3 +178,14 @@ def test_a_room_carried_onto_the_current_tree_is_found_by_its_legacy_commune(api
     text = HEADER + f"m1,Họp,2015-03-02T07:30,2015-03-02T09:30,id:{province.host.pk},06301,4\n"
     assert upload(api(admin_user), text).status_code == 201
     assert CheckIn.objects.get(kind="in").endpoint == room
+
+
+@pytest.mark.parametrize(("column", "value"), [("attendees", "²"), ("endpoint", "id:²")])
+def test_a_superscript_digit_is_a_row_error_not_a_crash(api, admin_user, province, clock, column, value):
+    host = f"id:{province.host.pk}"
+    cells = {"endpoint": "178", "attendees": "6", column: value}
+    text = HEADER + f"gb-1,Giao ban,2015-03-02T07:30,2015-03-02T09:30,{host},{cells['endpoint']},{cells['attendees']}\n"
+    response = upload(api(admin_user), text)
+    assert response.status_code == 400
+    assert column in response.json()["rows"][0]["errors"]
+    assert counts() == (0, 0, 0)

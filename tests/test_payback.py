@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from analytics import reports
+from analytics import savings_math as reports
 from analytics.models import Investment
 
 

@@ -1,11 +1,11 @@
-"""The savings formula as pure functions on tiny hand-built frames (analytics/reports.py)."""
+"""The savings formula as pure functions on tiny hand-built frames (analytics/savings_math.py)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal, assert_series_equal
 
-from analytics import reports
+from analytics import savings_math as reports
 
 RATES_2017 = {
     "transport_vnd_per_km": 3400.0,

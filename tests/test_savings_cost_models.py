@@ -191,3 +191,11 @@ def test_the_bulk_delete_action_keeps_models_in_use(admin_user, province, held_m
     assert CostModel.objects.count() == 4
     assert delete([unused.pk]) == 302
     assert CostModel.objects.count() == 3
+
+
+def test_the_admin_add_form_ignores_a_copy_from_that_is_not_a_number(admin_user, province):
+    client = Client()
+    client.force_login(admin_user)
+    response = client.get("/admin/analytics/costmodel/add/?copy_from=²")
+    assert response.status_code == 200
+    assert 'name="per_diem_vnd" value="300000"' not in response.content.decode()

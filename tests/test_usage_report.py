@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from analytics import usage
+from analytics import months, usage
 from rooms.models import CheckIn, Level, Meeting, MeetingStatus, Participation, Structure, Unit
 from tests.conftest import make_endpoint, make_user
 
@@ -109,7 +109,7 @@ def test_meeting_facts_find_ghosts_actual_hours_and_the_local_month():
     expected = pd.DataFrame(
         {
             "meeting": pd.Series([1, 2], dtype="int64"),
-            "month": pd.Series(["2026-03", "2026-04"], dtype="object"),
+            "month": pd.Series([202603, 202604], dtype="int64"),
             "scheduled_hours": [2.0, 1.0],
             "actual_hours": [110 / 60, 1.0],
             "ghost": [False, True],
@@ -176,9 +176,9 @@ def test_totals_of_nothing_are_zeros():
 
 
 def test_months_without_meetings_get_zero_rows():
-    rows = pd.DataFrame({"month": ["2026-02"], **{m: [1] for m in usage.MEASURES}})
-    filled = usage.fill_months(rows, "2026-01", "2026-03")
-    assert filled["month"].tolist() == ["2026-01", "2026-02", "2026-03"]
+    rows = pd.DataFrame({"month": [202602], **{m: [1] for m in usage.MEASURES}})
+    filled = months.fill(rows, 202601, 202603)
+    assert filled["month"].tolist() == [202601, 202602, 202603]
     assert filled["meetings"].tolist() == [0, 1, 0] and filled["meetings"].dtype == "int64"
 
 
@@ -308,8 +308,8 @@ def test_the_report_exports_csv_and_xlsx(api, staff, history):
     xlsx = api(staff).get(URL, {"format": "xlsx"})
     assert xlsx.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
-    assert book.sheetnames == ["usage", "Tổng cộng"]
-    header = [cell.value for cell in book["usage"][1]]
+    assert book.sheetnames == ["Sử dụng", "Tổng cộng"]
+    header = [cell.value for cell in book["Sử dụng"][1]]
     assert header[:3] == ["Tháng", "Số cuộc họp", "Số giờ họp"]
     assert book["Tổng cộng"]["A2"].value == 3
 

@@ -6,7 +6,9 @@ from django import template
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
+from analytics.meeting_savings import meeting_breakdown
 from rooms.models import Meeting
+from rooms.permissions import can_read_reports, can_watch_meeting
 
 register = template.Library()
 
@@ -42,12 +44,10 @@ def vnd_short(value: Any) -> str:
 
 @register.simple_tag(takes_context=True)
 def meeting_savings(context: template.Context, meeting: Meeting) -> dict | None:
-    """The savings breakdown of a meeting for leaders, office staff and administrators (None for others)."""
-    from analytics.savings import meeting_breakdown
-    from analytics.views.savings import can_read_reports
-
+    """The savings breakdown of a meeting for the report readers whose scope it reaches, as the
+    API gives it (None for others)."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not can_read_reports(user) or meeting is None:
+    if user is None or meeting is None or not can_read_reports(user) or not can_watch_meeting(user, meeting.pk):
         return None
-    return meeting_breakdown(meeting)
+    return meeting_breakdown(meeting, user=user)

@@ -1,4 +1,4 @@
-"""Coverage: the API report and the leaders' page ("x / N xã", the road to 100%)."""
+"""Coverage: the leaders' page ("x / N xã", the road to 100%); the API report is in views/reports.py."""
 
 import datetime as dt
 from collections.abc import Mapping
@@ -12,65 +12,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import BasePermission, IsAuthenticated
-from rest_framework.request import Request
-from rest_framework.views import APIView
 
 from analytics import charts, maps
-from analytics.coverage import build_report, coverage_with_communes, read_params
-from analytics.exports import FORMATS, report_responses, requested_format
-from analytics.exports import render as render_report
-from rooms.models import Level, ProvinceSettings, Role, Structure, Unit
-from rooms.permissions import User, has_role
+from analytics.coverage import coverage_with_communes
+from analytics.serializers import CoverageQuerySerializer
+from rooms.models import Level, ProvinceSettings, Structure, Unit
+from rooms.permissions import can_read_reports
 from vconf import clock
-
-
-def can_read_reports(user: User) -> bool:
-    return has_role(user, Role.LEADER, Role.STAFF)
-
-
-class ReadsReports(BasePermission):
-    """Leaders, office staff and administrators."""
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return can_read_reports(request.user)
-
-
-class CoverageReportView(APIView):
-    permission_classes = [IsAuthenticated, ReadsReports]
-
-    @extend_schema(
-        summary="Rollout coverage: communes with an endpoint, as of a date, on either tree",
-        description=(
-            "`communes` (N), `installed` (an endpoint in pilot or in service), `in_service`, `active` (an "
-            "endpoint checked into a meeting within ACTIVE_WINDOW_DAYS up to as_of), their percentages, the "
-            "target in force, `by_district` (legacy tree), `missing` communes, the monthly `trend`, and "
-            "`projected_full_coverage`: the date 100% is reached at the pace of the last 12 months. "
-            "`?format=csv|xlsx` gives one row per commune (XLSX adds summary, districts, trend, targets)."
-        ),
-        parameters=[
-            OpenApiParameter("as_of", OpenApiTypes.DATE, description="Default: today."),
-            OpenApiParameter("structure", OpenApiTypes.STR, enum=Structure.values, description="Default: current."),
-            OpenApiParameter(
-                "province", OpenApiTypes.STR, description="Province code, or `all`. Default: the configured province."
-            ),
-            OpenApiParameter("format", OpenApiTypes.STR, enum=FORMATS),
-        ],
-        responses={
-            **report_responses(OpenApiTypes.OBJECT, description="The coverage report (CSV, XLSX: one row per commune)"),
-            400: OpenApiResponse(description='A bad parameter: {"as_of": ["message"]}'),
-            403: OpenApiResponse(description="Leaders, office staff and administrators only"),
-        },
-    )
-    def get(self, request: Request) -> HttpResponse:
-        fmt = requested_format(request.query_params)
-        return render_report(build_report(request.query_params, request.user), fmt)
-
-
-# --- the page ------------------------------------------------------------------------------------
 
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 44, 16, 14, 34
@@ -149,11 +98,13 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
     if not can_read_reports(request.user):
         raise PermissionDenied
     context: dict = {"structures": Structure.choices, "today": timezone.localtime(clock.now()).date()}
+    parsed = CoverageQuerySerializer(data=request.GET)
     try:
-        province, structure, as_of = read_params(request.GET)
+        parsed.is_valid(raise_exception=True)
+        province, structure, as_of = (parsed.validated_data[key] for key in ("province", "structure", "as_of"))
         report, communes = coverage_with_communes(province_code=province, structure=structure, as_of=as_of)
     except (ValidationError, serializers.ValidationError) as error:
-        # Query parameters are refused by DRF's ValidationError, the report's own rules by Django's.
+        # The query is refused by its serializer (DRF), the report's own rules by Django.
         detail: Mapping[str, Any]
         if isinstance(error, ValidationError):
             detail = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}

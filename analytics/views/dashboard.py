@@ -2,7 +2,6 @@
 
 import datetime as dt
 from typing import Any, cast
-from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -10,17 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from analytics import charts, maps, payback, reports, savings
-from analytics.coverage import coverage_with_communes
+from analytics.dashboard import dashboard_data, default_province, legacy_districts
 from analytics.history import import_history_csv
-from analytics.views.savings import can_read_reports
-from rooms.models import Level, ProvinceSettings, Structure, Unit
-from rooms.permissions import User, is_administrator
+from rooms.permissions import can_read_reports, is_administrator
 from rooms.services.csv_files import RowErrors
 from vconf import clock
 from vconf.auth import signed_in
@@ -53,57 +48,13 @@ class DashboardFilters(forms.Form):
         return data
 
 
-def default_province(user: User) -> str | None:
-    code = payback.province_of(user)
-    if code:
-        return code
-    return ProvinceSettings.objects.order_by("province_code").values_list("province_code", flat=True).first()
-
-
-def local_midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
-
-
-def coverage_summary(province: str | None, as_of: dt.date) -> dict | None:
-    """Coverage toward 100% from the Rollout report, when it has data."""
-    if not province:
-        return None
-    try:
-        report, communes = coverage_with_communes(province_code=province, structure=Structure.CURRENT, as_of=as_of)
-    except ValidationError:
-        return None
-    trend = report.get("trend") or []
-    chart = None
-    if trend:
-        chart = charts.line_chart(
-            [point["month"] for point in trend],
-            [
-                charts.Series(_("Đã lắp đặt"), [point["percent_installed"] for point in trend], charts.COLORS[0]),
-                charts.Series(_("Đang hoạt động"), [point["percent_in_service"] for point in trend], charts.COLORS[2]),
-            ],
-            title=_("Tỷ lệ xã có điểm cầu theo tháng"),
-            unit="%",
-            top=100,
-        )
-    url = reverse("coverage-page")
-    where = f"{url}?{urlencode({'structure': Structure.CURRENT, 'as_of': as_of.isoformat()})}"
-    title = _("Bản đồ phủ sóng các xã")
-    commune_map = maps.coverage_map(communes, structure=Structure.CURRENT, missing_url=where, title=title)
-    return {"report": report, "chart": chart, "url": url, "map": commune_map}
-
-
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     if not can_read_reports(request.user):
         raise PermissionDenied
-    now = clock.now()
-    today = timezone.localdate(now)
+    today = timezone.localdate(clock.now())
     province = default_province(request.user)
-    districts = list(
-        Unit.objects.filter(structure=Structure.LEGACY, level=Level.DISTRICT, parent__code=province)
-        .order_by("name")
-        .values_list("code", "name")
-    )
+    districts = legacy_districts(province)
     first_of_month = today.replace(day=1)
     defaults = {"start": (first_of_month - dt.timedelta(days=335)).replace(day=1).isoformat(), "end": today.isoformat()}
     # Always bound, so the inputs show the period on view: the last twelve months by default.
@@ -116,59 +67,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     else:
         status = 400
         start, end, district = dt.date.fromisoformat(defaults["start"]), today, None
-    end_moment = min(local_midnight(end + dt.timedelta(days=1)), now)
-    history = savings.compute(start=None, end=end_moment, now=now, province=province)
-    period = savings.narrow(history, start=local_midnight(start), district=district, user=request.user)
-    totals = reports.totals(period.savings)
-    monthly = savings.fill_month_labels(
-        savings.labelled_rows(period, ["month"]), start.year * 100 + start.month, end.year * 100 + end.month
-    )
-    by_district = savings.labelled_rows(period, ["district"]).to_dict("records")
-    paid = payback.compute_payback(province=province, as_of=end, computed=history)
-    frame = paid["frame"]
-    month_labels = [reports.month_label(int(m)) for m in frame["month"]]
-    query = {"start": start.isoformat(), "end": end.isoformat(), **({"district": district} if district else {})}
-    api = reverse("savings-report")
     context = {
+        **dashboard_data(user=request.user, province=province, start=start, end=end, district=district),
         "form": form,
-        "province": Unit.objects.filter(level=Level.PROVINCE, code=province).first() if province else None,
-        "start": start,
-        "end": end,
         "district": dict(districts).get(district) if district else None,
-        "totals": totals,
-        "by_district": by_district,
-        "cost_models": savings.cost_models_used(period),
-        "payback": paid,
-        "savings_chart": charts.bar_chart(
-            list(monthly["month"]),
-            [float(v) for v in monthly["money_vnd"]],
-            title=_("Chi phí tiết kiệm theo tháng (đồng)"),
-            unit=_("đồng"),
-        ),
-        "payback_chart": charts.line_chart(
-            month_labels,
-            [
-                charts.Series(_("Tiết kiệm lũy kế"), frame["cumulative_savings_vnd"].tolist(), charts.COLORS[2]),
-                charts.Series(
-                    _("Đầu tư lũy kế"), frame["cumulative_investment_vnd"].tolist(), charts.COLORS[1], dashed=True
-                ),
-            ],
-            title=_("Tiết kiệm lũy kế so với đầu tư lũy kế"),
-            unit=_("đồng"),
-        )
-        if len(frame)
-        else None,
-        "coverage": coverage_summary(province, end),
-        "downloads": [
-            (_("CSV theo tháng"), f"{api}?{urlencode({**query, 'group_by': 'month', 'format': 'csv'})}"),
-            (_("Excel theo tháng"), f"{api}?{urlencode({**query, 'group_by': 'month', 'format': 'xlsx'})}"),
-            (_("Excel theo huyện"), f"{api}?{urlencode({**query, 'group_by': 'district', 'format': 'xlsx'})}"),
-            (_("Excel theo cuộc họp"), f"{api}?{urlencode({**query, 'group_by': 'meeting', 'format': 'xlsx'})}"),
-            (
-                _("Excel hoàn vốn"),
-                f"{reverse('payback-report')}?{urlencode({'end': end.isoformat(), 'format': 'xlsx'})}",
-            ),
-        ],
         "is_admin": is_administrator(request.user),
     }
     return render(request, "analytics/dashboard.html", context, status=status)

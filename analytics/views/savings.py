@@ -1,35 +1,29 @@
-"""Savings API: the savings and payback reports, one meeting's breakdown, cost models,
-investments and the history import. Leaders and office staff read; administrators write."""
+"""Savings API: one meeting's breakdown, cost models, investments and the history import.
+Leaders and office staff read; administrators write. The reports are in views/reports.py."""
 
 from django.db.models import QuerySet
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
-from analytics import payback, savings, services
-from analytics.exports import render, report_responses, requested_format
+from analytics import services
 from analytics.history import import_history_csv
+from analytics.meeting_savings import meeting_breakdown
 from analytics.models import CostModel, Investment
 from analytics.serializers import (
     CostModelSerializer,
     HistoryImportResultSerializer,
     InvestmentSerializer,
     MeetingSavingsSerializer,
-    PaybackQuerySerializer,
-    PaybackReportSerializer,
-    SavingsQuerySerializer,
-    SavingsReportSerializer,
 )
-from rooms.models import Meeting, Role
-from rooms.permissions import User, has_role, is_administrator
+from rooms.models import Meeting
+from rooms.permissions import IsAdministrator, ReadsReports, ReadsReportsAdminsWrite, can_watch_meeting
 from rooms.serializers.imports import ImportErrorsSerializer
 from rooms.services.csv_files import RowErrors
 from vconf.auth import signed_in
@@ -37,82 +31,26 @@ from vconf.auth import signed_in
 FIELD_ERRORS = OpenApiResponse(description='Refused, with a message per field: {"field": ["message"]}')
 FORBIDDEN = OpenApiResponse(description="Leaders, office staff and administrators read; administrators write")
 NOT_FOUND = OpenApiResponse(description="Not found")
-FILE = OpenApiResponse(description="CSV (UTF-8 with BOM) or XLSX with Vietnamese headers, per ?format=")
 ROW_ERRORS = OpenApiResponse(
     ImportErrorsSerializer,
     description='Bad rows: {"rows": [{"row": n, "errors": {...}}]}; no file or an unreadable one: {"file": [...]}',
 )
 
 
-def can_read_reports(user: User) -> bool:
-    return has_role(user, Role.LEADER, Role.STAFF)
-
-
-class ReadReports(BasePermission):
-    """Reports are for leaders, office staff and administrators."""
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return request.user.is_authenticated and can_read_reports(request.user)
-
-
-class ReadReportsAdminsWrite(BasePermission):
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        if not request.user.is_authenticated:
-            return False
-        if request.method in SAFE_METHODS:
-            return can_read_reports(request.user)
-        return is_administrator(request.user)
-
-
-class IsAdministrator(BasePermission):
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return request.user.is_authenticated and is_administrator(request.user)
-
-
-class SavingsReportView(APIView):
-    permission_classes = [ReadReports]
-
-    @extend_schema(
-        summary="Travel savings from actual attendance",
-        parameters=[SavingsQuerySerializer],
-        responses={
-            **report_responses(SavingsReportSerializer, description="The savings report"),
-            400: FIELD_ERRORS,
-            403: FORBIDDEN,
-        },
-    )
-    def get(self, request: Request) -> HttpResponse:
-        fmt = requested_format(request.GET)
-        return render(savings.build_report(request.GET, request.user), fmt)
-
-
-class PaybackReportView(APIView):
-    permission_classes = [ReadReports]
-
-    @extend_schema(
-        summary="Cumulative savings against cumulative investment, and the payback date",
-        parameters=[PaybackQuerySerializer],
-        responses={
-            **report_responses(PaybackReportSerializer, description="The payback report"),
-            400: FIELD_ERRORS,
-            403: FORBIDDEN,
-        },
-    )
-    def get(self, request: Request) -> HttpResponse:
-        fmt = requested_format(request.GET)
-        return render(payback.build_report(request.GET, request.user), fmt)
-
-
 class MeetingSavingsView(APIView):
-    permission_classes = [ReadReports]
+    permission_classes = [ReadsReports]
 
     @extend_schema(
         summary="One meeting's savings, endpoint by endpoint, with every input",
+        description="As the attendance API: readers whose scope holds none of its endpoints are refused; "
+        "others see the endpoints in their scope and the totals of those.",
         responses={200: MeetingSavingsSerializer, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     def get(self, request: Request, pk: int) -> Response:
         meeting = get_object_or_404(Meeting, pk=pk)
-        return Response(savings.meeting_breakdown(meeting))
+        if not can_watch_meeting(request.user, meeting.pk):
+            raise exceptions.PermissionDenied(_("Cuộc họp này ngoài phạm vi đơn vị của bạn."))
+        return Response(meeting_breakdown(meeting, user=request.user))
 
 
 @extend_schema_view(
@@ -146,7 +84,7 @@ class CostModelViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = CostModelSerializer
-    permission_classes = [ReadReportsAdminsWrite]
+    permission_classes = [ReadsReportsAdminsWrite]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     queryset = CostModel.objects.select_related("created_by").order_by("province_code", "effective_from")
 
@@ -179,7 +117,7 @@ class InvestmentViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = InvestmentSerializer
-    permission_classes = [ReadReportsAdminsWrite]
+    permission_classes = [ReadsReportsAdminsWrite]
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Investment]:

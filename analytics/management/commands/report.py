@@ -2,48 +2,40 @@
 
     python manage.py report savings --start 2025-01-01 --end 2025-12-31 --group-by month,district \\
         --format xlsx --output tiet-kiem-2025.xlsx
+
+The options fill the report's query serializer, as the API's query string does.
 """
 
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from rest_framework.exceptions import ValidationError as ApiValidationError
 from tqdm import tqdm
 
 from analytics import exports
+from analytics.serializers import REPORTS, build_report
 
-# Command-line option → the query parameter every report reads (the API's names).
-OPTIONS = {
-    "start": "start",
-    "end": "end",
-    "group_by": "group_by",
-    "province": "province",
-    "district": "district",
-    "as_of": "as_of",
-    "structure": "structure",
-}
+# Command-line options, by the query parameter every report reads (the API's names).
+OPTIONS = ["start", "end", "group_by", "province", "district", "as_of", "structure"]
 
 
-def option_name(param: str) -> str:
-    return "--" + param.replace("_", "-") if param in OPTIONS else param
-
-
-def error_lines(detail: object) -> list[str]:
-    """A ValidationError's messages as "--option: message" lines."""
+def error_lines(detail: object, name: str = "") -> list[str]:
+    """Validation messages as "--option: message" lines."""
     if isinstance(detail, dict):
-        return [f"{option_name(key)}: {message}" for key, value in detail.items() for message in error_lines(value)]
+        return [line for key, value in detail.items() for line in error_lines(value, key)]
     if isinstance(detail, list | tuple):
-        return [line for item in detail for line in error_lines(item)]
-    return [str(detail)]
+        return [line for item in detail for line in error_lines(item, name)]
+    option = "--" + name.replace("_", "-") if name in OPTIONS else name
+    return [f"{option}: {detail}" if option else str(detail)]
 
 
 class Command(BaseCommand):
     help = "Write a report (savings, coverage, usage, payback) as JSON, CSV or XLSX."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("name", choices=sorted(exports.REPORT_BUILDERS), help="which report")
+        parser.add_argument("name", choices=sorted(REPORTS), help="which report")
         parser.add_argument("--start", help="ISO date or datetime (savings, usage)")
         parser.add_argument("--end", help="ISO date (that whole day included) or datetime (savings, usage)")
         parser.add_argument("--group-by", dest="group_by", help="month, district, endpoint or meeting (savings, usage)")
@@ -60,25 +52,26 @@ class Command(BaseCommand):
         fmt = options.get("format") or self.format_of(output)
         if fmt == "xlsx" and not output:
             raise CommandError("--output: bắt buộc với --format xlsx")
-        params = {param: str(options[key]) for key, param in OPTIONS.items() if options.get(key) not in (None, "")}
+        params = {key: str(options[key]) for key in OPTIONS if options.get(key) not in (None, "")}
+        query = REPORTS[name][0](data=params)
+        if not query.is_valid():
+            raise CommandError("\n".join(error_lines(query.errors)))
         # disable=None: the bar shows on a terminal and stays out of logs and pipes.
         with tqdm(total=3, desc=f"report {name}", unit="step", disable=None, file=sys.stderr) as bar:
             bar.set_postfix_str("tính toán")
             try:
-                report = exports.build(name, params)
+                report = build_report(name, query.validated_data, None)
             except ValidationError as error:
                 detail = error.message_dict if hasattr(error, "error_dict") else error.messages
                 raise CommandError("\n".join(error_lines(detail))) from None
-            except ApiValidationError as error:
-                raise CommandError("\n".join(error_lines(error.detail))) from None
             bar.update()
             bar.set_postfix_str("định dạng")
             if output:
-                exports.write(report, fmt, str(output))
+                Path(str(output)).write_bytes(exports.file_bytes(report, fmt))
                 bar.update(2)
             else:
                 bar.update()
-                data = self.as_text(report, fmt)
+                data = exports.file_bytes(report, fmt).decode("utf-8-sig")
                 bar.update()
         if output:
             self.stderr.write(self.style.SUCCESS(f"{output}: {len(report.rows)} dòng"))
@@ -89,9 +82,3 @@ class Command(BaseCommand):
     def format_of(output: object) -> str:
         suffix = str(output or "").rsplit(".", 1)[-1].lower()
         return suffix if suffix in exports.FORMATS else "json"
-
-    @staticmethod
-    def as_text(report: exports.Report, fmt: str) -> str:
-        if fmt == "csv":
-            return exports.csv_bytes(report).decode("utf-8-sig")
-        return exports.json_bytes(report.body).decode()

@@ -1,4 +1,4 @@
-"""Travel savings as pure pandas functions: frames in, frames out, nothing read from the database.
+"""Travel savings and payback as pure pandas functions: frames in, frames out, nothing read from the database.
 
 The formula (docs/savings.md, DOMAIN.md "Travel savings"), per attended participation with head
 count a and one-way road distance d (0 at the host's own site):
@@ -13,10 +13,13 @@ The threshold is 15 km, or 10 km from an especially difficult commune (Circular 
 both read from the cost model in force on the meeting's local date.
 """
 
+from typing import SupportsFloat
+
 import numpy as np
 import pandas as pd
 
-LOCAL_TZ = "Asia/Ho_Chi_Minh"
+from analytics.months import LOCAL_TZ, between, months_of
+
 MEASURES = ["meetings", "participations", "attendees", "person_km", "person_hours", "money_vnd", "co2_kg"]
 NO_DISTRICT = 0  # district key of endpoints above or outside any district (province hall, new communes)
 
@@ -33,6 +36,25 @@ MODEL_RATES = [
     "co2_kg_per_vehicle_km",
     "min_meeting_minutes",
 ]
+# Of those, the ones counted in whole units (people, minutes) rather than amounts.
+WHOLE_RATES = ["vehicle_occupancy", "min_meeting_minutes"]
+
+
+def plain(value: SupportsFloat) -> int | float:
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
+def cost_model_dict(model: pd.Series, *, notes: str | None = None) -> dict:
+    """A row of frames.cost_models_frame as reports show a cost model: what it is and its rates."""
+    return {
+        "id": int(model["model"]),
+        "province_code": model["province_code"] or None,
+        "effective_from": model["effective_from"].date().isoformat(),
+        "source": model["source"],
+        **({} if notes is None else {"notes": notes}),
+        **{name: plain(model[name]) for name in MODEL_RATES},
+    }
 
 
 def unit_places(units: pd.DataFrame) -> pd.DataFrame:
@@ -132,7 +154,7 @@ def value_meetings(meetings: pd.DataFrame, places: pd.DataFrame, cost_models: pd
         places.set_index("endpoint")["province_code"].reindex(meetings["host"]).astype("string").fillna("").to_numpy()
     )
     valued["day"] = local.dt.tz_localize(None).dt.normalize().astype("datetime64[ns]")
-    valued["month"] = (local.dt.year * 100 + local.dt.month).astype("int64")
+    valued["month"] = months_of(meetings["start"])
     valued["minutes"] = ((meetings["end"] - meetings["start"]).dt.total_seconds() / 60).astype("float64")
     valued["model"] = choose_cost_models(valued, cost_models)
     rates = cost_models.set_index("model")[MODEL_RATES].astype("float64").reindex(valued["model"])
@@ -142,6 +164,18 @@ def value_meetings(meetings: pd.DataFrame, places: pd.DataFrame, cost_models: pd
     return valued
 
 
+def _of_counted(attended: pd.DataFrame, counted: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """The attended rows of counted meetings: their meeting's row in `counted`, endpoint, attendees, meeting."""
+    meeting_pos = pd.Index(counted["meeting"]).get_indexer(attended["meeting"])
+    keep = meeting_pos >= 0
+    endpoint = attended["endpoint"].to_numpy(dtype="int64")
+    a = attended["attendees"].to_numpy(dtype="float64")
+    meeting = attended["meeting"].to_numpy(dtype="int64")
+    if not keep.all():
+        return meeting_pos[keep], endpoint[keep], a[keep], meeting[keep]
+    return meeting_pos, endpoint, a, meeting
+
+
 def participation_savings(attended: pd.DataFrame, meetings: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
     """One row per attended participation of a counted meeting, with every input and result.
 
@@ -149,13 +183,7 @@ def participation_savings(attended: pd.DataFrame, meetings: pd.DataFrame, places
     Participations of meetings not in `meetings` or not counted are left out.
     """
     counted = meetings[meetings["counted"].to_numpy(dtype=bool)]
-    meeting_pos = pd.Index(counted["meeting"]).get_indexer(attended["meeting"])
-    keep = meeting_pos >= 0
-    endpoint = attended["endpoint"].to_numpy(dtype="int64")
-    a = attended["attendees"].to_numpy(dtype="float64")
-    meeting = attended["meeting"].to_numpy(dtype="int64")
-    if not keep.all():
-        meeting_pos, endpoint, a, meeting = meeting_pos[keep], endpoint[keep], a[keep], meeting[keep]
+    meeting_pos, endpoint, a, meeting = _of_counted(attended, counted)
 
     def per_meeting(column: str) -> np.ndarray:
         return counted[column].to_numpy()[meeting_pos]
@@ -249,36 +277,6 @@ def totals(savings: pd.DataFrame) -> dict:
     }
 
 
-def month_label(month: int) -> str:
-    return f"{month // 100:04d}-{month % 100:02d}"
-
-
-def month_labels(months: pd.Series) -> np.ndarray:
-    """YYYYMM integers as "YYYY-MM" strings, formatting each distinct month once."""
-    codes, uniques = pd.factorize(months.astype("int64"))
-    return np.array([month_label(int(m)) for m in uniques], dtype=object)[codes]
-
-
-def months_between(first: int, last: int) -> list[int]:
-    """Every YYYYMM month from first to last inclusive."""
-    months, year, month = [], first // 100, first % 100
-    while year * 100 + month <= last:
-        months.append(year * 100 + month)
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
-
-
-def fill_months(by_month: pd.DataFrame, first: int | None, last: int | None) -> pd.DataFrame:
-    """Add zero rows for months without savings between first and last (a chart needs them)."""
-    present = by_month["month"].tolist()
-    first = first if first is not None else min(present, default=None)
-    last = last if last is not None else max(present, default=None)
-    if first is None or last is None:
-        return by_month
-    frame = by_month.set_index("month").reindex(months_between(first, last), fill_value=0)
-    return frame.rename_axis("month").reset_index()
-
-
 PAYBACK_COLUMNS = [
     "month",
     "savings_vnd",
@@ -301,7 +299,7 @@ def payback(monthly_savings: pd.DataFrame, investments: pd.DataFrame, last_month
     starts = [int(index.min()) for index in (spent.index, saved.index) if len(index)]
     if not starts:
         return pd.DataFrame({name: pd.Series(dtype="int64") for name in PAYBACK_COLUMNS})
-    months = months_between(min(starts), max(last_month, min(starts)))
+    months = between(min(starts), max(last_month, min(starts)))
     frame = pd.DataFrame({"month": pd.Series(months, dtype="int64")})
     frame["savings_vnd"] = saved.reindex(months, fill_value=0).round().astype("int64").to_numpy()
     frame["investment_vnd"] = spent.reindex(months, fill_value=0).round().astype("int64").to_numpy()

@@ -1,0 +1,52 @@
+"""What part of the figures a reader may see: the reports follow the home-unit scope of the
+attendance API and the booking pages (rooms/permissions.py).
+
+Administrators, readers without a home unit and the command line (no user) see everything. A
+province-level reader sees the province on both trees (history and today); a district or
+commune reader, their home unit's subtree.
+"""
+
+import numpy as np
+import pandas as pd
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from rooms.models import Level
+from rooms.permissions import User, endpoints_in_scope, home_unit, is_administrator
+
+
+def visible_endpoints(user: User | None, places: pd.DataFrame) -> np.ndarray | None:
+    """The endpoints whose figures this user may see (None: all). places: endpoint, province_code."""
+    if user is None or is_administrator(user):
+        return None
+    unit = home_unit(user)
+    if unit is None:
+        return None
+    if unit.level == Level.PROVINCE:
+        return places.loc[places["province_code"] == unit.code, "endpoint"].to_numpy(dtype="int64")
+    return np.fromiter(endpoints_in_scope(user).values_list("pk", flat=True), dtype="int64")
+
+
+def province_of(user: User | None) -> str | None:
+    """The province a user's home unit belongs to (None: no home unit, sees every province)."""
+    unit = home_unit(user) if user is not None else None
+    while unit is not None and unit.level != Level.PROVINCE:
+        unit = unit.parent
+    return unit.code if unit is not None else None
+
+
+def sees_province(user: User | None, province: str | None) -> bool:
+    """Whether the user may read province-wide totals of this province (None: every province)."""
+    if user is None or is_administrator(user):
+        return True
+    unit = home_unit(user)
+    if unit is None:
+        return True
+    return unit.level == Level.PROVINCE and province == unit.code
+
+
+def check_sees_province(user: User | None, province: str | None) -> None:
+    """Payback weighs a whole province's savings against its investment: a reader below the
+    province, or of another province, would read figures outside their scope."""
+    if not sees_province(user, province):
+        raise PermissionDenied(_("Số liệu hoàn vốn là của cả tỉnh, ngoài phạm vi đơn vị của bạn."))
