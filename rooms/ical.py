@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from rooms.models import Endpoint, Meeting, MeetingStatus
+from rooms.models.accounts import person_name
 from rooms.selectors.meetings import meetings_of_endpoint
 from vconf import clock
 
@@ -115,7 +116,9 @@ def invite_calendar(meeting: Meeting, *, method: str | None = None) -> bytes:
     if method == "CANCEL":
         event["status"] = icalendar.vText("CANCELLED")
     participations = list(
-        meeting.participations.select_related("endpoint", "endpoint__unit").prefetch_related("endpoint__operators")
+        meeting.participations.select_related("endpoint", "endpoint__unit").prefetch_related(
+            "endpoint__operators__profile"
+        )
     )
     lines = [meeting.description] if meeting.description else []
     lines.append(dial_line(_("Điểm cầu chủ trì"), meeting.host.name, meeting.host.dial_address))
@@ -130,7 +133,7 @@ def invite_calendar(meeting: Meeting, *, method: str | None = None) -> bytes:
     event.add("description", "\n".join(lines))
     organizer = meeting.organizer
     organizer_address = icalendar.vCalAddress(f"mailto:{organizer.email or settings.DEFAULT_FROM_EMAIL}")
-    organizer_address.params["cn"] = organizer.get_full_name() or organizer.username
+    organizer_address.params["cn"] = person_name(organizer)
     event.add("organizer", organizer_address)
     seen: set[str] = set()
     for participation in participations:
@@ -140,7 +143,7 @@ def invite_calendar(meeting: Meeting, *, method: str | None = None) -> bytes:
                 continue
             seen.add(operator.email.lower())
             attendee = icalendar.vCalAddress(f"mailto:{operator.email}")
-            attendee.params["cn"] = operator.get_full_name() or operator.username
+            attendee.params["cn"] = person_name(operator)
             attendee.params["role"] = "REQ-PARTICIPANT"
             attendee.params["partstat"] = "NEEDS-ACTION"
             attendee.params["cutype"] = "ROOM" if participation.is_host else "INDIVIDUAL"

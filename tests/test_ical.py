@@ -71,7 +71,7 @@ class TestInvite:
         assert str(event["summary"]) == "Họp triển khai"
         assert str(event["location"]) == "Hội trường UBND tỉnh"
         assert str(event["organizer"]) == "mailto:vanphong@example.vn"
-        assert event["organizer"].params["CN"] == "Lan Nguyễn Thị"
+        assert event["organizer"].params["CN"] == "Nguyễn Thị Lan"
         attendees = sorted(str(a) for a in event["attendee"])
         assert attendees == ["mailto:kt_hoangviet@example.vn", "mailto:kt_tanthanh@example.vn"]
         description = str(event["description"])
