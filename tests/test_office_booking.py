@@ -231,4 +231,4 @@ def test_unit_search_ignores_accents_and_case(api, province, today, clock):
 
 def test_endpoint_search_ignores_accents_and_case(api, province, today, clock):
     found = api(today.staff).get("/api/endpoints/?search=thuy hung").json()["results"]
-    assert [e["name"] for e in found] == ["UBND xã Đồng Đăng (Thụy Hùng cũ)", "UBND xã Thụy Hùng"]
+    assert [e["name"] for e in found] == ["UBND xã Đồng Đăng (Thụy Hùng cũ)", "UBND Xã Thụy Hùng"]

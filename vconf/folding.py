@@ -1,16 +1,16 @@
 """Accent- and case-blind text matching for Vietnamese ("cao loc" finds "Cao Lộc").
 
 `fold` folds a search term in Python; `folded` folds a column the same way inside the database,
-with nested REPLACEs that SQLite and PostgreSQL both run (SQLite has no unaccent, and its LOWER
-only knows ASCII, so every accented letter is mapped in both cases). đ and Đ are letters of their
+on SQLite and PostgreSQL alike (see Fold). Every accented letter is mapped in both cases, since
+LOWER outside a Unicode locale only knows ASCII. đ and Đ are letters of their
 own, not d with a mark: Unicode does not decompose them, so they are mapped explicitly.
 """
 
 import unicodedata
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from django.db.models import Expression, F, Model, Q, QuerySet, Value
+from django.db.models import CharField, Expression, F, Func, Model, Q, QuerySet, Value
 from django.db.models.functions import Lower, Replace
 
 # Tone marks (grave, acute, tilde, hook above, dot below) and vowel marks (circumflex, breve, horn).
@@ -40,14 +40,45 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
+class Fold(Func):
+    """The database's `fold` of a text expression. PostgreSQL: TRANSLATE (marks past the end of
+    the target string are deleted). SQLite has neither unaccent nor a Unicode LOWER, and its parser
+    overflows on 140 nested REPLACEs, so `fold` itself is registered on the connection."""
+
+    arity = 1
+    output_field = CharField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+        connection.ensure_connection()
+        connection.connection.create_function("vconf_fold", 1, _fold_or_none, deterministic=True)
+        return self.as_sql(compiler, connection, function="vconf_fold", **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"TRANSLATE(LOWER({sql}), %s, %s)", [*params, SOURCE, TARGET]
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+        if "function" in extra:
+            return super().as_sql(compiler, connection, **extra)
+        expression: Expression = Lower(self.source_expressions[0])
+        for letter, plain in LETTERS.items():
+            expression = Replace(expression, Value(letter), Value(plain))
+        return compiler.compile(expression)
+
+
+def _fold_or_none(text: str | None) -> str | None:
+    return None if text is None else fold(text)
+
+
+# TRANSLATE's strings: each accented letter to its base letter, then the combining marks (for
+# text stored decomposed, as some spreadsheets write it), which map to nothing and are removed.
+SOURCE = "".join(LETTERS) + "".join(COMBINING)
+TARGET = "".join(LETTERS.values())
+
+
 def folded(field: str | Expression) -> Expression:
-    """The database's `fold` of a column, for `.annotate(x=folded("name")).filter(x__contains=fold(q))`."""
-    expression: Expression = Lower(F(field) if isinstance(field, str) else field)
-    for letter, plain in LETTERS.items():
-        expression = Replace(expression, Value(letter), Value(plain))
-    for mark in COMBINING:  # text stored decomposed (NFD), as some spreadsheets write it
-        expression = Replace(expression, Value(mark), Value(""))
-    return expression
+    """`.alias(x=folded("name")).filter(x__contains=fold(q))`: accent- and case-blind matching."""
+    return Fold(F(field) if isinstance(field, str) else field)
 
 
 def matching(queryset: QuerySet[M], search: str, fields: Sequence[str]) -> QuerySet[M]:

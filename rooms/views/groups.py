@@ -73,7 +73,12 @@ def group_list(request: HttpRequest) -> HttpResponse:
     if not has_role(request.user, Role.STAFF):
         raise PermissionDenied
     if request.method != "POST":
-        return render(request, "rooms/endpoint_groups.html", page_context(request))
+        wanted = request.GET.get("sua", "")
+        group = (
+            groups_for(request.user).filter(pk=int(wanted)).first() if wanted.isdigit() and len(wanted) < 18 else None
+        )
+        extra = {"editing": group, "name": group.name, "chosen": {e.pk for e in group.endpoints.all()}} if group else {}
+        return render(request, "rooms/endpoint_groups.html", page_context(request, **extra))
     ids = [int(v) for v in request.POST.getlist("endpoints") if v.isdigit() and len(v) < 18]
     rooms = list(Endpoint.objects.filter(pk__in=ids))
     name = request.POST.get("name", "")[:200]
@@ -86,7 +91,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
             services.create_group(user=request.user, name=name, endpoints=rooms)
     except ValidationError as error:
         lines = [str(m) for values in error.message_dict.values() for m in values]
-        context = page_context(request, errors=lines, name=name, chosen=set(ids))
+        context = page_context(request, errors=lines, name=name, chosen=set(ids), editing_id=editing)
         return render(request, "rooms/endpoint_groups.html", context, status=400)
     except PermissionDenied as error:
         context = page_context(request, errors=[str(error)], name=name, chosen=set(ids))
