@@ -46,7 +46,7 @@
     (form ? form.querySelectorAll("input[data-group-rooms]:checked") : []).forEach(function (g) {
       g.getAttribute("data-group-rooms").split(",").forEach(function (id) { if (id) chosen[id] = true; });
     });
-    line.textContent = tree.getAttribute("data-chosen-text").replace("%(n)s", Object.keys(chosen).length);
+    line.textContent = tree.getAttribute("data-chosen-text").replace("{n}", Object.keys(chosen).length);
     line.hidden = false;
   }
 
