@@ -14,9 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
-
 from conftest import PHONE, ROOT, open_page
+from playwright.sync_api import Browser, Page, expect
 from scratch_server import Server, scratch_server
 
 HANOI = dt.timezone(dt.timedelta(hours=7))
@@ -24,10 +23,16 @@ TODAYS_TREE = """
 from rooms.models import Endpoint, Level, Structure, Unit
 from django.contrib.auth.models import User
 old = {u.code: u for u in Unit.objects.filter(structure=Structure.LEGACY)}
-province, _ = Unit.objects.get_or_create(structure=Structure.CURRENT, code="20", defaults={"name": "Tỉnh Lạng Sơn", "level": Level.PROVINCE})
-commune, _ = Unit.objects.get_or_create(structure=Structure.CURRENT, code="06184", defaults={"name": "Xã Đồng Đăng", "level": Level.COMMUNE, "parent": province})
+now = Structure.CURRENT
+province, _ = Unit.objects.get_or_create(
+    structure=now, code="20", defaults={"name": "Tỉnh Lạng Sơn", "level": Level.PROVINCE}
+)
+commune, _ = Unit.objects.get_or_create(
+    structure=now, code="06184", defaults={"name": "Xã Đồng Đăng", "level": Level.COMMUNE, "parent": province}
+)
 for name, served in (("UBND xã Đồng Đăng (Thụy Hùng cũ)", "06310"), ("Hội trường huyện Cao Lộc cũ", "180")):
-    Endpoint.objects.get_or_create(unit=commune, name=name, defaults={"legacy_unit": old[served], "status": "in_service"})
+    room = {"legacy_unit": old[served], "status": "in_service"}
+    Endpoint.objects.get_or_create(unit=commune, name=name, defaults=room)
 staff = User.objects.get(username="vanphong")
 staff.profile.full_name = "Nguyễn Thị Lan"
 staff.profile.job_title = "Chuyên viên Văn phòng UBND tỉnh"

@@ -36,7 +36,8 @@ def participants(meeting):
 
 def test_switching_trees_keeps_what_was_typed(client, staff, province, clock):
     client.force_login(staff)
-    page = client.post("/lich-hop/dat-lich/", form(province, title="Phòng chống bão số 3", structure="current", switch_structure="legacy"))
+    typed = form(province, title="Phòng chống bão số 3", structure="current", switch_structure="legacy")
+    page = client.post("/lich-hop/dat-lich/", typed)
     assert page.status_code == 200
     html = page.content.decode()
     assert 'value="Phòng chống bão số 3"' in html
@@ -105,7 +106,7 @@ def test_a_refusal_offers_the_next_free_slot_and_booking_without_the_busy_rooms(
     assert refused.status_code == 409
     html = refused.content.decode()
     assert 'value="2026-03-03T10:00:00+07:00"' in html
-    assert 'name="busy" value="%s"' % province.ep_c1.pk in html
+    assert f'name="busy" value="{province.ep_c1.pk}"' in html
     assert Meeting.objects.count() == 1
 
 
