@@ -113,7 +113,7 @@ def invite_calendar(meeting: Meeting, *, method: str | None = None) -> bytes:
     meeting that still takes place. An occurrence of a live series is invited as the whole series
     (series_calendar); a cancelled occurrence is withdrawn by its RECURRENCE-ID."""
     method = method or ("CANCEL" if meeting.status == MeetingStatus.CANCELLED else "REQUEST")
-    if meeting.series_id and meeting.recurrence_id and method == "REQUEST":
+    if meeting.series is not None and meeting.recurrence_id and method == "REQUEST":
         from rooms.ical_series import series_calendar  # it builds on this module's pieces
 
         return series_calendar(meeting.series)
@@ -126,7 +126,7 @@ def invite_calendar(meeting: Meeting, *, method: str | None = None) -> bytes:
     event = base_event(meeting)
     if method == "CANCEL":
         event["status"] = icalendar.vText("CANCELLED")
-    if meeting.series_id and meeting.recurrence_id:
+    if meeting.series is not None and meeting.recurrence_id:
         # One occurrence of the series the calendars hold under the series' UID.
         event["uid"] = icalendar.vText(meeting.series.uid)
         event.add("recurrence-id", local(meeting.recurrence_id))

@@ -48,18 +48,25 @@ class Fold(Func):
     arity = 1
     output_field = CharField()
 
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
         connection.ensure_connection()
         connection.connection.create_function("vconf_fold", 1, _fold_or_none, deterministic=True)
-        return self.as_sql(compiler, connection, function="vconf_fold", **extra)
+        return super().as_sql(compiler, connection, function="vconf_fold", **extra)
 
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
         sql, params = compiler.compile(self.source_expressions[0])
         return f"TRANSLATE(LOWER({sql}), %s, %s)", [*params, SOURCE, TARGET]
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
-        if "function" in extra:
-            return super().as_sql(compiler, connection, **extra)
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra: Any,
+    ) -> tuple[str, Any]:
+        # Other databases: nested REPLACEs (no parser limit on them as on SQLite).
         expression: Expression = Lower(self.source_expressions[0])
         for letter, plain in LETTERS.items():
             expression = Replace(expression, Value(letter), Value(plain))

@@ -2,16 +2,15 @@
 
 from collections.abc import Collection, Iterable
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from rooms.models import Endpoint, EndpointGroup
-from rooms.permissions import endpoints_in_scope, home_unit, is_administrator
+from rooms.permissions import User, endpoints_in_scope, home_unit, is_administrator
 
 
-def groups_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[EndpointGroup]:
+def groups_for(user: User) -> QuerySet[EndpointGroup]:
     """The groups whose every room this user may book (administrators: all), rooms prefetched."""
     groups = EndpointGroup.objects.select_related("owner", "owner__profile").prefetch_related(
         Prefetch("endpoints", queryset=Endpoint.objects.only("pk", "name", "status").order_by("name"))
@@ -42,16 +41,16 @@ def ids_from(values: Iterable[str]) -> list[int]:
     return [int(v) for v in values if v.isdigit() and len(v) < 18]
 
 
-def group_choices(*, user: AbstractBaseUser | AnonymousUser, checked: Iterable[str]) -> list[EndpointGroup]:
+def group_choices(*, user: User, checked: Iterable[str]) -> list[EndpointGroup]:
     """The booking form's group ticks: the user's groups, those ticked before marked `checked`."""
     ticked = set(ids_from(checked))
     groups = list(groups_for(user))
     for group in groups:
-        group.checked = group.pk in ticked
+        group.checked = group.pk in ticked  # type: ignore[attr-defined]  # read by the template
     return groups
 
 
-def rooms_of_ticked_groups(*, user: AbstractBaseUser | AnonymousUser, checked: Iterable[str]) -> list[Endpoint]:
+def rooms_of_ticked_groups(*, user: User, checked: Iterable[str]) -> list[Endpoint]:
     """The rooms of the groups ticked in a form, among those the user may use (others are ignored)."""
     ids = ids_from(checked)
     if not ids:

@@ -54,7 +54,8 @@ def selectable_units(*, structure: str, home: Unit | None, in_scope: Collection[
     parents = dict(Unit.objects.filter(structure=structure).values_list("pk", "parent_id"))
     rooms = endpoints_on_tree(Endpoint.objects.filter(status__in=BOOKABLE_STATUSES), structure=structure)
     blocked: set[int] = set()
-    for pk, unit_id in rooms.values_list("pk", "tree_unit_id"):
+    # tree_unit_id is endpoints_on_tree's annotation, which the type plugin cannot see.
+    for pk, unit_id in rooms.values_list("pk", "tree_unit_id"):  # type: ignore[misc]
         while unit_id is not None and pk not in in_scope and unit_id not in blocked:
             blocked.add(unit_id)
             unit_id = parents.get(unit_id)

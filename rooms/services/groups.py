@@ -6,7 +6,7 @@ administrator) may rename it, change its rooms or delete it.
 
 from collections.abc import Collection
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -16,19 +16,19 @@ from rooms.permissions import has_role, is_administrator
 from rooms.selectors.meetings import endpoints_in_scope_of
 
 
-def require_group_editor(user: AbstractBaseUser, group: EndpointGroup | None = None) -> None:
+def require_group_editor(user: User, group: EndpointGroup | None = None) -> None:
     if not has_role(user, Role.STAFF):
         raise PermissionDenied(_("Chỉ văn phòng và quản trị được quản lý nhóm điểm cầu."))
     if group is not None and group.owner_id != user.pk and not is_administrator(user):
         raise PermissionDenied(_("Chỉ người tạo nhóm (hoặc quản trị) được sửa hay xóa nhóm này."))
 
 
-def clean_group(*, user: AbstractBaseUser, name: str, endpoints: Collection[Endpoint], exclude: int | None) -> str:
+def clean_group(*, user: User, name: str, endpoints: Collection[Endpoint], exclude: int | None) -> str:
     name = " ".join(name.split())
     errors: dict[str, list[str]] = {}
     if not name:
         errors["name"] = [_("Nhóm cần có tên.")]
-    elif EndpointGroup.objects.filter(name__iexact=name).exclude(pk=exclude).exists():
+    elif EndpointGroup.objects.filter(name__iexact=name).exclude(pk=exclude or 0).exists():
         errors["name"] = [_("Đã có nhóm tên “%(name)s”.") % {"name": name}]
     if not endpoints:
         errors["endpoints"] = [_("Chọn ít nhất một điểm cầu cho nhóm.")]
@@ -42,7 +42,7 @@ def clean_group(*, user: AbstractBaseUser, name: str, endpoints: Collection[Endp
 
 
 @transaction.atomic
-def create_group(*, user: AbstractBaseUser, name: str, endpoints: Collection[Endpoint]) -> EndpointGroup:
+def create_group(*, user: User, name: str, endpoints: Collection[Endpoint]) -> EndpointGroup:
     require_group_editor(user)
     group = EndpointGroup(name=clean_group(user=user, name=name, endpoints=endpoints, exclude=None), owner=user)
     save_group(group, endpoints)
@@ -51,7 +51,7 @@ def create_group(*, user: AbstractBaseUser, name: str, endpoints: Collection[End
 
 @transaction.atomic
 def update_group(
-    *, user: AbstractBaseUser, group: EndpointGroup, name: str | None = None, endpoints: Collection[Endpoint] | None
+    *, user: User, group: EndpointGroup, name: str | None = None, endpoints: Collection[Endpoint] | None
 ) -> EndpointGroup:
     require_group_editor(user, group)
     if endpoints is None:
@@ -74,6 +74,6 @@ def save_group(group: EndpointGroup, endpoints: Collection[Endpoint]) -> None:
 
 
 @transaction.atomic
-def delete_group(*, user: AbstractBaseUser, group: EndpointGroup) -> None:
+def delete_group(*, user: User, group: EndpointGroup) -> None:
     require_group_editor(user, group)
     group.delete()

@@ -70,7 +70,9 @@ def rewrite_post(data: QueryDict, *, now: datetime) -> QueryDict:
     else:
         drop = set(ids(data.getlist("busy")))
         units = Unit.objects.filter(pk__in=ids(data.getlist("units")))
-        chosen = set(ids(data.getlist("endpoints"))) | set(bookable_endpoints_under(units).values_list("pk", flat=True))
+        chosen = set(ids(data.getlist("endpoints"))) | set(
+            bookable_endpoints_under(list(units)).values_list("pk", flat=True)
+        )
         data.setlist("endpoints", [str(pk) for pk in sorted(chosen - drop)])
         data.setlist("units", [])
     data["action"] = "book"

@@ -122,11 +122,12 @@ def unit_tree(
 ) -> list[selectors.TreeNode]:
     """The booking form's unit tree: the endpoints this user may book, under their units."""
     home = None if is_administrator(user) else home_unit(user)
-    endpoints = endpoints_on_tree(
-        endpoints_in_scope(user).filter(status__in=BOOKABLE_STATUSES).only("pk", "name", "unit_id", "status"),
-        structure=structure,
+    endpoints = list(
+        endpoints_on_tree(
+            endpoints_in_scope(user).filter(status__in=BOOKABLE_STATUSES).only("pk", "name", "unit_id", "status"),
+            structure=structure,
+        )
     )
-    endpoints = list(endpoints)
     scope_units = selectable_units(structure=structure, home=home, in_scope={e.pk for e in endpoints})
     return selectors.booking_tree(
         endpoints=endpoints,
@@ -202,7 +203,7 @@ def meeting_book(request: HttpRequest) -> HttpResponse:
     }
     if request.method == "POST":
         # "Họp ngay", "the next free slot", "without the busy rooms": the form as if typed so.
-        request.POST = office.rewrite_post(request.POST, now=clock.now())
+        request.POST = office.rewrite_post(request.POST, now=clock.now())  # type: ignore[assignment]
     switching = "switch_structure" in request.POST
     data = None if switching or request.method != "POST" else request.POST
     # Switching trees shows the form again with what was typed, unchecked (no errors yet).
