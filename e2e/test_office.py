@@ -149,3 +149,26 @@ def test_the_booking_page_fits_a_phone(hand: Page, office_server: Server) -> Non
     hand.shots("booking-phone")
     hand.goto("/nhom-diem-cau/")
     hand.shots("groups-phone")
+
+
+def test_the_calendar_wraps_a_long_unbroken_title(desk: Page, office_server: Server) -> None:
+    day = next_weekday(4)
+    title = "Hộinghị" * 28 + "ABCD"  # 200 characters without a space
+    response = desk.request.post(
+        f"{office_server.url}/api/meetings/",
+        headers={"Authorization": f"Token {office_server.tokens['vanphong']}"},
+        data={
+            "title": title,
+            "start": f"{day}T07:30:00+07:00",
+            "end": f"{day}T08:00:00+07:00",
+            "host": office_server.ids["endpoint_20"],
+            "endpoints": [office_server.ids["endpoint_06283"]],
+        },
+    )
+    assert response.status == 201, response.text()
+    log_in(desk, office_server, "vanphong")
+    desk.goto(f"/lich-hop/?week={day}")
+    expect(desk.locator(".week")).to_contain_text(title[:20])
+    width = desk.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1366, f"the calendar is {width}px wide"
+    desk.shots("calendar-long-title")
