@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from django.core import mail
 
 from rooms.services import booking, series
 from tests.conftest import make_user
@@ -84,3 +85,22 @@ def test_a_cancelled_occurrence_alone_is_withdrawn_by_its_recurrence_id(api, sta
     (event,) = cal.walk("VEVENT")
     assert str(event["uid"]) == weekly.series.uid
     assert event.decoded("recurrence-id") == at(17, 9)
+
+
+def test_the_mail_for_a_series_carries_one_invitation(staff, province, clock, django_capture_on_commit_callbacks):
+    operator = make_user("kt_hoangviet", "operator", province.c2, email="hv@example.vn")
+    province.ep_c2.operators.add(operator)
+    with django_capture_on_commit_callbacks(execute=True):
+        booked = series.book_series(
+            organizer=staff,
+            title="Giao ban",
+            start=at(3, 14),
+            end=at(3, 15),
+            host=province.host,
+            endpoints=[province.ep_c2],
+            recurrence="FREQ=WEEKLY;COUNT=5",
+        )
+    assert len(booked.meetings) == 5
+    (message,) = [m for m in mail.outbox if "hv@example.vn" in m.to]
+    (part,) = message.attachments
+    assert "RRULE:FREQ=WEEKLY" in part.get_payload(decode=True).decode()
