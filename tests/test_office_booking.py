@@ -232,3 +232,12 @@ def test_unit_search_ignores_accents_and_case(api, province, today, clock):
 def test_endpoint_search_ignores_accents_and_case(api, province, today, clock):
     found = api(today.staff).get("/api/endpoints/?search=thuy hung").json()["results"]
     assert [e["name"] for e in found] == ["UBND xã Đồng Đăng (Thụy Hùng cũ)", "UBND Xã Thụy Hùng"]
+
+
+def test_an_unknown_unit_structure_is_a_400_and_books_nothing(api, province, today, clock):
+    response = api(today.staff).post(
+        "/api/meetings/", booking(province, units=["180"], unit_structure="old"), format="json"
+    )
+    assert response.status_code == 400
+    assert "unit_structure" in response.json()
+    assert not Meeting.objects.exists()
