@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rooms', '0003_head_counts'),
+        ('rooms', '0004_meeting_invitations_unsent'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
