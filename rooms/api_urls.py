@@ -7,6 +7,7 @@ from rooms.views import accounts
 from rooms.views import attendance as attendance_views
 from rooms.views import endpoints as endpoint_views
 from rooms.views import feeds as feed_views
+from rooms.views import groups as group_views
 from rooms.views import meetings as meeting_views
 from rooms.views import units as unit_views
 
@@ -16,6 +17,7 @@ router.register("meetings", meeting_views.MeetingViewSet, basename="meeting")
 router.register("units", unit_views.UnitViewSet, basename="unit")
 router.register("endpoints", endpoint_views.EndpointViewSet, basename="endpoint")
 router.register("bridges", endpoint_views.BridgeViewSet, basename="bridge")
+router.register("endpoint-groups", group_views.EndpointGroupViewSet, basename="endpoint-group")
 
 urlpatterns = [
     path("auth/token/", accounts.ObtainToken.as_view(), name="api-token"),

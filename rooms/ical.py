@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from rooms.models import Endpoint, Meeting, MeetingStatus
+from rooms.models.accounts import person_name
 from rooms.selectors.meetings import meetings_of_endpoint
 from vconf import clock
 
@@ -106,17 +107,39 @@ def new_event(
 
 
 def invite_calendar(meeting: Meeting, *, method: str | None = None) -> bytes:
-    """The invitation (METHOD:REQUEST), or its withdrawal (METHOD:CANCEL) once cancelled: one
-    ATTENDEE per operator of every endpoint, the dial addresses in the description. `method`
-    CANCEL withdraws it from someone taken out of a meeting that still takes place."""
+    """The invitation (METHOD:REQUEST), or its withdrawal (METHOD:CANCEL) once cancelled: the
+    rooms in LOCATION, one ATTENDEE per operator of every endpoint (CN: the name as written), the
+    dial addresses in the description. `method` CANCEL withdraws it from someone taken out of a
+    meeting that still takes place. An occurrence of a live series is invited as the whole series
+    (series_calendar); a cancelled occurrence is withdrawn by its RECURRENCE-ID."""
     method = method or ("CANCEL" if meeting.status == MeetingStatus.CANCELLED else "REQUEST")
+    if meeting.series is not None and meeting.recurrence_id and method == "REQUEST":
+        from rooms.ical_series import series_calendar  # it builds on this module's pieces
+
+        return series_calendar(meeting.series)
     cal = new_calendar(method)
+    participations = list(
+        meeting.participations.select_related("endpoint", "endpoint__unit").prefetch_related(
+            "endpoint__operators__profile"
+        )
+    )
     event = base_event(meeting)
     if method == "CANCEL":
         event["status"] = icalendar.vText("CANCELLED")
-    participations = list(
-        meeting.participations.select_related("endpoint", "endpoint__unit").prefetch_related("endpoint__operators")
-    )
+    if meeting.series is not None and meeting.recurrence_id:
+        # One occurrence of the series the calendars hold under the series' UID.
+        event["uid"] = icalendar.vText(meeting.series.uid)
+        event.add("recurrence-id", local(meeting.recurrence_id))
+    describe_participants(event, meeting, participations)
+    cal.add_component(event)
+    return cal.to_ical()
+
+
+def describe_participants(event: icalendar.Event, meeting: Meeting, participations: list) -> None:
+    """LOCATION (the host, then every room), DESCRIPTION with the dial addresses, ORGANIZER and an
+    ATTENDEE per operator, and the X-VCONF fields the importer reads back."""
+    rooms = [meeting.host.name, *(p.endpoint.name for p in participations if not p.is_host)]
+    event["location"] = icalendar.vText("; ".join(rooms))
     lines = [meeting.description] if meeting.description else []
     lines.append(dial_line(_("Điểm cầu chủ trì"), meeting.host.name, meeting.host.dial_address))
     if meeting.bridge:
@@ -130,7 +153,7 @@ def invite_calendar(meeting: Meeting, *, method: str | None = None) -> bytes:
     event.add("description", "\n".join(lines))
     organizer = meeting.organizer
     organizer_address = icalendar.vCalAddress(f"mailto:{organizer.email or settings.DEFAULT_FROM_EMAIL}")
-    organizer_address.params["cn"] = organizer.get_full_name() or organizer.username
+    organizer_address.params["cn"] = person_name(organizer)
     event.add("organizer", organizer_address)
     seen: set[str] = set()
     for participation in participations:
@@ -140,7 +163,7 @@ def invite_calendar(meeting: Meeting, *, method: str | None = None) -> bytes:
                 continue
             seen.add(operator.email.lower())
             attendee = icalendar.vCalAddress(f"mailto:{operator.email}")
-            attendee.params["cn"] = operator.get_full_name() or operator.username
+            attendee.params["cn"] = person_name(operator)
             attendee.params["role"] = "REQ-PARTICIPANT"
             attendee.params["partstat"] = "NEEDS-ACTION"
             attendee.params["cutype"] = "ROOM" if participation.is_host else "INDIVIDUAL"
@@ -150,8 +173,6 @@ def invite_calendar(meeting: Meeting, *, method: str | None = None) -> bytes:
     event.add("x-vconf-endpoints", ",".join(str(p.endpoint_id) for p in participations if not p.is_host))
     if meeting.bridge_id:
         event.add("x-vconf-bridge", str(meeting.bridge_id))
-    cal.add_component(event)
-    return cal.to_ical()
 
 
 # ------------------------------------------------------------------------- subscription feeds

@@ -89,9 +89,14 @@ def send_meeting_mail(*, meeting_ids: list[int], kind: str, removed: dict[int, l
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[operator.email],
         )
+        attached = set()
         for meeting, method in items:
-            if (meeting.pk, method) not in parts:
-                parts[meeting.pk, method] = calendar_part(meeting, method=method)
-            message.attach(parts[meeting.pk, method])
+            # Every occurrence of a series is invited by the one series invitation (rooms/ical_series.py).
+            key = (-meeting.series_id, method) if meeting.series_id and method == "REQUEST" else (meeting.pk, method)
+            if key not in parts:
+                parts[key] = calendar_part(meeting, method=method)
+            if key not in attached:
+                attached.add(key)
+                message.attach(parts[key])
         messages.append(message)
     return get_connection().send_messages(messages) or 0

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from rooms.views import accounts, audit_pages, booking_pages, meetings, operator_pages, rollout_pages
+from rooms.views import accounts, audit_pages, booking_pages, groups, meetings, operator_pages, rollout_pages
 
 urlpatterns = [
     path("", accounts.home, name="home"),
@@ -19,6 +19,8 @@ urlpatterns = [
     path("lich-hop/<int:pk>/huy/", booking_pages.meeting_cancel, name="meeting-cancel"),
     path("lich-hop/<int:pk>/doi-lich/", booking_pages.meeting_reschedule, name="meeting-reschedule"),
     path("lich-hop/<int:pk>/gui-lai-thu/", meetings.resend_invitations_page, name="meeting-resend-invitations"),
+    path("nhom-diem-cau/", groups.group_list, name="endpoint-groups"),
+    path("nhom-diem-cau/<int:pk>/xoa/", groups.group_delete, name="endpoint-group-delete"),
     path("diem-cau/", rollout_pages.endpoint_list, name="endpoints-page"),
     path("diem-cau/<int:pk>/", rollout_pages.endpoint_detail, name="endpoint-page"),
     path("diem-cau/<int:pk>/trang-thai/", rollout_pages.endpoint_change_status, name="endpoint-change-status"),

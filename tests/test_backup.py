@@ -20,6 +20,7 @@ from rooms.management.commands.backup import row_counts
 from rooms.models import (
     CheckIn,
     CoverageTarget,
+    EndpointGroup,
     Meeting,
     Participation,
     Series,
@@ -72,6 +73,7 @@ def demo(province, staff, operator, leader, admin_user) -> dict:
     )
     Investment.objects.create(province_code="20", date=dt.date(2018, 6, 1), amount_vnd=3_600_000_000, description="MCU")
     Token.objects.create(user=staff)
+    EndpointGroup.objects.create(name="Các xã biên giới", owner=staff).endpoints.set([province.ep_c1])
     counts = row_counts()
     for model in [m for m in apps.get_models() if m._meta.app_label in {"rooms", "analytics"}]:
         assert counts[model._meta.db_table] > 0, f"the demo must hold a row of {model.__name__}"

@@ -62,9 +62,9 @@ class TestInvite:
         assert event["dtstart"].params["TZID"] == "Asia/Ho_Chi_Minh"
         assert event.decoded("dtstamp").tzinfo is not None
         assert str(event["summary"]) == "Họp triển khai"
-        assert str(event["location"]) == "Hội trường UBND tỉnh"
+        assert str(event["location"]) == "Hội trường UBND tỉnh; UBND Xã Tân Thanh; UBND Xã Hoàng Việt"
         assert str(event["organizer"]) == "mailto:vanphong@example.vn"
-        assert event["organizer"].params["CN"] == "Lan Nguyễn Thị"
+        assert event["organizer"].params["CN"] == "Nguyễn Thị Lan"
         attendees = sorted(str(a) for a in event["attendee"])
         assert attendees == ["mailto:kt_hoangviet@example.vn", "mailto:kt_tanthanh@example.vn"]
         description = str(event["description"])
@@ -76,7 +76,7 @@ class TestInvite:
         assert other.uid == meeting.uid
         assert other.name == "Họp triển khai"
         assert other.begin.datetime == at(3, 9) and other.end.datetime == at(3, 11)
-        assert other.location == "Hội trường UBND tỉnh"
+        assert other.location == "Hội trường UBND tỉnh; UBND Xã Tân Thanh; UBND Xã Hoàng Việt"
         assert {a.email for a in other.attendees} == {"kt_hoangviet@example.vn", "kt_tanthanh@example.vn"}
 
     def test_sequence_grows_and_a_cancelled_meeting_is_a_cancel(self, api, staff, meeting):

@@ -234,5 +234,7 @@ def test_a_series_is_mailed_once_per_operator(
     with django_capture_on_commit_callbacks(execute=True):
         book_series(api, staff, province)
     (message,) = mail.outbox
-    assert len(message.attachments) == 4
+    # One invitation for the whole series (RRULE), not one per occurrence.
+    (part,) = message.attachments
+    assert "RRULE:" in part.get_payload(decode=True).decode()
     assert "(4 buổi)" in message.subject

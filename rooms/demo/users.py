@@ -9,12 +9,12 @@ from rooms.models import Endpoint, EndpointStatus, Level, Profile, Role, Structu
 PASSWORD = "vconf-demo-2026"
 PROVINCE = "20"  # Lạng Sơn
 
-# username, role, full name, home unit (structure, code)
+# username, role, full name (family name first, as written), job title, home unit (structure, code)
 USERS = [
-    ("admin", Role.ADMINISTRATOR, "Quản trị hệ thống", None),
-    ("vanphong", Role.STAFF, "Nguyễn Thị Lan (Văn phòng UBND tỉnh)", (Structure.CURRENT, PROVINCE)),
-    ("kythuat", Role.OPERATOR, "Hoàng Văn Minh (kỹ thuật điểm cầu)", None),
-    ("lanhdao", Role.LEADER, "Lương Văn Hùng (Lãnh đạo UBND tỉnh)", (Structure.CURRENT, PROVINCE)),
+    ("admin", Role.ADMINISTRATOR, "Trần Quốc Bảo", "Quản trị hệ thống", None),
+    ("vanphong", Role.STAFF, "Nguyễn Thị Lan", "Chuyên viên Văn phòng UBND tỉnh", (Structure.CURRENT, PROVINCE)),
+    ("kythuat", Role.OPERATOR, "Hoàng Văn Minh", "Kỹ thuật viên điểm cầu", None),
+    ("lanhdao", Role.LEADER, "Lương Văn Hùng", "Phó Chủ tịch UBND tỉnh", (Structure.CURRENT, PROVINCE)),
 ]
 
 
@@ -32,19 +32,19 @@ def operator_endpoints() -> list[Endpoint]:
 
 
 def load(*, stdout: OutputWrapper) -> None:
-    for username, role, full_name, home in USERS:
+    for username, role, full_name, job_title, home in USERS:
         user, created = User.objects.get_or_create(username=username)
         if created:
             user.set_password(PASSWORD)
-            last, _, first = full_name.partition(" ")
-            user.first_name, user.last_name = first, last
             user.email = f"{username}@langson.example.vn"
             if role == Role.ADMINISTRATOR:
                 user.is_superuser = user.is_staff = True
             user.save()
         user.groups.add(Group.objects.get(name=role))
         unit = Unit.objects.filter(structure=home[0], code=home[1]).first() if home else None
-        Profile.objects.update_or_create(user=user, defaults={"home_unit": unit})
+        Profile.objects.update_or_create(
+            user=user, defaults={"home_unit": unit, "full_name": full_name, "job_title": job_title}
+        )
         if role == Role.OPERATOR:
             for endpoint in operator_endpoints():
                 endpoint.operators.add(user)
@@ -53,6 +53,6 @@ def load(*, stdout: OutputWrapper) -> None:
 
 def print_logins(*, stdout: OutputWrapper) -> None:
     stdout.write(f"\nDemo logins (password for all: {PASSWORD}):")
-    for username, role, full_name, _home in USERS:
-        stdout.write(f"  {username:<10} {role.label:<20} {full_name}")
+    for username, role, full_name, job_title, _home in USERS:
+        stdout.write(f"  {username:<10} {role.label:<20} {full_name} ({job_title})")
     stdout.write("Open http://127.0.0.1:8000/ — API docs at /api/docs/\n")

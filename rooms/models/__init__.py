@@ -1,6 +1,7 @@
 from .accounts import Profile, Role
 from .attendance import CheckIn, CheckInKind, HeadCount, IssueType
 from .endpoints import Bridge, Connection, CoverageTarget, Endpoint, EndpointStatus, ProvinceSettings, StatusChange
+from .groups import EndpointGroup
 from .meetings import Meeting, MeetingStatus, Participation, Series
 from .units import Level, Structure, Unit
 
@@ -11,6 +12,7 @@ __all__ = [
     "Connection",
     "CoverageTarget",
     "Endpoint",
+    "EndpointGroup",
     "EndpointStatus",
     "HeadCount",
     "IssueType",

@@ -16,6 +16,20 @@ class Profile(models.Model):
     # The unit whose subtree this user may book for and act on; null means the whole database.
     home_unit = models.ForeignKey("rooms.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     phone = models.CharField(max_length=30, blank=True)
+    # Shown exactly as written, family name first ("Nguyễn Thị Lan"): Django's first/last name
+    # pair puts the given name first and garbles Vietnamese names.
+    full_name = models.CharField(max_length=150, blank=True)
+    job_title = models.CharField(max_length=150, blank=True)
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.home_unit or '-'}"
+
+
+def person_name(user: object) -> str:
+    """How a person is shown everywhere: the full name as written; else Django's name fields in
+    the Vietnamese order (family name first); else the username."""
+    profile = getattr(user, "profile", None) if getattr(user, "pk", None) else None
+    if isinstance(profile, Profile) and profile.full_name:
+        return profile.full_name
+    parts = (getattr(user, "last_name", ""), getattr(user, "first_name", ""))
+    return " ".join(p for p in parts if p) or getattr(user, "username", "") or ""

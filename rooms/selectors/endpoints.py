@@ -11,6 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from rooms.models import Endpoint, ProvinceSettings, StatusChange, Unit
 from rooms.services.units import province_successor
+from vconf.folding import matching
 
 EARTH_RADIUS_KM = 6371.0088
 # Endpoint ids per query: under the backend's limit on bound parameters (999 on SQLite).
@@ -123,9 +124,7 @@ def filter_endpoints(
     if bridge is not None:
         endpoints = endpoints.filter(bridge_id=bridge)
     if search:
-        endpoints = endpoints.filter(
-            Q(name__icontains=search) | Q(unit__name__icontains=search) | Q(dial_address__icontains=search)
-        )
+        endpoints = matching(endpoints, search, ["name", "unit__name", "dial_address"])
     return endpoints
 
 

@@ -309,7 +309,8 @@ def booking_tree(
     their unit. Two queries whatever the size of the province."""
     by_unit: dict[int, list[Endpoint]] = {}
     for endpoint in endpoints:
-        by_unit.setdefault(endpoint.unit_id, []).append(endpoint)
+        # On the legacy tree a current room sits under the former unit it serves (endpoints_on_tree).
+        by_unit.setdefault(getattr(endpoint, "tree_unit_id", endpoint.unit_id), []).append(endpoint)
     units = {u.pk: u for u in Unit.objects.filter(structure=structure).only("pk", "code", "name", "parent_id", "level")}
     children: dict[int | None, list[int]] = {}
     for unit in sorted(units.values(), key=lambda u: (u.code, u.name)):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from rooms.models import Bridge, Endpoint, Meeting, Structure
+from rooms.selectors.groups import endpoints_of_groups
 from rooms.selectors.meetings import resolve_unit_codes
 from vconf import clock
 from vconf.fields import BoundedDateTimeField, ModelSerializer
@@ -96,6 +97,9 @@ class ParticipantsMixin(serializers.Serializer):
     structure = serializers.ChoiceField(
         choices=Structure.choices, required=False, help_text="Tree the unit codes belong to (default: current first)"
     )
+    # A plain string, as on endpoints: a second enum of the same choices would name it twice in the schema.
+    unit_structure = serializers.CharField(required=False, max_length=10, help_text="current or legacy (= structure)")
+    groups = IdListField(required=False, max_length=100, help_text="Endpoint group ids: their rooms take part")
     bridge = serializers.PrimaryKeyRelatedField(
         queryset=Bridge.objects.all(), required=False, allow_null=True, help_text="Defaults to the host's bridge"
     )
@@ -105,7 +109,14 @@ class ParticipantsMixin(serializers.Serializer):
 
     def validate(self, attrs: dict) -> dict:
         codes = attrs.pop("units", None)
-        structure = attrs.pop("structure", None)
+        structure = attrs.pop("structure", None) or attrs.pop("unit_structure", None)
+        attrs.pop("unit_structure", None)
+        if structure not in (None, *Structure.values):
+            raise serializers.ValidationError(
+                {"unit_structure": [_("Chọn một trong: %s.") % ", ".join(Structure.values)]}
+            )
+        if group_ids := attrs.pop("groups", None):
+            attrs["endpoints"] = [*attrs.get("endpoints", []), *endpoints_of_groups(group_ids)]
         if codes is not None:
             units, missing = resolve_unit_codes(codes, structure=structure)
             if missing:

@@ -93,7 +93,8 @@ def check_times(*, start: datetime, end: datetime, now: datetime, start_changed:
         errors["end"] = [_("Giờ kết thúc phải sau giờ bắt đầu.")]
     elif end - start > MAX_MEETING:
         errors["end"] = [_("Một cuộc họp dài tối đa %s giờ.") % MAX_MEETING_HOURS]
-    if start_changed and start < now:
+    # A start within the current minute is "now" (an urgent meeting typed or booked as "Họp ngay").
+    if start_changed and start < now.replace(second=0, microsecond=0):
         errors["start"] = [_("Không thể đặt lịch trong quá khứ.")]
     elif end <= now:
         errors["end"] = [_("Giờ kết thúc đã qua.")]

@@ -23,9 +23,12 @@ from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rooms.models import Bridge, Endpoint, Level, Meeting, MeetingStatus, ProvinceSettings, Role, Structure, Unit
 from rooms.models.endpoints import BOOKABLE_STATUSES
 from rooms.permissions import User, endpoints_in_scope, has_role, home_unit, is_administrator
+from rooms.recurrence_text import describe_rule
 from rooms.selectors import meetings as selectors
-from rooms.selectors.units import unit_subtree_ids
+from rooms.selectors.groups import group_choices, rooms_of_ticked_groups
+from rooms.selectors.units import endpoints_on_tree, selectable_units, unit_subtree_ids
 from rooms.services import booking, series
+from rooms.views import booking_office as office
 from vconf import clock
 from vconf.auth import signed_in
 from vconf.exceptions import Conflict
@@ -34,6 +37,7 @@ REPEATS = [
     ("", gettext_lazy("Không lặp")),
     ("weekly", gettext_lazy("Hằng tuần")),
     ("monthly", gettext_lazy("Hằng tháng, cùng ngày")),
+    ("monthly_last", gettext_lazy("Hằng tháng, ngày cuối tháng")),
     ("monthly_weekday", gettext_lazy("Hằng tháng, cùng thứ (ví dụ thứ Hai đầu tiên)")),
 ]
 WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
@@ -85,15 +89,19 @@ class BookingForm(TimeForm):
             return f"FREQ=WEEKLY;COUNT={count}"
         if repeat == "monthly":
             return f"FREQ=MONTHLY;COUNT={count}"
+        if repeat == "monthly_last":
+            return f"FREQ=MONTHLY;BYMONTHDAY=-1;COUNT={count}"
         if repeat == "monthly_weekday":
             return f"FREQ=MONTHLY;BYDAY=+{(day.day - 1) // 7 + 1}{WEEKDAYS[day.weekday()]};COUNT={count}"
         return ""
 
 
 def chosen_participants(request: HttpRequest) -> tuple[list[Endpoint], list[Unit], list[int]]:
-    """Endpoints and units ticked in the unit tree (a ticked unit means every endpoint below)."""
+    """Endpoints and units ticked in the unit tree (a ticked unit means every endpoint below),
+    and the rooms of the ticked endpoint groups."""
     ids = [int(v) for v in request.POST.getlist("endpoints") if v.isdigit() and len(v) < 18]
     endpoints = list(Endpoint.objects.filter(pk__in=ids))
+    endpoints += rooms_of_ticked_groups(user=request.user, checked=request.POST.getlist("groups"))
     unit_ids = [int(v) for v in request.POST.getlist("units") if v.isdigit() and len(v) < 18]
     return endpoints, list(Unit.objects.filter(pk__in=unit_ids)), ids
 
@@ -120,13 +128,14 @@ def unit_tree(
     *, user: User, structure: str, checked_endpoints: set[int], checked_units: set[int] | None = None
 ) -> list[selectors.TreeNode]:
     """The booking form's unit tree: the endpoints this user may book, under their units."""
-    home = home_unit(user)
-    scope_units = None if is_administrator(user) or home is None else unit_subtree_ids(home)
-    endpoints = (
-        endpoints_in_scope(user)
-        .filter(status__in=BOOKABLE_STATUSES, unit__structure=structure)
-        .only("pk", "name", "unit_id", "status")
+    home = None if is_administrator(user) else home_unit(user)
+    endpoints = list(
+        endpoints_on_tree(
+            endpoints_in_scope(user).filter(status__in=BOOKABLE_STATUSES).only("pk", "name", "unit_id", "status"),
+            structure=structure,
+        )
     )
+    scope_units = selectable_units(structure=structure, home=home, in_scope={e.pk for e in endpoints})
     return selectors.booking_tree(
         endpoints=endpoints,
         structure=structure,
@@ -137,7 +146,7 @@ def unit_tree(
 
 
 def tree_structure(request: HttpRequest) -> str:
-    wanted = request.GET.get("structure") or request.POST.get("structure")
+    wanted = request.POST.get("switch_structure") or request.GET.get("structure") or request.POST.get("structure")
     if wanted in Structure.values:
         return wanted
     # Today's tree when it has been loaded; the legacy one otherwise.
@@ -199,12 +208,21 @@ def meeting_book(request: HttpRequest) -> HttpResponse:
         "start_time": "08:00",
         "end_time": "09:30",
     }
-    form = BookingForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST":
+        # "Họp ngay", "the next free slot", "without the busy rooms": the form as if typed so.
+        request.POST = office.rewrite_post(request.POST, now=clock.now())  # type: ignore[assignment]
+    switching = "switch_structure" in request.POST
+    data = None if switching or request.method != "POST" else request.POST
+    # Switching trees shows the form again with what was typed, unchecked (no errors yet).
+    form = BookingForm(data, user=request.user, initial={**initial, **request.POST.dict()} if switching else initial)
     context: dict = {"form": form, "structure": structure}
     status = 200
     checked_ids: set[int] = set()
     checked_units: set[int] = set()
-    if request.method == "POST":
+    if switching:
+        endpoints, units, ids = chosen_participants(request)
+        checked_ids = office.switched_selection(endpoint_ids=set(ids), units=units)
+    elif request.method == "POST":
         endpoints, units, ids = chosen_participants(request)
         checked_ids, checked_units = set(ids), {u.pk for u in units}
         if form.is_valid():
@@ -216,6 +234,7 @@ def meeting_book(request: HttpRequest) -> HttpResponse:
     context["tree"] = unit_tree(
         user=request.user, structure=structure, checked_endpoints=checked_ids, checked_units=checked_units
     )
+    context["groups"] = group_choices(user=request.user, checked=request.POST.getlist("groups"))
     return render(request, "rooms/booking_form.html", context, status=status)
 
 
@@ -242,15 +261,10 @@ def handle_booking(request: HttpRequest, form: BookingForm, endpoints: list, uni
             )
             if checking:
                 context["check_ok"] = _("Có thể đặt %(n)s buổi họp.") % {"n": len(result.meetings)}
-                context["skipped"] = [
-                    {"start": datetime.fromisoformat(s["start"]), "end": datetime.fromisoformat(s["end"])}
-                    for s in result.skipped
-                ]
+                context["series_words"] = describe_rule(recurrence, start=start, skipped=len(result.skipped))
+                context["skipped"] = office.skipped_rows(result.skipped)
                 return 200
-            text = _("Đã đặt %(n)s buổi họp.") % {"n": len(result.meetings)}
-            if result.skipped:
-                text += " " + _("Bỏ qua %(n)s buổi bị trùng lịch.") % {"n": len(result.skipped)}
-            messages.success(request, text)
+            messages.success(request, office.series_booked_text(recurrence, start=start, result=result))
             context["redirect"] = redirect("meeting-detail", pk=result.meetings[0].pk)
             return 302
         if checking:
@@ -272,6 +286,8 @@ def handle_booking(request: HttpRequest, form: BookingForm, endpoints: list, uni
     except Conflict as error:
         context["conflict"] = error
         context["conflicts"] = conflict_rows(error)
+        if not recurrence:
+            context.update(office.way_out(common=common, conflicts=error.conflicts, now=clock.now()))
         return 409
 
 
@@ -287,7 +303,7 @@ def render_detail(request: HttpRequest, meeting: Meeting, *, status: int = 200, 
     now = clock.now()
     participations = (
         meeting.participations.select_related("endpoint", "endpoint__unit")
-        .prefetch_related("endpoint__operators")
+        .prefetch_related("endpoint__operators__profile")
         .order_by("-is_host", "endpoint__unit__code", "endpoint__name")
     )
     state = meeting.state_at(now)

@@ -2,7 +2,6 @@
 and the administrators' status change in a few clicks (the same service as the API)."""
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,9 +14,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from rooms.models import EndpointStatus, Structure
-from rooms.permissions import is_administrator
+from rooms.ical import feed_url
+from rooms.models import EndpointStatus, Role, Structure
+from rooms.permissions import has_role, is_administrator
 from rooms.selectors.endpoints import distances_for, endpoints_for_api, filter_endpoints
+from rooms.selectors.meetings import endpoints_in_scope_of
 from rooms.services.endpoints import change_endpoint_status
 from vconf import clock
 from vconf.auth import signed_in
@@ -83,8 +84,10 @@ def endpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     admin = is_administrator(request.user)
     operators = list(endpoint.operators.all())
     feed = None
-    if admin or any(user.pk == request.user.pk for user in operators):
-        feed = f"{settings.SITE_URL}/api/endpoints/{endpoint.pk}/calendar.ics?token={endpoint.feed_token}"
+    # Its operators, and the office staff who book it, subscribe to the room's calendar.
+    staff = has_role(request.user, Role.STAFF) and bool(endpoints_in_scope_of(request.user, [endpoint.pk]))
+    if admin or staff or any(user.pk == request.user.pk for user in operators):
+        feed = feed_url(endpoint)
     return render(
         request,
         "rooms/endpoint_detail.html",

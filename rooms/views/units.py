@@ -1,6 +1,6 @@
 """Units API: the two trees of administrative units, read-only."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -9,6 +9,7 @@ from rest_framework import viewsets
 from rest_framework.permissions import IsAuthenticated
 
 from rooms.models import Level, Structure, Unit
+from rooms.selectors.units import search_units
 from rooms.serializers.units import UnitSerializer
 from vconf.fields import query_choice
 
@@ -56,7 +57,7 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
         if parent := params.get("parent", "").strip():
             units = units.filter(parent__code=parent)
         if search := params.get("search", "").strip()[:100]:
-            units = units.filter(Q(name__icontains=search) | Q(code__startswith=search))
+            units = search_units(units, search=search)
         return units.order_by("structure", "code")
 
     def get_object(self) -> Unit:

@@ -1,9 +1,16 @@
 // Booking form enhancements. The form works without them: a ticked unit already means
 // "every endpoint below" on the server. Here ticking a unit ticks everything below it (so staff
-// see what they chose), unticking one endpoint unticks the units above it, and a box filters
-// the tree by name.
+// see what they chose), unticking one endpoint unticks the units above it, a box filters the
+// tree by name (ignoring accents and case), a line counts the rooms chosen (groups included),
+// "Số buổi" shows only for a repeating meeting, and the endpoint page copies its feed link.
 (function () {
   "use strict";
+
+  // Same folding as vconf/folding.py: đ is its own letter, not d with a mark.
+  function fold(text) {
+    return text.replace(/đ/g, "d").replace(/Đ/g, "d").normalize("NFD")
+      .replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
 
   function below(box) {
     var item = box.closest("li");
@@ -30,6 +37,19 @@
     });
   }
 
+  function refreshCount(tree) {
+    var line = tree.parentElement.querySelector("[data-chosen]");
+    if (!line) return;
+    var chosen = {};
+    tree.querySelectorAll("input[name=endpoints]:checked").forEach(function (b) { chosen[b.value] = true; });
+    var form = tree.closest("form");
+    (form ? form.querySelectorAll("input[data-group-rooms]:checked") : []).forEach(function (g) {
+      g.getAttribute("data-group-rooms").split(",").forEach(function (id) { if (id) chosen[id] = true; });
+    });
+    line.textContent = tree.getAttribute("data-chosen-text").replace("{n}", Object.keys(chosen).length);
+    line.hidden = false;
+  }
+
   document.querySelectorAll("[data-tree]").forEach(function (tree) {
     tree.addEventListener("change", function (event) {
       var box = event.target;
@@ -41,23 +61,64 @@
         above(box).forEach(function (u) { u.checked = false; });
       }
       refreshIndeterminate(tree);
+      refreshCount(tree);
     });
+    var form = tree.closest("form");
+    if (form) {
+      form.querySelectorAll("input[data-group-rooms]").forEach(function (g) {
+        g.addEventListener("change", function () { refreshCount(tree); });
+      });
+    }
     // Units ticked on the server (a refused form shown again) show their endpoints ticked too.
     tree.querySelectorAll("input[data-select-below]:checked").forEach(function (unit) {
       below(unit).forEach(function (b) { b.checked = true; });
     });
     refreshIndeterminate(tree);
+    refreshCount(tree);
 
     var filter = tree.parentElement.querySelector(".tree-filter");
     if (filter) {
       filter.hidden = false;
       filter.addEventListener("input", function () {
-        var text = filter.value.trim().toLowerCase();
+        var text = fold(filter.value.trim());
         tree.querySelectorAll("li").forEach(function (li) {
-          li.style.display = !text || li.textContent.toLowerCase().indexOf(text) !== -1 ? "" : "none";
+          li.style.display = !text || fold(li.textContent).indexOf(text) !== -1 ? "" : "none";
         });
       });
     }
+  });
+
+  // "Số buổi" and "skip conflicts" mean nothing for a meeting that does not repeat; a monthly
+  // meeting from the 29th-31st says what happens in shorter months.
+  var repeat = document.querySelector("select[name=repeat]");
+  if (repeat) {
+    var day = document.querySelector("input[name=day]");
+    var refreshRepeat = function () {
+      document.querySelectorAll("[data-repeat-only]").forEach(function (el) { el.hidden = !repeat.value; });
+      var hint = document.querySelector("[data-month-end-hint]");
+      if (hint) {
+        var date = day && day.value ? Number(day.value.slice(8, 10)) : 0;
+        hint.hidden = !(repeat.value === "monthly" && date > 28);
+        hint.querySelectorAll("[data-day]").forEach(function (el) { el.textContent = String(date); });
+      }
+    };
+    repeat.addEventListener("change", refreshRepeat);
+    if (day) day.addEventListener("change", refreshRepeat);
+    refreshRepeat();
+  }
+
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    var status = button.parentElement.querySelector("[data-copy-status]");
+    if (!source || !navigator.clipboard) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(source.value).then(function () {
+        if (status) status.textContent = button.getAttribute("data-copied");
+      }, function () {
+        source.select();
+      });
+    });
   });
 
   document.querySelectorAll("button[data-confirm]").forEach(function (button) {

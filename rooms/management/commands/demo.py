@@ -9,6 +9,7 @@ STEPS = [
     "rooms.demo.units",  # Lạng Sơn on both trees, endpoints and their rollout, the bridge
     "rooms.demo.users",  # one user per role, printed at the end
     "rooms.demo.meetings",  # a year of meetings: briefings, commune meetings, cancellations
+    "rooms.demo.groups",  # saved endpoint groups, a meeting booked by former district
     "rooms.demo.attendance",  # check-ins for every past meeting
     "analytics.demo",  # cost models, investments, the history since 2010
 ]
