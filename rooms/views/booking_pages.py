@@ -5,30 +5,30 @@ They call the same services as the API, and show every conflict a refusal lists.
 """
 
 from datetime import date, datetime, time, timedelta
-from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 
 from rooms.models import Bridge, Endpoint, Level, Meeting, MeetingStatus, ProvinceSettings, Role, Structure, Unit
 from rooms.models.endpoints import BOOKABLE_STATUSES
-from rooms.permissions import User, endpoints_in_scope, has_role, home_unit, is_administrator
+from rooms.permissions import endpoints_in_scope, has_role, home_unit, is_administrator
 from rooms.selectors import meetings as selectors
 from rooms.selectors.units import unit_subtree_ids
 from rooms.services import booking, series
+from rooms.services.booking_rules import BookingRequest
+from rooms.validators import MAX_DESCRIPTION, validate_description, validate_title
 from vconf import clock
-from vconf.auth import signed_in
-from vconf.exceptions import Conflict
+from vconf.exceptions import Conflict, validation_lines
+from vconf.fields import MAX_YEAR, MIN_YEAR
 
 REPEATS = [
     ("", gettext_lazy("Không lặp")),
@@ -50,10 +50,24 @@ class TimeForm(forms.Form):
         return start, timezone.make_aware(datetime.combine(day, self.cleaned_data["end_time"]))
 
 
+def title_field(*, required: bool = True) -> forms.CharField:
+    return forms.CharField(
+        label=gettext_lazy("Tiêu đề"), max_length=200, required=required, validators=[validate_title]
+    )
+
+
+class RescheduleForm(TimeForm):
+    title = title_field(required=False)
+
+
 class BookingForm(TimeForm):
-    title = forms.CharField(label=gettext_lazy("Tiêu đề"), max_length=200)
+    title = title_field()
     description = forms.CharField(
-        label=gettext_lazy("Nội dung"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("Nội dung"),
+        required=False,
+        max_length=MAX_DESCRIPTION,
+        validators=[validate_description],
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     host = forms.ModelChoiceField(label=gettext_lazy("Điểm cầu chủ trì"), queryset=Endpoint.objects.none())
     bridge = forms.ModelChoiceField(
@@ -72,9 +86,9 @@ class BookingForm(TimeForm):
     )
     skip_conflicts = forms.BooleanField(label=gettext_lazy("Bỏ qua các buổi bị trùng lịch"), required=False)
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(self, *args: object, user: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["host"]).queryset = (
+        self.fields["host"].queryset = (
             endpoints_in_scope(user).filter(status__in=BOOKABLE_STATUSES).select_related("unit").order_by("name")
         )
 
@@ -89,13 +103,43 @@ class BookingForm(TimeForm):
             return f"FREQ=MONTHLY;BYDAY=+{(day.day - 1) // 7 + 1}{WEEKDAYS[day.weekday()]};COUNT={count}"
         return ""
 
+    def booking_request(self, *, organizer: object, participants: "ParticipantsForm") -> BookingRequest:
+        start, end = self.interval()
+        data = self.cleaned_data
+        return BookingRequest(
+            organizer=organizer,
+            title=data["title"],
+            description=data["description"],
+            start=start,
+            end=end,
+            host=data["host"],
+            endpoints=list(participants.cleaned_data["endpoints"]),
+            units=list(participants.cleaned_data["units"]),
+            bridge=data["bridge"],
+        )
 
-def chosen_participants(request: HttpRequest) -> tuple[list[Endpoint], list[Unit], list[int]]:
+
+class ParticipantsForm(forms.Form):
     """Endpoints and units ticked in the unit tree (a ticked unit means every endpoint below)."""
-    ids = [int(v) for v in request.POST.getlist("endpoints") if v.isdigit() and len(v) < 18]
-    endpoints = list(Endpoint.objects.filter(pk__in=ids))
-    unit_ids = [int(v) for v in request.POST.getlist("units") if v.isdigit() and len(v) < 18]
-    return endpoints, list(Unit.objects.filter(pk__in=unit_ids)), ids
+
+    endpoints = forms.ModelMultipleChoiceField(
+        queryset=Endpoint.objects.only("pk", "name", "status", "bridge_id", "unit_id", "legacy_unit_id"),
+        required=False,
+    )
+    units = forms.ModelMultipleChoiceField(queryset=Unit.objects.all(), required=False)
+
+    def checked(self) -> tuple[set[int], set[int]]:
+        """The ids to show ticked again when the page comes back."""
+        data = getattr(self, "cleaned_data", {})
+        return {e.pk for e in data.get("endpoints", ())}, {u.pk for u in data.get("units", ())}
+
+
+class CalendarForm(forms.Form):
+    """The week calendar's filters; a filter that does not parse is left out."""
+
+    week = forms.DateField(required=False)
+    endpoint = forms.ModelChoiceField(queryset=Endpoint.objects.all(), required=False)
+    unit = forms.ModelChoiceField(queryset=Unit.objects.all(), required=False)
 
 
 def conflict_rows(error: Conflict) -> list[dict]:
@@ -110,14 +154,8 @@ def conflict_rows(error: Conflict) -> list[dict]:
     return rows
 
 
-def error_lines(error: ValidationError) -> list[str]:
-    if hasattr(error, "error_dict"):
-        return [str(m) for values in error.message_dict.values() for m in values]
-    return [str(m) for m in error.messages]
-
-
 def unit_tree(
-    *, user: User, structure: str, checked_endpoints: set[int], checked_units: set[int] | None = None
+    *, user: object, structure: str, checked_endpoints: set[int], checked_units: set[int] | None = None
 ) -> list[selectors.TreeNode]:
     """The booking form's unit tree: the endpoints this user may book, under their units."""
     home = home_unit(user)
@@ -148,26 +186,24 @@ def tree_structure(request: HttpRequest) -> str:
 def meeting_calendar(request: HttpRequest) -> HttpResponse:
     """The week calendar: every meeting of the week, filtered by endpoint and by unit."""
     today = timezone.localdate(clock.now())
-    try:
-        anchor = date.fromisoformat(request.GET.get("week", "")) if request.GET.get("week") else today
-    except ValueError:
-        anchor = today
+    filters = CalendarForm(request.GET)
+    filters.is_valid()  # what does not parse is simply not applied
+    endpoint, unit = filters.cleaned_data.get("endpoint"), filters.cleaned_data.get("unit")
+    # Weeks outside the years the product books are shown as its first or last week.
+    anchor = min(max(filters.cleaned_data.get("week") or today, date(MIN_YEAR, 1, 1)), date(MAX_YEAR, 12, 31))
     monday = anchor - timedelta(days=anchor.weekday())
     start = timezone.make_aware(datetime.combine(monday, time()))
-    endpoint_id = request.GET.get("endpoint", "")
-    unit_code = request.GET.get("unit", "")
-    unit = Unit.objects.filter(pk=int(unit_code)).first() if unit_code.isdigit() and len(unit_code) < 18 else None
+    now = clock.now()
     meetings = selectors.meeting_list(
-        now=clock.now(),
+        now=now,
         start_after=start,
         start_before=start + timedelta(days=7),
-        endpoint_id=int(endpoint_id) if endpoint_id.isdigit() and len(endpoint_id) < 18 else None,
+        endpoint_id=endpoint.pk if endpoint else None,
         unit_ids=unit_subtree_ids(unit) if unit else None,
     ).select_related("host")
-    now = clock.now()
-    days: list[dict[str, Any]] = [{"day": monday + timedelta(days=i), "meetings": []} for i in range(7)]
+    days = [{"day": monday + timedelta(days=i), "meetings": []} for i in range(7)]
     for meeting in meetings:
-        meeting.state = meeting.state_at(now)  # type: ignore[attr-defined]  # read by the template
+        meeting.state = meeting.state_at(now)
         days[(timezone.localtime(meeting.start).date() - monday).days]["meetings"].append(meeting)
     context = {
         "days": days,
@@ -179,7 +215,7 @@ def meeting_calendar(request: HttpRequest) -> HttpResponse:
         .select_related("unit")
         .order_by("name"),
         "unit_choices": Unit.objects.exclude(level=Level.COMMUNE).order_by("structure", "code"),
-        "endpoint_id": endpoint_id,
+        "endpoint_id": str(endpoint.pk) if endpoint else "",
         "unit_id": unit.pk if unit else "",
         "can_book": has_role(request.user, Role.STAFF),
     }
@@ -191,7 +227,6 @@ def meeting_book(request: HttpRequest) -> HttpResponse:
     """The booking form. "Check" runs every rule without saving; "Book" books."""
     if not has_role(request.user, Role.STAFF):
         return render(request, "rooms/booking_forbidden.html", status=403)
-    structure = tree_structure(request)
     province_host = ProvinceSettings.objects.exclude(host=None).values_list("host_id", flat=True).first()
     initial = {
         "day": timezone.localdate(clock.now()),
@@ -200,79 +235,70 @@ def meeting_book(request: HttpRequest) -> HttpResponse:
         "end_time": "09:30",
     }
     form = BookingForm(request.POST or None, user=request.user, initial=initial)
-    context: dict = {"form": form, "structure": structure}
-    status = 200
-    checked_ids: set[int] = set()
-    checked_units: set[int] = set()
-    if request.method == "POST":
-        endpoints, units, ids = chosen_participants(request)
-        checked_ids, checked_units = set(ids), {u.pk for u in units}
-        if form.is_valid():
-            status = handle_booking(request, form, endpoints, units, context)
-            if status == 302:
-                return context["redirect"]
-        else:
-            status = 400
+    participants = ParticipantsForm(request.POST or None)
+    context: dict = {"form": form, "structure": tree_structure(request)}
+    if request.method != "POST":
+        return booking_page(request, context, participants)
+    if not (form.is_valid() and participants.is_valid()):
+        context["errors"] = [m for errors in participants.errors.values() for m in errors]
+        return booking_page(request, context, participants, status=400)
+    return handle_booking(request, form, participants, context)
+
+
+def booking_page(
+    request: HttpRequest, context: dict, participants: ParticipantsForm, *, status: int = 200
+) -> HttpResponse:
+    checked_endpoints, checked_units = participants.checked()
     context["tree"] = unit_tree(
-        user=request.user, structure=structure, checked_endpoints=checked_ids, checked_units=checked_units
+        user=request.user,
+        structure=context["structure"],
+        checked_endpoints=checked_endpoints,
+        checked_units=checked_units,
     )
     return render(request, "rooms/booking_form.html", context, status=status)
 
 
-def handle_booking(request: HttpRequest, form: BookingForm, endpoints: list, units: list, context: dict) -> int:
-    start, end = form.interval()
-    data = form.cleaned_data
-    common = {
-        "organizer": request.user,
-        "title": data["title"],
-        "description": data["description"],
-        "start": start,
-        "end": end,
-        "host": data["host"],
-        "endpoints": endpoints,
-        "units": units,
-        "bridge": data["bridge"],
-    }
-    recurrence = form.recurrence()
-    checking = request.POST.get("action") == "check"
+def handle_booking(
+    request: HttpRequest, form: BookingForm, participants: ParticipantsForm, context: dict
+) -> HttpResponse:
+    """Check or book what a valid form asks for; the page again with the answer, or the meeting."""
+    booking_request = form.booking_request(organizer=request.user, participants=participants)
+    recurrence, skip = form.recurrence(), form.cleaned_data["skip_conflicts"]
     try:
+        if request.POST.get("action") == "check":
+            result = booking.preview_booking(request=booking_request, recurrence=recurrence, skip_conflicts=skip)
+            context["check_ok"] = checked_text(result, in_series=bool(recurrence))
+            context["skipped"] = [
+                {"start": datetime.fromisoformat(s["start"]), "end": datetime.fromisoformat(s["end"])}
+                for s in result.skipped
+            ]
+            return booking_page(request, context, participants)
         if recurrence:
-            result = series.book_series(
-                **common, recurrence=recurrence, skip_conflicts=data["skip_conflicts"], preview=checking
-            )
-            if checking:
-                context["check_ok"] = _("Có thể đặt %(n)s buổi họp.") % {"n": len(result.meetings)}
-                context["skipped"] = [
-                    {"start": datetime.fromisoformat(s["start"]), "end": datetime.fromisoformat(s["end"])}
-                    for s in result.skipped
-                ]
-                return 200
+            result = series.book_series(request=booking_request, recurrence=recurrence, skip_conflicts=skip)
             text = _("Đã đặt %(n)s buổi họp.") % {"n": len(result.meetings)}
             if result.skipped:
                 text += " " + _("Bỏ qua %(n)s buổi bị trùng lịch.") % {"n": len(result.skipped)}
-            messages.success(request, text)
-            context["redirect"] = redirect("meeting-detail", pk=result.meetings[0].pk)
-            return 302
-        if checking:
-            plan = booking.check_booking(**common)
-            context["check_ok"] = _("Không có xung đột: có thể đặt lịch cho %(n)s điểm cầu.") % {
-                "n": len(plan.endpoints)
-            }
-            return 200
-        meeting = booking.book_meeting(**common)
-        messages.success(request, _("Đã đặt lịch họp."))
-        context["redirect"] = redirect("meeting-detail", pk=meeting.pk)
-        return 302
+            meeting = result.meetings[0]
+        else:
+            meeting = booking.book(booking_request).meetings[0]
+            text = _("Đã đặt lịch họp.")
     except ValidationError as error:
-        context["errors"] = error_lines(error)
-        return 400
-    except ApiPermissionDenied as error:
-        context["errors"] = [str(error.detail)]
-        return 403
+        context["errors"] = validation_lines(error)
+        return booking_page(request, context, participants, status=400)
+    except PermissionDenied as error:
+        context["errors"] = [str(error)]
+        return booking_page(request, context, participants, status=403)
     except Conflict as error:
-        context["conflict"] = error
-        context["conflicts"] = conflict_rows(error)
-        return 409
+        context["conflict"], context["conflicts"] = error, conflict_rows(error)
+        return booking_page(request, context, participants, status=409)
+    messages.success(request, text)
+    return redirect("meeting-detail", pk=meeting.pk)
+
+
+def checked_text(result: booking.Booking, *, in_series: bool) -> str:
+    if in_series:
+        return _("Có thể đặt %(n)s buổi họp.") % {"n": len(result.meetings)}
+    return _("Không có xung đột: có thể đặt lịch cho %(n)s điểm cầu.") % {"n": len(result.participants.endpoints)}
 
 
 @login_required
@@ -322,13 +348,13 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_object_or_404(Meeting, pk=pk)
     try:
         if request.POST.get("scope") == "following":
-            done = series.cancel_following(meeting=meeting, actor=signed_in(request))
+            done = series.cancel_following(meeting=meeting, actor=request.user)
             messages.success(request, _("Đã hủy %(n)s buổi họp.") % {"n": len(done)})
         else:
-            booking.cancel_meeting(meeting=meeting, actor=signed_in(request))
+            booking.cancel_meeting(meeting=meeting, actor=request.user)
             messages.success(request, _("Đã hủy cuộc họp."))
-    except ApiPermissionDenied as error:
-        messages.error(request, str(error.detail))
+    except PermissionDenied as error:
+        messages.error(request, str(error))
     except Conflict as error:
         messages.error(request, error.detail)
     return redirect("meeting-detail", pk=meeting.pk)
@@ -338,25 +364,28 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def meeting_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_object_or_404(Meeting.objects.select_related("host", "bridge", "organizer", "series"), pk=pk)
-    form = TimeForm(request.POST)
-    if not form.is_valid():
-        return render_detail(request, meeting, status=400, errors=[str(m) for e in form.errors.values() for m in e])
+    form = RescheduleForm(request.POST)
+    participants = ParticipantsForm(request.POST)
+    if not (form.is_valid() and participants.is_valid()):
+        errors = [m for f in (form, participants) for e in f.errors.values() for m in e]
+        return render_detail(request, meeting, status=400, errors=errors)
     start, end = form.interval()
-    changes: dict = {"start": start, "end": end}
-    if request.POST.get("title", "").strip():
-        changes["title"] = request.POST["title"].strip()[:200]
+    changes: booking.Changes = {"start": start, "end": end}
+    if form.cleaned_data["title"]:
+        changes["title"] = form.cleaned_data["title"]
     if "participants" in request.POST:
-        endpoints, units, _ids = chosen_participants(request)
-        changes.update(endpoints=endpoints, units=units)
+        changes.update(
+            endpoints=list(participants.cleaned_data["endpoints"]), units=list(participants.cleaned_data["units"])
+        )
     try:
         if request.POST.get("scope") == "following":
-            series.reschedule_following(meeting=meeting, actor=signed_in(request), **changes)
+            series.reschedule_following(meeting=meeting, actor=request.user, **changes)
         else:
-            booking.reschedule_meeting(meeting=meeting, actor=signed_in(request), **changes)
+            booking.reschedule_meeting(meeting=meeting, actor=request.user, **changes)
     except ValidationError as error:
-        return render_detail(request, meeting, status=400, errors=error_lines(error))
-    except ApiPermissionDenied as error:
-        return render_detail(request, meeting, status=403, errors=[str(error.detail)])
+        return render_detail(request, meeting, status=400, errors=validation_lines(error))
+    except PermissionDenied as error:
+        return render_detail(request, meeting, status=403, errors=[str(error)])
     except Conflict as error:
         return render_detail(request, meeting, status=409, conflict=error, conflicts=conflict_rows(error))
     messages.success(request, _("Đã cập nhật lịch họp."))

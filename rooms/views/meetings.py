@@ -37,6 +37,7 @@ from rooms.serializers.meetings import (
     endpoints_by_id,
 )
 from rooms.services import booking, invitations, series
+from rooms.services.booking_rules import BookingRequest
 from vconf import clock
 from vconf.auth import signed_in
 from vconf.exceptions import Conflict
@@ -138,8 +139,8 @@ class MeetingViewSet(
         data = dict(incoming.validated_data)
         recurrence, skip = data.pop("recurrence", ""), data.pop("skip_conflicts", False)
         if recurrence:
-            result = series.book_series(
-                organizer=signed_in(request), recurrence=recurrence, skip_conflicts=skip, **data
+            result = booking.book(
+                BookingRequest(organizer=signed_in(request), **data), rule=recurrence, skip_conflicts=skip
             )
             meetings = selectors.with_participants(Meeting.objects.filter(pk__in=[m.pk for m in result.meetings]))
             body = {
