@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 
 from rooms.models import Bridge, Endpoint, Meeting, MeetingStatus, Participation, Unit
 from rooms.services.booking_rules import (
-    Booking,
     BookingRequest,
     add_participations,
     after_write,
@@ -61,24 +60,8 @@ def book_meeting(
     uid: str | None = None,
     notify: bool = True,
 ) -> Meeting:
-    request = BookingRequest(
-        organizer=organizer,
-        title=title,
-        start=start,
-        end=end,
-        host=host,
-        endpoints=endpoints,
-        units=units,
-        bridge=bridge,
-        description=description,
-    )
+    request = BookingRequest(organizer, title, start, end, host, endpoints, units, bridge, description)
     return book(request, uid=uid, notify=notify).meetings[0]
-
-
-def preview_booking(*, request: BookingRequest, recurrence: str = "", skip_conflicts: bool = False) -> Booking:
-    """Every check of booking one meeting, or a series with `recurrence`, writing nothing: the
-    booking page's "check" button. The meetings it returns are not saved."""
-    return book(request, rule=recurrence, skip_conflicts=skip_conflicts, preview=True)
 
 
 def require_changeable(meeting: Meeting, actor: AbstractBaseUser, *, now: datetime) -> list[int]:

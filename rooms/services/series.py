@@ -2,8 +2,7 @@
 (booking_recurrence.py); one occurrence, or it and all that follow, can then be moved or
 cancelled. Also the import of an uploaded calendar, whose events book the same way."""
 
-from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Unpack
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -16,7 +15,6 @@ from rooms.models import Bridge, Endpoint, Meeting, MeetingStatus, Series
 from rooms.selectors.meetings import iso, resolve_unit_codes
 from rooms.services import booking
 from rooms.services.booking_rules import (
-    Booking,
     BookingRequest,
     after_write,
     book,
@@ -28,21 +26,6 @@ from rooms.services.booking_rules import (
 from rooms.validators import MAX_DESCRIPTION, validate_description, validate_title
 from vconf import clock
 from vconf.exceptions import Conflict, validation_messages
-
-
-def book_series(
-    *,
-    request: BookingRequest,
-    recurrence: str,
-    skip_conflicts: bool = False,
-    uid: str | None = None,
-    exclude: Collection[datetime] = (),
-    notify: bool = True,
-) -> Booking:
-    """Book every occurrence of a rule, all or none; with `skip_conflicts` book those that are
-    free and report the others. `exclude` drops occurrences starting at those times (an
-    imported EXDATE)."""
-    return book(request, rule=recurrence, skip_conflicts=skip_conflicts, uid=uid, exclude=exclude, notify=notify)
 
 
 def this_and_following(meeting: Meeting) -> list[Meeting]:

@@ -24,7 +24,7 @@ from rooms.permissions import endpoints_in_scope, has_role, home_unit, is_admini
 from rooms.selectors import meetings as selectors
 from rooms.selectors.units import unit_subtree_ids
 from rooms.services import booking, series
-from rooms.services.booking_rules import BookingRequest
+from rooms.services.booking_rules import Booking, BookingRequest
 from rooms.validators import MAX_DESCRIPTION, validate_description, validate_title
 from vconf import clock
 from vconf.exceptions import Conflict, validation_lines
@@ -263,25 +263,11 @@ def handle_booking(
 ) -> HttpResponse:
     """Check or book what a valid form asks for; the page again with the answer, or the meeting."""
     booking_request = form.booking_request(organizer=request.user, participants=participants)
-    recurrence, skip = form.recurrence(), form.cleaned_data["skip_conflicts"]
+    recurrence, checking = form.recurrence(), request.POST.get("action") == "check"
     try:
-        if request.POST.get("action") == "check":
-            result = booking.preview_booking(request=booking_request, recurrence=recurrence, skip_conflicts=skip)
-            context["check_ok"] = checked_text(result, in_series=bool(recurrence))
-            context["skipped"] = [
-                {"start": datetime.fromisoformat(s["start"]), "end": datetime.fromisoformat(s["end"])}
-                for s in result.skipped
-            ]
-            return booking_page(request, context, participants)
-        if recurrence:
-            result = series.book_series(request=booking_request, recurrence=recurrence, skip_conflicts=skip)
-            text = _("Đã đặt %(n)s buổi họp.") % {"n": len(result.meetings)}
-            if result.skipped:
-                text += " " + _("Bỏ qua %(n)s buổi bị trùng lịch.") % {"n": len(result.skipped)}
-            meeting = result.meetings[0]
-        else:
-            meeting = booking.book(booking_request).meetings[0]
-            text = _("Đã đặt lịch họp.")
+        result = booking.book(
+            booking_request, rule=recurrence, skip_conflicts=form.cleaned_data["skip_conflicts"], preview=checking
+        )
     except ValidationError as error:
         context["errors"] = validation_lines(error)
         return booking_page(request, context, participants, status=400)
@@ -291,11 +277,21 @@ def handle_booking(
     except Conflict as error:
         context["conflict"], context["conflicts"] = error, conflict_rows(error)
         return booking_page(request, context, participants, status=409)
+    if checking:
+        context["check_ok"] = checked_text(result, in_series=bool(recurrence))
+        context["skipped"] = [
+            {"start": datetime.fromisoformat(s["start"]), "end": datetime.fromisoformat(s["end"])}
+            for s in result.skipped
+        ]
+        return booking_page(request, context, participants)
+    text = _("Đã đặt %(n)s buổi họp.") % {"n": len(result.meetings)} if recurrence else _("Đã đặt lịch họp.")
+    if result.skipped:
+        text += " " + _("Bỏ qua %(n)s buổi bị trùng lịch.") % {"n": len(result.skipped)}
     messages.success(request, text)
-    return redirect("meeting-detail", pk=meeting.pk)
+    return redirect("meeting-detail", pk=result.meetings[0].pk)
 
 
-def checked_text(result: booking.Booking, *, in_series: bool) -> str:
+def checked_text(result: Booking, *, in_series: bool) -> str:
     if in_series:
         return _("Có thể đặt %(n)s buổi họp.") % {"n": len(result.meetings)}
     return _("Không có xung đột: có thể đặt lịch cho %(n)s điểm cầu.") % {"n": len(result.participants.endpoints)}
