@@ -159,15 +159,7 @@ def import_event(event: ical.ImportedEvent, *, organizer: AbstractBaseUser, skip
         raise ValidationError({"bridge": [_("Không có cầu MCU mã %(id)s.") % {"id": event.bridge_id}]})
     assert event.start is not None and event.end is not None  # else event.problems said so
     request = BookingRequest(
-        organizer=organizer,
-        title=event.summary[:200],
-        description=event.description,
-        start=event.start,
-        end=event.end,
-        host=host,
-        endpoints=endpoints,
-        units=units,
-        bridge=bridge,
+        organizer, event.summary[:200], event.start, event.end, host, endpoints, units, bridge, event.description
     )
     result = book(request, rule=event.rrule, skip_conflicts=skip_conflicts, exclude=event.exdates, uid=uid)
     series = result.series.pk if result.series else None

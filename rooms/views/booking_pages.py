@@ -104,18 +104,12 @@ class BookingForm(TimeForm):
         return ""
 
     def booking_request(self, *, organizer: object, participants: "ParticipantsForm") -> BookingRequest:
+        data, chosen = self.cleaned_data, participants.cleaned_data
+        texts_and_places = {name: data[name] for name in ("title", "description", "host", "bridge")}
         start, end = self.interval()
-        data = self.cleaned_data
+        endpoints, units = list(chosen["endpoints"]), list(chosen["units"])
         return BookingRequest(
-            organizer=organizer,
-            title=data["title"],
-            description=data["description"],
-            start=start,
-            end=end,
-            host=data["host"],
-            endpoints=list(participants.cleaned_data["endpoints"]),
-            units=list(participants.cleaned_data["units"]),
-            bridge=data["bridge"],
+            organizer=organizer, start=start, end=end, endpoints=endpoints, units=units, **texts_and_places
         )
 
 
