@@ -117,13 +117,11 @@ class ParticipantsMixin(serializers.Serializer):
         return attrs
 
 
-TITLE = {"max_length": 200, "validators": [validate_title]}
-DESCRIPTION = {"allow_blank": True, "max_length": MAX_DESCRIPTION, "validators": [validate_description]}
-
-
 class MeetingCreateSerializer(ParticipantsMixin):
-    title = serializers.CharField(**TITLE)
-    description = serializers.CharField(required=False, default="", **DESCRIPTION)
+    title = serializers.CharField(max_length=200, validators=[validate_title])
+    description = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=MAX_DESCRIPTION, validators=[validate_description]
+    )
     start = BoundedDateTimeField()
     end = BoundedDateTimeField()
     host = serializers.IntegerField(min_value=1, help_text="Host endpoint id")
@@ -140,8 +138,10 @@ class MeetingCreateSerializer(ParticipantsMixin):
 
 
 class MeetingUpdateSerializer(ParticipantsMixin):
-    title = serializers.CharField(required=False, **TITLE)
-    description = serializers.CharField(required=False, **DESCRIPTION)
+    title = serializers.CharField(max_length=200, required=False, validators=[validate_title])
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_DESCRIPTION, validators=[validate_description]
+    )
     start = BoundedDateTimeField(required=False)
     end = BoundedDateTimeField(required=False)
     scope = serializers.ChoiceField(

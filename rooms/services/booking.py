@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypedDict, Unpack
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -48,7 +48,7 @@ KEEP = _Keep()
 
 def book_meeting(
     *,
-    organizer: AbstractBaseUser,
+    organizer: User,
     title: str,
     start: datetime,
     end: datetime,
@@ -64,7 +64,7 @@ def book_meeting(
     return book(request, uid=uid, notify=notify).meetings[0]
 
 
-def require_changeable(meeting: Meeting, actor: AbstractBaseUser, *, now: datetime) -> list[int]:
+def require_changeable(meeting: Meeting, actor: User, *, now: datetime) -> list[int]:
     """403 unless every endpoint of the meeting is in the actor's scope (the caller checked
     that they book); 409 for a meeting that is cancelled or already held. Returns the meeting's
     endpoint ids."""
@@ -90,9 +90,7 @@ class Changes(TypedDict, total=False):
     bridge: "Bridge | None | _Keep"  # None: the host's bridge; KEEP or left out: as it is
 
 
-def reschedule_meeting(
-    *, meeting: Meeting, actor: AbstractBaseUser, notify: bool = True, **changes: Unpack[Changes]
-) -> Meeting:
+def reschedule_meeting(*, meeting: Meeting, actor: User, notify: bool = True, **changes: Unpack[Changes]) -> Meeting:
     """Move, retitle or change who takes part, under the same rules as a new booking (the
     meeting's own bookings do not conflict with it). SEQUENCE grows when anything changes."""
     require_booker(actor)
@@ -117,7 +115,7 @@ class Change:
 def apply_change(
     meeting: Meeting,
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     now: datetime,
     changes: Changes,
     exclude_meeting_ids: Collection[int] = (),
@@ -133,16 +131,16 @@ def apply_change(
     endpoints, units = changes.get("endpoints"), changes.get("units")
     if endpoints is None and units is None:
         endpoints = list(Endpoint.objects.filter(pk__in=current_ids))
-    keep_bridge = "bridge" not in changes or isinstance(changes["bridge"], _Keep)
+    asked = changes.get("bridge", KEEP)
     participants = plan_participants(
         actor=actor,
         host=meeting.host,
         endpoints=endpoints or (),
         units=units or (),
-        bridge=meeting.bridge if keep_bridge else changes["bridge"],
+        bridge=meeting.bridge if isinstance(asked, _Keep) else asked,
         keep_ids=current_ids,
     )
-    if keep_bridge:
+    if isinstance(asked, _Keep):
         participants.bridge = meeting.bridge
     new_ids, old_ids = set(participants.endpoint_ids), set(current_ids)
     texts = {k: v for k in ("title", "description") if (v := changes.get(k)) is not None and v != getattr(meeting, k)}
@@ -172,7 +170,7 @@ def apply_change(
     return Change(touched=new_ids | old_ids, removed=removed)
 
 
-def cancel_meeting(*, meeting: Meeting, actor: AbstractBaseUser, notify: bool = True) -> Meeting:
+def cancel_meeting(*, meeting: Meeting, actor: User, notify: bool = True) -> Meeting:
     """Cancel a meeting that has not started: it is kept, its endpoints are freed."""
     require_booker(actor)
     with database_conflicts_as_409(), transaction.atomic():
@@ -183,7 +181,7 @@ def cancel_meeting(*, meeting: Meeting, actor: AbstractBaseUser, notify: bool = 
     return meeting
 
 
-def mark_cancelled(meeting: Meeting, *, actor: AbstractBaseUser, now: datetime) -> list[int]:
+def mark_cancelled(meeting: Meeting, *, actor: User, now: datetime) -> list[int]:
     endpoint_ids = require_changeable(meeting, actor, now=now)
     if meeting.state_at(now) == MeetingStatus.IN_PROGRESS:
         raise Conflict(_("Cuộc họp đang diễn ra, không thể hủy."))

@@ -16,7 +16,7 @@ from functools import partial
 from auditlog.context import disable_auditlog
 from auditlog.models import LogEntry
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -39,7 +39,7 @@ Slot = tuple[datetime, datetime]
 class BookingRequest:
     """What a booking asks for, from the API, the booking page or an imported calendar."""
 
-    organizer: AbstractBaseUser
+    organizer: User
     title: str
     start: datetime
     end: datetime
@@ -76,12 +76,12 @@ class Booking:
 # ------------------------------------------------------------------------------ the checks
 
 
-def require_booker(user: AbstractBaseUser) -> None:
+def require_booker(user: User) -> None:
     if not has_role(user, Role.STAFF):
         raise PermissionDenied(_("Chỉ văn phòng và quản trị được đặt lịch họp."))
 
 
-def require_in_scope(user: AbstractBaseUser, endpoint_ids: Collection[int]) -> None:
+def require_in_scope(user: User, endpoint_ids: Collection[int]) -> None:
     """The user's home unit must contain every endpoint (administrators: anywhere)."""
     if is_administrator(user) or not endpoint_ids:
         return
@@ -123,7 +123,7 @@ def check_times(*, start: datetime, end: datetime, now: datetime, start_changed:
 
 def plan_participants(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     host: Endpoint,
     endpoints: Collection[Endpoint] = (),
     units: Collection[Unit] = (),
@@ -160,7 +160,7 @@ def lock_for_booking(*, bridge_ids: Collection[int | None], endpoint_ids: Collec
     both take its last ports. On SQLite the IMMEDIATE transaction already serialises writers."""
     if not connection.features.has_select_for_update:
         return
-    ids = sorted(set(bridge_ids) - {None})
+    ids = sorted({pk for pk in bridge_ids if pk is not None})
     if ids:
         list(Bridge.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
     list(Endpoint.objects.select_for_update().filter(pk__in=sorted(endpoint_ids)).order_by("pk").values_list("pk"))

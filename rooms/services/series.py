@@ -5,7 +5,7 @@ cancelled. Also the import of an uploaded calendar, whose events book the same w
 from datetime import timedelta
 from typing import Unpack
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -38,7 +38,7 @@ def this_and_following(meeting: Meeting) -> list[Meeting]:
     return [meeting, *later.select_related("host", "bridge", "organizer").order_by("start", "pk")]
 
 
-def cancel_following(*, meeting: Meeting, actor: AbstractBaseUser, notify: bool = True) -> list[Meeting]:
+def cancel_following(*, meeting: Meeting, actor: User, notify: bool = True) -> list[Meeting]:
     """Cancel this occurrence and every later one of its series, all or none."""
     require_booker(actor)
     with database_conflicts_as_409(), transaction.atomic():
@@ -54,7 +54,7 @@ def cancel_following(*, meeting: Meeting, actor: AbstractBaseUser, notify: bool 
 
 
 def reschedule_following(
-    *, meeting: Meeting, actor: AbstractBaseUser, notify: bool = True, **changes: Unpack[booking.Changes]
+    *, meeting: Meeting, actor: User, notify: bool = True, **changes: Unpack[booking.Changes]
 ) -> list[Meeting]:
     """Apply one change to this occurrence and every later one: a new start shifts each of them
     by the same amount, a new end sets the same duration. All or none; 409 lists every conflict."""
@@ -103,7 +103,7 @@ def reschedule_following(
 MAX_IMPORT_EVENTS = 500
 
 
-def import_calendar(*, organizer: AbstractBaseUser, data: bytes, skip_conflicts: bool = False) -> dict:
+def import_calendar(*, organizer: User, data: bytes, skip_conflicts: bool = False) -> dict:
     """Book every VEVENT of an uploaded calendar under the same rules, each on its own (one
     refused event does not undo the others). Returns {"booked": [...], "refused": [...]}.
 
@@ -135,7 +135,7 @@ def import_calendar(*, organizer: AbstractBaseUser, data: bytes, skip_conflicts:
     return {"booked": booked, "refused": refused}
 
 
-def import_event(event: ical.ImportedEvent, *, organizer: AbstractBaseUser, skip_conflicts: bool) -> dict:
+def import_event(event: ical.ImportedEvent, *, organizer: User, skip_conflicts: bool) -> dict:
     if event.problems:
         raise ValidationError(event.problems)
     check_texts(event)

@@ -5,11 +5,13 @@ They call the same services as the API, and show every conflict a refusal lists.
 """
 
 from datetime import date, datetime, time, timedelta
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User as Account
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,13 +22,14 @@ from django.views.decorators.http import require_POST
 
 from rooms.models import Bridge, Endpoint, Level, Meeting, MeetingStatus, ProvinceSettings, Role, Structure, Unit
 from rooms.models.endpoints import BOOKABLE_STATUSES
-from rooms.permissions import endpoints_in_scope, has_role, home_unit, is_administrator
+from rooms.permissions import User, endpoints_in_scope, has_role, home_unit, is_administrator
 from rooms.selectors import meetings as selectors
 from rooms.selectors.units import unit_subtree_ids
 from rooms.services import booking, series
 from rooms.services.booking_rules import Booking, BookingRequest
 from rooms.validators import MAX_DESCRIPTION, validate_description, validate_title
 from vconf import clock
+from vconf.auth import signed_in
 from vconf.exceptions import Conflict, validation_lines
 from vconf.fields import MAX_YEAR, MIN_YEAR
 
@@ -86,9 +89,9 @@ class BookingForm(TimeForm):
     )
     skip_conflicts = forms.BooleanField(label=gettext_lazy("Bỏ qua các buổi bị trùng lịch"), required=False)
 
-    def __init__(self, *args: object, user: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["host"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["host"]).queryset = (
             endpoints_in_scope(user).filter(status__in=BOOKABLE_STATUSES).select_related("unit").order_by("name")
         )
 
@@ -103,7 +106,7 @@ class BookingForm(TimeForm):
             return f"FREQ=MONTHLY;BYDAY=+{(day.day - 1) // 7 + 1}{WEEKDAYS[day.weekday()]};COUNT={count}"
         return ""
 
-    def booking_request(self, *, organizer: object, participants: "ParticipantsForm") -> BookingRequest:
+    def booking_request(self, *, organizer: Account, participants: "ParticipantsForm") -> BookingRequest:
         data, chosen = self.cleaned_data, participants.cleaned_data
         texts_and_places = {name: data[name] for name in ("title", "description", "host", "bridge")}
         start, end = self.interval()
@@ -149,7 +152,7 @@ def conflict_rows(error: Conflict) -> list[dict]:
 
 
 def unit_tree(
-    *, user: object, structure: str, checked_endpoints: set[int], checked_units: set[int] | None = None
+    *, user: User, structure: str, checked_endpoints: set[int], checked_units: set[int] | None = None
 ) -> list[selectors.TreeNode]:
     """The booking form's unit tree: the endpoints this user may book, under their units."""
     home = home_unit(user)
@@ -195,9 +198,9 @@ def meeting_calendar(request: HttpRequest) -> HttpResponse:
         endpoint_id=endpoint.pk if endpoint else None,
         unit_ids=unit_subtree_ids(unit) if unit else None,
     ).select_related("host")
-    days = [{"day": monday + timedelta(days=i), "meetings": []} for i in range(7)]
+    days: list[dict[str, Any]] = [{"day": monday + timedelta(days=i), "meetings": []} for i in range(7)]
     for meeting in meetings:
-        meeting.state = meeting.state_at(now)
+        meeting.state = meeting.state_at(now)  # type: ignore[attr-defined]  # read by the template
         days[(timezone.localtime(meeting.start).date() - monday).days]["meetings"].append(meeting)
     context = {
         "days": days,
@@ -256,7 +259,7 @@ def handle_booking(
     request: HttpRequest, form: BookingForm, participants: ParticipantsForm, context: dict
 ) -> HttpResponse:
     """Check or book what a valid form asks for; the page again with the answer, or the meeting."""
-    booking_request = form.booking_request(organizer=request.user, participants=participants)
+    booking_request = form.booking_request(organizer=signed_in(request), participants=participants)
     recurrence, checking = form.recurrence(), request.POST.get("action") == "check"
     try:
         result = booking.book(
@@ -338,10 +341,10 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_object_or_404(Meeting, pk=pk)
     try:
         if request.POST.get("scope") == "following":
-            done = series.cancel_following(meeting=meeting, actor=request.user)
+            done = series.cancel_following(meeting=meeting, actor=signed_in(request))
             messages.success(request, _("Đã hủy %(n)s buổi họp.") % {"n": len(done)})
         else:
-            booking.cancel_meeting(meeting=meeting, actor=request.user)
+            booking.cancel_meeting(meeting=meeting, actor=signed_in(request))
             messages.success(request, _("Đã hủy cuộc họp."))
     except PermissionDenied as error:
         messages.error(request, str(error))
@@ -364,14 +367,13 @@ def meeting_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     if form.cleaned_data["title"]:
         changes["title"] = form.cleaned_data["title"]
     if "participants" in request.POST:
-        changes.update(
-            endpoints=list(participants.cleaned_data["endpoints"]), units=list(participants.cleaned_data["units"])
-        )
+        changes["endpoints"] = list(participants.cleaned_data["endpoints"])
+        changes["units"] = list(participants.cleaned_data["units"])
     try:
         if request.POST.get("scope") == "following":
-            series.reschedule_following(meeting=meeting, actor=request.user, **changes)
+            series.reschedule_following(meeting=meeting, actor=signed_in(request), **changes)
         else:
-            booking.reschedule_meeting(meeting=meeting, actor=request.user, **changes)
+            booking.reschedule_meeting(meeting=meeting, actor=signed_in(request), **changes)
     except ValidationError as error:
         return render_detail(request, meeting, status=400, errors=validation_lines(error))
     except PermissionDenied as error:
