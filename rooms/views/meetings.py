@@ -234,8 +234,10 @@ def resend_invitations_page(request: HttpRequest, pk: int) -> HttpResponse:
         sent = invitations.resend_invitations(meeting=meeting, actor=signed_in(request))
     except invitations.MailNotSent:
         messages.error(request, _("Chưa gửi được thư mời: máy chủ thư không nhận. Hãy thử lại sau."))
-    except (booking.NotAllowed, Conflict) as refusal:
-        messages.error(request, str(refusal.detail))
+    except PermissionDenied as refusal:
+        messages.error(request, str(refusal))
+    except Conflict as refusal:
+        messages.error(request, refusal.detail)
     else:
         messages.success(request, _("Đã gửi lại %(n)s thư.") % {"n": sent})
     return redirect("meeting-detail", pk=pk)
