@@ -284,13 +284,29 @@ def id_list(text: str) -> list[int]:
     return [int(part) for part in str(text).replace(";", ",").split(",") if part.strip()]
 
 
+# VCALENDAR > VEVENT > VALARM is as deep as a calendar goes; deeper nesting is not a calendar
+# (and icalendar's own walk recurses: 2,000 levels exhaust Python's stack).
+MAX_NESTING = 3
+
+
+def check_nesting(data: bytes) -> None:
+    """Raises ValueError for components nested deeper than MAX_NESTING, before parsing."""
+    depth = 0
+    for line in data.splitlines():
+        keyword = line[:6].upper()
+        if keyword == b"BEGIN:":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise ValueError(_("thành phần lồng nhau quá %(n)s cấp") % {"n": MAX_NESTING})
+        elif keyword[:4] == b"END:":
+            depth -= 1
+
+
 def read_calendar(data: bytes) -> list[ImportedEvent]:
     """Every VEVENT of an iCalendar file. Raises ValueError when the file is not iCalendar."""
+    check_nesting(data)
     cal = icalendar.Calendar.from_ical(data)
-    events = []
-    for component in cal.walk("VEVENT"):
-        events.append(read_event(component))
-    return events
+    return [read_event(c) for c in cal.subcomponents if isinstance(c, icalendar.Event)]
 
 
 def read_event(component: icalendar.Event) -> ImportedEvent:
@@ -314,6 +330,11 @@ def read_event(component: icalendar.Event) -> ImportedEvent:
         problems.setdefault("recurrence", []).append(_("RDATE chưa được hỗ trợ."))
     if "rrule" in component:
         event.rrule = component["rrule"].to_ical().decode()
+    # A property icalendar could not read is left out of the event, with its reason here: an
+    # unreadable RRULE must refuse the event, not book it once.
+    for name, reason in getattr(component, "errors", []):
+        key = {"RRULE": "recurrence", "EXDATE": "recurrence", "DTSTART": "start", "DTEND": "end"}.get(name, "file")
+        problems.setdefault(key, []).append(f"{name}: {reason}")
     exdates = component.get("exdate")
     for item in (exdates if isinstance(exdates, list) else [exdates]) if exdates is not None else []:
         event.exdates += [value for d in item.dts if (value := as_datetime(d.dt))]

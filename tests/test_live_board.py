@@ -288,10 +288,10 @@ def test_todays_boards_are_listed_for_the_user(meeting, clock, attendance_meetin
 def test_cancelling_or_moving_a_meeting_refreshes_its_boards(
     meeting, staff, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from rooms.services import booking
+    from rooms.services import booking, booking_rules
 
     sent = []
-    monkeypatch.setattr(booking, "broadcast_attendance_changed", lambda *ids: sent.extend(ids))
+    monkeypatch.setattr(booking_rules, "broadcast_attendance_changed", lambda *ids: sent.extend(ids))
     with django_capture_on_commit_callbacks(execute=True):
         booking.reschedule_meeting(meeting=meeting, actor=staff, start=meeting.start + timedelta(hours=1), notify=False)
     assert sent == [meeting.pk]

@@ -23,6 +23,8 @@ CONFLICT_SQLSTATES = {
     "40P01": "deadlock_detected",
     "55P03": "lock_not_available",
 }
+# SQLite's words for the same: the no-overlap trigger (migration 0002), a unique index, a busy file.
+CONFLICT_TEXTS = ("overlapping booking", "UNIQUE constraint", "database is locked")
 
 
 class Conflict(Exception):
@@ -34,22 +36,27 @@ class Conflict(Exception):
         self.conflicts = conflicts or []
 
 
-def validation_error_body(error: DjangoValidationError) -> dict:
+def is_conflict_error(error: DatabaseError) -> bool:
+    """True when the database refused a write because another one got there first."""
+    sqlstate = getattr(getattr(error, "__cause__", None), "sqlstate", None)
+    return sqlstate in CONFLICT_SQLSTATES or any(text in str(error) for text in CONFLICT_TEXTS)
+
+
+def validation_messages(error: DjangoValidationError) -> dict[str, list[str]]:
+    """{field: [message]} of a Django ValidationError; "non_field_errors" when it names no field.
+    The API answers it as is; pages and commands show its lines."""
     if hasattr(error, "error_dict"):
         return {field: [str(m) for m in messages] for field, messages in error.message_dict.items()}
     return {"non_field_errors": [str(m) for m in error.messages]}
 
 
+def validation_lines(error: DjangoValidationError) -> list[str]:
+    return [message for messages in validation_messages(error).values() for message in messages]
+
+
 def database_error_response(error: DatabaseError) -> Response:
-    sqlstate = getattr(getattr(error, "__cause__", None), "sqlstate", None)
-    text = str(error)
-    if sqlstate in CONFLICT_SQLSTATES or "overlapping booking" in text or "UNIQUE constraint" in text:
-        return Response(
-            {"detail": _("Xung đột với dữ liệu khác, vui lòng thử lại.")},
-            status=status.HTTP_409_CONFLICT,
-        )
-    if isinstance(error, OperationalError) and "locked" in text:
-        return Response({"detail": _("Hệ thống đang bận, vui lòng thử lại.")}, status=409)
+    if is_conflict_error(error):
+        return Response({"detail": _("Xung đột với dữ liệu khác, vui lòng thử lại.")}, status=status.HTTP_409_CONFLICT)
     if isinstance(error, IntegrityError):
         return Response({"non_field_errors": [_("Dữ liệu không hợp lệ.")]}, status=400)
     if isinstance(error, (OperationalError, InterfaceError)):
@@ -68,7 +75,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, Conflict):
         return Response({"detail": exc.detail, "conflicts": exc.conflicts}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
-        return Response(validation_error_body(exc), status=status.HTTP_400_BAD_REQUEST)
+        return Response(validation_messages(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DatabaseError):
         return database_error_response(exc)
     if isinstance(exc, exceptions.UnsupportedMediaType):
@@ -84,7 +91,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        # A service's refusal says what the user may not do; a bare one gets DRF's default text.
+        exc = exceptions.PermissionDenied(str(exc) or None)
     return exception_handler(exc, context)
 
 

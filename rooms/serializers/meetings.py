@@ -12,6 +12,7 @@ from rest_framework import serializers
 from rooms.models import Bridge, Endpoint, Meeting, Structure
 from rooms.selectors.groups import endpoints_of_groups
 from rooms.selectors.meetings import resolve_unit_codes
+from rooms.validators import MAX_DESCRIPTION, validate_description, validate_title
 from vconf import clock
 from vconf.fields import BoundedDateTimeField, ModelSerializer
 
@@ -128,8 +129,10 @@ class ParticipantsMixin(serializers.Serializer):
 
 
 class MeetingCreateSerializer(ParticipantsMixin):
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    title = serializers.CharField(max_length=200, validators=[validate_title])
+    description = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=MAX_DESCRIPTION, validators=[validate_description]
+    )
     start = BoundedDateTimeField()
     end = BoundedDateTimeField()
     host = serializers.IntegerField(min_value=1, help_text="Host endpoint id")
@@ -146,8 +149,10 @@ class MeetingCreateSerializer(ParticipantsMixin):
 
 
 class MeetingUpdateSerializer(ParticipantsMixin):
-    title = serializers.CharField(max_length=200, required=False)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    title = serializers.CharField(max_length=200, required=False, validators=[validate_title])
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_DESCRIPTION, validators=[validate_description]
+    )
     start = BoundedDateTimeField(required=False)
     end = BoundedDateTimeField(required=False)
     scope = serializers.ChoiceField(

@@ -5,19 +5,20 @@ refusal (the next slot when every room and the bridge are free; booking without 
 Each helper rewrites the posted form or reads; the booking itself goes through the same services.
 """
 
+import dataclasses
 from datetime import date, datetime, time, timedelta
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 
 from rooms.models import Endpoint, Unit
 from rooms.recurrence_text import describe_rule
 from rooms.selectors.availability import free_slots
 from rooms.selectors.meetings import bookable_endpoints_under
 from rooms.services import booking
+from rooms.services.booking_rules import BookingRequest
 from vconf.exceptions import Conflict
 
 # How far ahead the next free slot is looked for, and how many candidates are tried against
@@ -85,14 +86,14 @@ def switched_selection(*, endpoint_ids: set[int], units: list[Unit]) -> set[int]
     return endpoint_ids | set(bookable_endpoints_under(units).values_list("pk", flat=True))
 
 
-def way_out(*, common: dict, conflicts: list[dict], now: datetime) -> dict:
+def way_out(*, request: BookingRequest, conflicts: list[dict], now: datetime) -> dict:
     """For a refused single meeting: the rooms that are busy, and the first slot within two
     weeks at which the whole booking (rooms, bridge ports, every other rule) would go through."""
-    busy_ids = sorted({c["endpoint"] for c in conflicts if "endpoint" in c} - {common["host"].pk})
+    busy_ids = sorted({c["endpoint"] for c in conflicts if "endpoint" in c} - {request.host.pk})
     busy = list(Endpoint.objects.filter(pk__in=busy_ids).order_by("name").only("pk", "name"))
-    start, end = common["start"], common["end"]
-    everyone = {common["host"].pk, *(e.pk for e in common["endpoints"])}
-    everyone |= set(bookable_endpoints_under(common["units"]).values_list("pk", flat=True))
+    start, end = request.start, request.end
+    everyone = {request.host.pk, *(e.pk for e in request.endpoints)}
+    everyone |= set(bookable_endpoints_under(list(request.units)).values_list("pk", flat=True))
     slots = free_slots(
         endpoint_ids=everyone, start=start, end=start + timedelta(days=NEXT_SLOT_DAYS), duration=end - start, now=now
     )
@@ -101,8 +102,9 @@ def way_out(*, common: dict, conflicts: list[dict], now: datetime) -> dict:
         # On a five-minute step: a slot "from now" would otherwise start at 08:03:17.
         slot_start = free_start + (datetime.min.replace(tzinfo=free_start.tzinfo) - free_start) % timedelta(minutes=5)
         try:
-            booking.check_booking(**{**common, "start": slot_start, "end": slot_start + (end - start)})
-        except (Conflict, ValidationError, ApiPermissionDenied):
+            moved = dataclasses.replace(request, start=slot_start, end=slot_start + (end - start))
+            booking.book(moved, preview=True)
+        except (Conflict, ValidationError, PermissionDenied):
             continue
         next_slot = slot_start
         break

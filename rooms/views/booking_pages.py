@@ -5,22 +5,18 @@ They call the same services as the API, and show every conflict a refusal lists.
 """
 
 from datetime import date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any
 
-from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 
-from rooms.models import Bridge, Endpoint, Level, Meeting, MeetingStatus, ProvinceSettings, Role, Structure, Unit
+from rooms.models import Endpoint, Level, Meeting, MeetingStatus, ProvinceSettings, Role, Structure, Unit
 from rooms.models.endpoints import BOOKABLE_STATUSES
 from rooms.permissions import User, endpoints_in_scope, has_role, home_unit, is_administrator
 from rooms.recurrence_text import describe_rule
@@ -28,82 +24,13 @@ from rooms.selectors import meetings as selectors
 from rooms.selectors.groups import group_choices, rooms_of_ticked_groups
 from rooms.selectors.units import endpoints_on_tree, selectable_units, unit_subtree_ids
 from rooms.services import booking, series
+from rooms.services.booking_rules import Booking
 from rooms.views import booking_office as office
+from rooms.views.booking_forms import BookingForm, CalendarForm, ParticipantsForm, RescheduleForm, TimeForm
 from vconf import clock
 from vconf.auth import signed_in
-from vconf.exceptions import Conflict
-
-REPEATS = [
-    ("", gettext_lazy("Không lặp")),
-    ("weekly", gettext_lazy("Hằng tuần")),
-    ("monthly", gettext_lazy("Hằng tháng, cùng ngày")),
-    ("monthly_last", gettext_lazy("Hằng tháng, ngày cuối tháng")),
-    ("monthly_weekday", gettext_lazy("Hằng tháng, cùng thứ (ví dụ thứ Hai đầu tiên)")),
-]
-WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
-
-
-class TimeForm(forms.Form):
-    day = forms.DateField(label=gettext_lazy("Ngày"), widget=forms.DateInput(attrs={"type": "date"}))
-    start_time = forms.TimeField(label=gettext_lazy("Bắt đầu"), widget=forms.TimeInput(attrs={"type": "time"}))
-    end_time = forms.TimeField(label=gettext_lazy("Kết thúc"), widget=forms.TimeInput(attrs={"type": "time"}))
-
-    def interval(self) -> tuple[datetime, datetime]:
-        day = self.cleaned_data["day"]
-        start = timezone.make_aware(datetime.combine(day, self.cleaned_data["start_time"]))
-        return start, timezone.make_aware(datetime.combine(day, self.cleaned_data["end_time"]))
-
-
-class BookingForm(TimeForm):
-    title = forms.CharField(label=gettext_lazy("Tiêu đề"), max_length=200)
-    description = forms.CharField(
-        label=gettext_lazy("Nội dung"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    host = forms.ModelChoiceField(label=gettext_lazy("Điểm cầu chủ trì"), queryset=Endpoint.objects.none())
-    bridge = forms.ModelChoiceField(
-        label=gettext_lazy("Cầu MCU"),
-        queryset=Bridge.objects.all(),
-        required=False,
-        empty_label=gettext_lazy("Theo điểm cầu chủ trì"),
-    )
-    repeat = forms.ChoiceField(label=gettext_lazy("Lặp lại"), choices=REPEATS, required=False)
-    count = forms.IntegerField(
-        label=gettext_lazy("Số buổi"),
-        min_value=2,
-        max_value=settings.VCONF["SERIES_MAX_OCCURRENCES"],
-        required=False,
-        initial=10,
-    )
-    skip_conflicts = forms.BooleanField(label=gettext_lazy("Bỏ qua các buổi bị trùng lịch"), required=False)
-
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["host"]).queryset = (
-            endpoints_in_scope(user).filter(status__in=BOOKABLE_STATUSES).select_related("unit").order_by("name")
-        )
-
-    def recurrence(self) -> str:
-        repeat, count = self.cleaned_data.get("repeat"), self.cleaned_data.get("count") or 10
-        day: date = self.cleaned_data["day"]
-        if repeat == "weekly":
-            return f"FREQ=WEEKLY;COUNT={count}"
-        if repeat == "monthly":
-            return f"FREQ=MONTHLY;COUNT={count}"
-        if repeat == "monthly_last":
-            return f"FREQ=MONTHLY;BYMONTHDAY=-1;COUNT={count}"
-        if repeat == "monthly_weekday":
-            return f"FREQ=MONTHLY;BYDAY=+{(day.day - 1) // 7 + 1}{WEEKDAYS[day.weekday()]};COUNT={count}"
-        return ""
-
-
-def chosen_participants(request: HttpRequest) -> tuple[list[Endpoint], list[Unit], list[int]]:
-    """Endpoints and units ticked in the unit tree (a ticked unit means every endpoint below),
-    and the rooms of the ticked endpoint groups."""
-    ids = [int(v) for v in request.POST.getlist("endpoints") if v.isdigit() and len(v) < 18]
-    endpoints = list(Endpoint.objects.filter(pk__in=ids))
-    endpoints += rooms_of_ticked_groups(user=request.user, checked=request.POST.getlist("groups"))
-    unit_ids = [int(v) for v in request.POST.getlist("units") if v.isdigit() and len(v) < 18]
-    return endpoints, list(Unit.objects.filter(pk__in=unit_ids)), ids
+from vconf.exceptions import Conflict, validation_lines
+from vconf.limits import MAX_YEAR, MIN_YEAR
 
 
 def conflict_rows(error: Conflict) -> list[dict]:
@@ -116,12 +43,6 @@ def conflict_rows(error: Conflict) -> list[dict]:
                 row[key] = datetime.fromisoformat(row[key])
         rows.append(row)
     return rows
-
-
-def error_lines(error: ValidationError) -> list[str]:
-    if hasattr(error, "error_dict"):
-        return [str(m) for values in error.message_dict.values() for m in values]
-    return [str(m) for m in error.messages]
 
 
 def unit_tree(
@@ -157,23 +78,21 @@ def tree_structure(request: HttpRequest) -> str:
 def meeting_calendar(request: HttpRequest) -> HttpResponse:
     """The week calendar: every meeting of the week, filtered by endpoint and by unit."""
     today = timezone.localdate(clock.now())
-    try:
-        anchor = date.fromisoformat(request.GET.get("week", "")) if request.GET.get("week") else today
-    except ValueError:
-        anchor = today
+    filters = CalendarForm(request.GET)
+    filters.is_valid()  # what does not parse is simply not applied
+    endpoint, unit = filters.cleaned_data.get("endpoint"), filters.cleaned_data.get("unit")
+    # Weeks outside the years the product books are shown as its first or last week.
+    anchor = min(max(filters.cleaned_data.get("week") or today, date(MIN_YEAR, 1, 1)), date(MAX_YEAR, 12, 31))
     monday = anchor - timedelta(days=anchor.weekday())
     start = timezone.make_aware(datetime.combine(monday, time()))
-    endpoint_id = request.GET.get("endpoint", "")
-    unit_code = request.GET.get("unit", "")
-    unit = Unit.objects.filter(pk=int(unit_code)).first() if unit_code.isdigit() and len(unit_code) < 18 else None
+    now = clock.now()
     meetings = selectors.meeting_list(
-        now=clock.now(),
+        now=now,
         start_after=start,
         start_before=start + timedelta(days=7),
-        endpoint_id=int(endpoint_id) if endpoint_id.isdigit() and len(endpoint_id) < 18 else None,
+        endpoint_id=endpoint.pk if endpoint else None,
         unit_ids=unit_subtree_ids(unit) if unit else None,
     ).select_related("host")
-    now = clock.now()
     days: list[dict[str, Any]] = [{"day": monday + timedelta(days=i), "meetings": []} for i in range(7)]
     for meeting in meetings:
         meeting.state = meeting.state_at(now)  # type: ignore[attr-defined]  # read by the template
@@ -188,7 +107,7 @@ def meeting_calendar(request: HttpRequest) -> HttpResponse:
         .select_related("unit")
         .order_by("name"),
         "unit_choices": Unit.objects.exclude(level=Level.COMMUNE).order_by("structure", "code"),
-        "endpoint_id": endpoint_id,
+        "endpoint_id": str(endpoint.pk) if endpoint else "",
         "unit_id": unit.pk if unit else "",
         "can_book": has_role(request.user, Role.STAFF),
     }
@@ -200,7 +119,6 @@ def meeting_book(request: HttpRequest) -> HttpResponse:
     """The booking form. "Check" runs every rule without saving; "Book" books."""
     if not has_role(request.user, Role.STAFF):
         return render(request, "rooms/booking_forbidden.html", status=403)
-    structure = tree_structure(request)
     province_host = ProvinceSettings.objects.exclude(host=None).values_list("host_id", flat=True).first()
     initial = {
         "day": timezone.localdate(clock.now()),
@@ -211,84 +129,91 @@ def meeting_book(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         # "Họp ngay", "the next free slot", "without the busy rooms": the form as if typed so.
         request.POST = office.rewrite_post(request.POST, now=clock.now())  # type: ignore[assignment]
-    switching = "switch_structure" in request.POST
-    data = None if switching or request.method != "POST" else request.POST
-    # Switching trees shows the form again with what was typed, unchecked (no errors yet).
-    form = BookingForm(data, user=request.user, initial={**initial, **request.POST.dict()} if switching else initial)
-    context: dict = {"form": form, "structure": structure}
-    status = 200
-    checked_ids: set[int] = set()
-    checked_units: set[int] = set()
-    if switching:
-        endpoints, units, ids = chosen_participants(request)
-        checked_ids = office.switched_selection(endpoint_ids=set(ids), units=units)
-    elif request.method == "POST":
-        endpoints, units, ids = chosen_participants(request)
-        checked_ids, checked_units = set(ids), {u.pk for u in units}
-        if form.is_valid():
-            status = handle_booking(request, form, endpoints, units, context)
-            if status == 302:
-                return context["redirect"]
-        else:
-            status = 400
+    if "switch_structure" in request.POST:
+        # Switching trees shows the form again with what was typed, unchecked (no errors yet); a
+        # unit ticked on one tree becomes its rooms, which the other tree shows under their units.
+        form = BookingForm(user=request.user, initial={**initial, **request.POST.dict()})
+        participants = ParticipantsForm(request.POST)
+        participants.is_valid()
+        ticked, _units = participants.checked()
+        switched = office.switched_selection(endpoint_ids=ticked, units=participants.cleaned_data.get("units", []))
+        context: dict = {"form": form, "structure": tree_structure(request)}
+        return booking_page(request, context, participants, checked_endpoints=switched)
+    form = BookingForm(request.POST or None, user=request.user, initial=initial)
+    participants = ParticipantsForm(request.POST or None)
+    context = {"form": form, "structure": tree_structure(request)}
+    if request.method != "POST":
+        return booking_page(request, context, participants)
+    if not (form.is_valid() and participants.is_valid()):
+        context["errors"] = [m for errors in participants.errors.values() for m in errors]
+        return booking_page(request, context, participants, status=400)
+    return handle_booking(request, form, participants, context)
+
+
+def booking_page(
+    request: HttpRequest,
+    context: dict,
+    participants: ParticipantsForm,
+    *,
+    status: int = 200,
+    checked_endpoints: set[int] | None = None,
+) -> HttpResponse:
+    ticked_endpoints, checked_units = participants.checked()
+    if checked_endpoints is not None:
+        ticked_endpoints, checked_units = checked_endpoints, set()
     context["tree"] = unit_tree(
-        user=request.user, structure=structure, checked_endpoints=checked_ids, checked_units=checked_units
+        user=request.user,
+        structure=context["structure"],
+        checked_endpoints=ticked_endpoints,
+        checked_units=checked_units,
     )
     context["groups"] = group_choices(user=request.user, checked=request.POST.getlist("groups"))
     return render(request, "rooms/booking_form.html", context, status=status)
 
 
-def handle_booking(request: HttpRequest, form: BookingForm, endpoints: list, units: list, context: dict) -> int:
-    start, end = form.interval()
-    data = form.cleaned_data
-    common = {
-        "organizer": request.user,
-        "title": data["title"],
-        "description": data["description"],
-        "start": start,
-        "end": end,
-        "host": data["host"],
-        "endpoints": endpoints,
-        "units": units,
-        "bridge": data["bridge"],
-    }
-    recurrence = form.recurrence()
-    checking = request.POST.get("action") == "check"
+def handle_booking(
+    request: HttpRequest, form: BookingForm, participants: ParticipantsForm, context: dict
+) -> HttpResponse:
+    """Check or book what a valid form asks for; the page again with the answer, or the meeting."""
+    group_rooms = rooms_of_ticked_groups(user=request.user, checked=request.POST.getlist("groups"))
+    booking_request = form.booking_request(
+        organizer=signed_in(request), participants=participants, group_rooms=group_rooms
+    )
+    recurrence, checking = form.recurrence(), request.POST.get("action") == "check"
     try:
-        if recurrence:
-            result = series.book_series(
-                **common, recurrence=recurrence, skip_conflicts=data["skip_conflicts"], preview=checking
-            )
-            if checking:
-                context["check_ok"] = _("Có thể đặt %(n)s buổi họp.") % {"n": len(result.meetings)}
-                context["series_words"] = describe_rule(recurrence, start=start, skipped=len(result.skipped))
-                context["skipped"] = office.skipped_rows(result.skipped)
-                return 200
-            messages.success(request, office.series_booked_text(recurrence, start=start, result=result))
-            context["redirect"] = redirect("meeting-detail", pk=result.meetings[0].pk)
-            return 302
-        if checking:
-            plan = booking.check_booking(**common)
-            context["check_ok"] = _("Không có xung đột: có thể đặt lịch cho %(n)s điểm cầu.") % {
-                "n": len(plan.endpoints)
-            }
-            return 200
-        meeting = booking.book_meeting(**common)
-        messages.success(request, _("Đã đặt lịch họp."))
-        context["redirect"] = redirect("meeting-detail", pk=meeting.pk)
-        return 302
+        result = booking.book(
+            booking_request, rule=recurrence, skip_conflicts=form.cleaned_data["skip_conflicts"], preview=checking
+        )
     except ValidationError as error:
-        context["errors"] = error_lines(error)
-        return 400
-    except ApiPermissionDenied as error:
-        context["errors"] = [str(error.detail)]
-        return 403
+        context["errors"] = validation_lines(error)
+        return booking_page(request, context, participants, status=400)
+    except PermissionDenied as error:
+        context["errors"] = [str(error)]
+        return booking_page(request, context, participants, status=403)
     except Conflict as error:
-        context["conflict"] = error
-        context["conflicts"] = conflict_rows(error)
+        context["conflict"], context["conflicts"] = error, conflict_rows(error)
         if not recurrence:
-            context.update(office.way_out(common=common, conflicts=error.conflicts, now=clock.now()))
-        return 409
+            context.update(office.way_out(request=booking_request, conflicts=error.conflicts, now=clock.now()))
+        return booking_page(request, context, participants, status=409)
+    if checking:
+        context["check_ok"] = checked_text(result, in_series=bool(recurrence))
+        if recurrence:
+            start = booking_request.start
+            context["series_words"] = describe_rule(recurrence, start=start, skipped=len(result.skipped))
+        context["skipped"] = office.skipped_rows(result.skipped)
+        return booking_page(request, context, participants)
+    if recurrence:
+        text = office.series_booked_text(recurrence, start=booking_request.start, result=result)
+    else:
+        text = _("Đã đặt lịch họp.")
+    messages.success(request, text)
+    return redirect("meeting-detail", pk=result.meetings[0].pk)
+
+
+def checked_text(result: Booking, *, in_series: bool) -> str:
+    if in_series:
+        return _("Có thể đặt %(n)s buổi họp.") % {"n": len(result.meetings)}
+    return _("Không có xung đột: có thể đặt lịch cho %(n)s điểm cầu.") % {"n": len(result.participants.endpoints)}
 
 
 @login_required
@@ -343,8 +268,8 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             booking.cancel_meeting(meeting=meeting, actor=signed_in(request))
             messages.success(request, _("Đã hủy cuộc họp."))
-    except ApiPermissionDenied as error:
-        messages.error(request, str(error.detail))
+    except PermissionDenied as error:
+        messages.error(request, str(error))
     except Conflict as error:
         messages.error(request, error.detail)
     return redirect("meeting-detail", pk=meeting.pk)
@@ -354,25 +279,27 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def meeting_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_object_or_404(Meeting.objects.select_related("host", "bridge", "organizer", "series"), pk=pk)
-    form = TimeForm(request.POST)
-    if not form.is_valid():
-        return render_detail(request, meeting, status=400, errors=[str(m) for e in form.errors.values() for m in e])
+    form = RescheduleForm(request.POST)
+    participants = ParticipantsForm(request.POST)
+    if not (form.is_valid() and participants.is_valid()):
+        errors = [m for f in (form, participants) for e in f.errors.values() for m in e]
+        return render_detail(request, meeting, status=400, errors=errors)
     start, end = form.interval()
-    changes: dict = {"start": start, "end": end}
-    if request.POST.get("title", "").strip():
-        changes["title"] = request.POST["title"].strip()[:200]
+    changes: booking.Changes = {"start": start, "end": end}
+    if form.cleaned_data["title"]:
+        changes["title"] = form.cleaned_data["title"]
     if "participants" in request.POST:
-        endpoints, units, _ids = chosen_participants(request)
-        changes.update(endpoints=endpoints, units=units)
+        changes["endpoints"] = list(participants.cleaned_data["endpoints"])
+        changes["units"] = list(participants.cleaned_data["units"])
     try:
         if request.POST.get("scope") == "following":
             series.reschedule_following(meeting=meeting, actor=signed_in(request), **changes)
         else:
             booking.reschedule_meeting(meeting=meeting, actor=signed_in(request), **changes)
     except ValidationError as error:
-        return render_detail(request, meeting, status=400, errors=error_lines(error))
-    except ApiPermissionDenied as error:
-        return render_detail(request, meeting, status=403, errors=[str(error.detail)])
+        return render_detail(request, meeting, status=400, errors=validation_lines(error))
+    except PermissionDenied as error:
+        return render_detail(request, meeting, status=403, errors=[str(error)])
     except Conflict as error:
         return render_detail(request, meeting, status=409, conflict=error, conflicts=conflict_rows(error))
     messages.success(request, _("Đã cập nhật lịch họp."))

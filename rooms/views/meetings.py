@@ -37,6 +37,7 @@ from rooms.serializers.meetings import (
     endpoints_by_id,
 )
 from rooms.services import booking, invitations, series
+from rooms.services.booking_rules import BookingRequest
 from vconf import clock
 from vconf.auth import signed_in
 from vconf.exceptions import Conflict
@@ -138,8 +139,8 @@ class MeetingViewSet(
         data = dict(incoming.validated_data)
         recurrence, skip = data.pop("recurrence", ""), data.pop("skip_conflicts", False)
         if recurrence:
-            result = series.book_series(
-                organizer=signed_in(request), recurrence=recurrence, skip_conflicts=skip, **data
+            result = booking.book(
+                BookingRequest(organizer=signed_in(request), **data), rule=recurrence, skip_conflicts=skip
             )
             meetings = selectors.with_participants(Meeting.objects.filter(pk__in=[m.pk for m in result.meetings]))
             body = {
@@ -233,8 +234,10 @@ def resend_invitations_page(request: HttpRequest, pk: int) -> HttpResponse:
         sent = invitations.resend_invitations(meeting=meeting, actor=signed_in(request))
     except invitations.MailNotSent:
         messages.error(request, _("Chưa gửi được thư mời: máy chủ thư không nhận. Hãy thử lại sau."))
-    except (booking.NotAllowed, Conflict) as refusal:
-        messages.error(request, str(refusal.detail))
+    except PermissionDenied as refusal:
+        messages.error(request, str(refusal))
+    except Conflict as refusal:
+        messages.error(request, refusal.detail)
     else:
         messages.success(request, _("Đã gửi lại %(n)s thư.") % {"n": sent})
     return redirect("meeting-detail", pk=pk)

@@ -1,0 +1,127 @@
+"""The forms of the office staff's booking pages: the booking form, its participants (the ticked
+tree), the reschedule form and the week calendar's filters."""
+
+from datetime import date, datetime
+from typing import Any, cast
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.models import User as Account
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from rooms.models import Bridge, Endpoint, Unit
+from rooms.models.endpoints import BOOKABLE_STATUSES
+from rooms.permissions import User, endpoints_in_scope
+from rooms.services.booking_rules import BookingRequest
+from rooms.validators import MAX_DESCRIPTION, validate_description, validate_title
+
+REPEATS = [
+    ("", gettext_lazy("Không lặp")),
+    ("weekly", gettext_lazy("Hằng tuần")),
+    ("monthly", gettext_lazy("Hằng tháng, cùng ngày")),
+    ("monthly_last", gettext_lazy("Hằng tháng, ngày cuối tháng")),
+    ("monthly_weekday", gettext_lazy("Hằng tháng, cùng thứ (ví dụ thứ Hai đầu tiên)")),
+]
+WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+
+
+class TimeForm(forms.Form):
+    day = forms.DateField(label=gettext_lazy("Ngày"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(label=gettext_lazy("Bắt đầu"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end_time = forms.TimeField(label=gettext_lazy("Kết thúc"), widget=forms.TimeInput(attrs={"type": "time"}))
+
+    def interval(self) -> tuple[datetime, datetime]:
+        day = self.cleaned_data["day"]
+        start = timezone.make_aware(datetime.combine(day, self.cleaned_data["start_time"]))
+        return start, timezone.make_aware(datetime.combine(day, self.cleaned_data["end_time"]))
+
+
+def title_field(*, required: bool = True) -> forms.CharField:
+    return forms.CharField(
+        label=gettext_lazy("Tiêu đề"), max_length=200, required=required, validators=[validate_title]
+    )
+
+
+class RescheduleForm(TimeForm):
+    title = title_field(required=False)
+
+
+class BookingForm(TimeForm):
+    title = title_field()
+    description = forms.CharField(
+        label=gettext_lazy("Nội dung"),
+        required=False,
+        max_length=MAX_DESCRIPTION,
+        validators=[validate_description],
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    host = forms.ModelChoiceField(label=gettext_lazy("Điểm cầu chủ trì"), queryset=Endpoint.objects.none())
+    bridge = forms.ModelChoiceField(
+        label=gettext_lazy("Cầu MCU"),
+        queryset=Bridge.objects.all(),
+        required=False,
+        empty_label=gettext_lazy("Theo điểm cầu chủ trì"),
+    )
+    repeat = forms.ChoiceField(label=gettext_lazy("Lặp lại"), choices=REPEATS, required=False)
+    count = forms.IntegerField(
+        label=gettext_lazy("Số buổi"),
+        min_value=2,
+        max_value=settings.VCONF["SERIES_MAX_OCCURRENCES"],
+        required=False,
+        initial=10,
+    )
+    skip_conflicts = forms.BooleanField(label=gettext_lazy("Bỏ qua các buổi bị trùng lịch"), required=False)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["host"]).queryset = (
+            endpoints_in_scope(user).filter(status__in=BOOKABLE_STATUSES).select_related("unit").order_by("name")
+        )
+
+    def recurrence(self) -> str:
+        repeat, count = self.cleaned_data.get("repeat"), self.cleaned_data.get("count") or 10
+        day: date = self.cleaned_data["day"]
+        if repeat == "weekly":
+            return f"FREQ=WEEKLY;COUNT={count}"
+        if repeat == "monthly":
+            return f"FREQ=MONTHLY;COUNT={count}"
+        if repeat == "monthly_last":
+            return f"FREQ=MONTHLY;BYMONTHDAY=-1;COUNT={count}"
+        if repeat == "monthly_weekday":
+            return f"FREQ=MONTHLY;BYDAY=+{(day.day - 1) // 7 + 1}{WEEKDAYS[day.weekday()]};COUNT={count}"
+        return ""
+
+    def booking_request(
+        self, *, organizer: Account, participants: "ParticipantsForm", group_rooms: list[Endpoint]
+    ) -> BookingRequest:
+        data, chosen = self.cleaned_data, participants.cleaned_data
+        texts_and_places = {name: data[name] for name in ("title", "description", "host", "bridge")}
+        start, end = self.interval()
+        endpoints, units = [*chosen["endpoints"], *group_rooms], list(chosen["units"])
+        return BookingRequest(
+            organizer=organizer, start=start, end=end, endpoints=endpoints, units=units, **texts_and_places
+        )
+
+
+class ParticipantsForm(forms.Form):
+    """Endpoints and units ticked in the unit tree (a ticked unit means every endpoint below)."""
+
+    endpoints = forms.ModelMultipleChoiceField(
+        queryset=Endpoint.objects.only("pk", "name", "status", "bridge_id", "unit_id", "legacy_unit_id"),
+        required=False,
+    )
+    units = forms.ModelMultipleChoiceField(queryset=Unit.objects.all(), required=False)
+
+    def checked(self) -> tuple[set[int], set[int]]:
+        """The ids to show ticked again when the page comes back."""
+        data = getattr(self, "cleaned_data", {})
+        return {e.pk for e in data.get("endpoints", ())}, {u.pk for u in data.get("units", ())}
+
+
+class CalendarForm(forms.Form):
+    """The week calendar's filters; a filter that does not parse is left out."""
+
+    week = forms.DateField(required=False)
+    endpoint = forms.ModelChoiceField(queryset=Endpoint.objects.all(), required=False)
+    unit = forms.ModelChoiceField(queryset=Unit.objects.all(), required=False)
