@@ -209,7 +209,7 @@ REST_FRAMEWORK = {
     "URL_FORMAT_OVERRIDE": None,
     # The API reads JSON; the upload views (CSV, iCalendar) list their own parsers. Fewer body
     # formats, fewer ways to send what a view does not expect (found by `make fuzz`).
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["vconf.parsers.JSONParser"],  # bounded in size and depth
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 

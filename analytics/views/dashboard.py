@@ -20,7 +20,7 @@ from analytics.history import import_history_csv
 from analytics.views.savings import can_read_reports
 from rooms.models import Level, ProvinceSettings, Structure, Unit
 from rooms.permissions import User, is_administrator
-from rooms.services.csv_files import RowErrors
+from rooms.services.csv_files import RowErrors, read_upload
 from vconf import clock
 from vconf.auth import signed_in
 from vconf.exceptions import Conflict
@@ -189,7 +189,7 @@ def import_history_page(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            result = import_history_csv(data=form.cleaned_data["file"].read(), by=signed_in(request))
+            result = import_history_csv(data=read_upload(form.cleaned_data["file"]), by=signed_in(request))
         except RowErrors as error:
             context["row_errors"] = error.rows
             status = 400

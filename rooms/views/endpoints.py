@@ -16,7 +16,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -26,11 +26,12 @@ from rooms.permissions import ReadOnlyForAll
 from rooms.selectors.endpoints import distances_for, endpoints_for_api, filter_endpoints
 from rooms.serializers.endpoints import BridgeSerializer, EndpointSerializer, find_unit
 from rooms.serializers.imports import ImportErrorsSerializer
-from rooms.services.csv_files import RowErrors
+from rooms.services.csv_files import MAX_FILE_BYTES, RowErrors, read_upload
 from rooms.services.endpoint_import import import_endpoints_csv
 from rooms.services.endpoints import create_bridge, create_endpoint, update_bridge, update_endpoint
 from vconf.auth import signed_in
 from vconf.fields import query_choice, query_int
+from vconf.parsers import JSONParser, read_bounded
 
 FIELD_ERRORS = OpenApiResponse(description='Refused, with a message per field: {"field": ["message"]}')
 FORBIDDEN = OpenApiResponse(description="Administrators only")
@@ -38,7 +39,7 @@ NOT_FOUND = OpenApiResponse(description="No such endpoint")
 
 
 class CsvParser(BaseParser):
-    """A CSV file sent as the request body (Content-Type: text/csv)."""
+    """A CSV file sent as the request body (Content-Type: text/csv), at most MAX_FILE_BYTES."""
 
     media_type = "text/csv"
 
@@ -46,7 +47,7 @@ class CsvParser(BaseParser):
     def parse(  # type: ignore[override]
         self, stream: IO[bytes] | None, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
     ) -> bytes:
-        return stream.read() if stream is not None else b""
+        return read_bounded(stream, parser_context, limit=MAX_FILE_BYTES)
 
 
 @extend_schema_view(
@@ -172,7 +173,7 @@ class EndpointViewSet(
     def import_csv(self, request: Request) -> Response:
         upload = request.FILES.get("file")
         if upload is not None:
-            data = upload.read()
+            data = read_upload(upload)
         elif isinstance(request.data, bytes):
             data = request.data
         else:

@@ -41,6 +41,7 @@ from vconf import clock
 from vconf.auth import signed_in
 from vconf.exceptions import Conflict
 from vconf.fields import query_choice, query_datetime, query_int
+from vconf.parsers import read_bounded
 
 ERROR = inline_serializer("MeetingError", {"detail": serializers.CharField()})
 FIELD_ERRORS = OpenApiResponse(description='Refused input, a message per field: {"field": ["message"]}')
@@ -266,7 +267,7 @@ class CalendarParser(parsers.BaseParser):
     def parse(
         self, stream: IO[bytes] | None, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
     ) -> dict:
-        return {"calendar": stream.read() if stream is not None else b""}
+        return {"calendar": read_bounded(stream, parser_context)}
 
 
 # An import is a batch of bookings, not an archive: a few hundred events at most.
