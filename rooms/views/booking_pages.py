@@ -28,6 +28,7 @@ from rooms.services import booking, series
 from vconf import clock
 from vconf.auth import signed_in
 from vconf.exceptions import Conflict
+from vconf.params import int_list_param, int_or_none
 
 REPEATS = [
     ("", gettext_lazy("Không lặp")),
@@ -85,9 +86,9 @@ class BookingForm(TimeForm):
 
 def chosen_participants(request: HttpRequest) -> tuple[list[Endpoint], list[Unit], list[int]]:
     """Endpoints and units ticked in the unit tree (a ticked unit means every endpoint below)."""
-    ids = [int(v) for v in request.POST.getlist("endpoints") if v.isdigit() and len(v) < 18]
+    ids = int_list_param(request.POST, "endpoints")
     endpoints = list(Endpoint.objects.filter(pk__in=ids))
-    unit_ids = [int(v) for v in request.POST.getlist("units") if v.isdigit() and len(v) < 18]
+    unit_ids = int_list_param(request.POST, "units")
     return endpoints, list(Unit.objects.filter(pk__in=unit_ids)), ids
 
 
@@ -147,14 +148,13 @@ def meeting_calendar(request: HttpRequest) -> HttpResponse:
         anchor = today
     monday = anchor - timedelta(days=anchor.weekday())
     start = timezone.make_aware(datetime.combine(monday, time()))
-    endpoint_id = request.GET.get("endpoint", "")
-    unit_code = request.GET.get("unit", "")
-    unit = Unit.objects.filter(pk=int(unit_code)).first() if unit_code.isdigit() and len(unit_code) < 18 else None
+    endpoint_id, unit_id = int_or_none(request.GET, "endpoint"), int_or_none(request.GET, "unit")
+    unit = Unit.objects.filter(pk=unit_id).first() if unit_id else None
     meetings = selectors.meeting_list(
         now=clock.now(),
         start_after=start,
         start_before=start + timedelta(days=7),
-        endpoint_id=int(endpoint_id) if endpoint_id.isdigit() and len(endpoint_id) < 18 else None,
+        endpoint_id=endpoint_id,
         unit_ids=unit_subtree_ids(unit) if unit else None,
     ).select_related("host")
     now = clock.now()
@@ -172,7 +172,7 @@ def meeting_calendar(request: HttpRequest) -> HttpResponse:
         .select_related("unit")
         .order_by("name"),
         "unit_choices": Unit.objects.exclude(level=Level.COMMUNE).order_by("structure", "code"),
-        "endpoint_id": endpoint_id,
+        "endpoint_id": str(endpoint_id or ""),
         "unit_id": unit.pk if unit else "",
         "can_book": has_role(request.user, Role.STAFF),
     }

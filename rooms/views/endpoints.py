@@ -31,6 +31,7 @@ from rooms.services.endpoint_import import import_endpoints_csv
 from rooms.services.endpoints import create_bridge, create_endpoint, update_bridge, update_endpoint
 from vconf.auth import signed_in
 from vconf.fields import query_choice, query_int
+from vconf.params import text_param
 from vconf.parsers import JSONParser, read_bounded
 
 FIELD_ERRORS = OpenApiResponse(description='Refused, with a message per field: {"field": ["message"]}')
@@ -110,7 +111,7 @@ class EndpointViewSet(
         params = self.request.query_params
         structure = query_choice(params, "structure", Structure.values)
         unit = None
-        if code := params.get("unit", "").strip():
+        if code := text_param(params, "unit", max_length=20):
             unit = find_unit(code, structure)
             if unit is None:
                 raise serializers.ValidationError({"unit": [_("Không có đơn vị mã “%s”.") % code[:20]]})
@@ -120,7 +121,7 @@ class EndpointViewSet(
             structure=structure,
             unit=unit,
             bridge=query_int(params, "bridge"),
-            search=params.get("search", "").strip()[:100] or None,
+            search=text_param(params, "search", max_length=100) or None,
         )
 
     def list(self, request: Request, *args: object, **kwargs: object) -> Response:

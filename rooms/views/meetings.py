@@ -41,6 +41,7 @@ from vconf import clock
 from vconf.auth import signed_in
 from vconf.exceptions import Conflict
 from vconf.fields import query_choice, query_datetime, query_int
+from vconf.params import int_list_param, text_param
 from vconf.parsers import read_bounded
 
 ERROR = inline_serializer("MeetingError", {"detail": serializers.CharField()})
@@ -341,12 +342,9 @@ class AvailabilityView(APIView):
 
     def endpoint_ids(self, params: dict) -> list[int]:
         ids: set[int] = set()
-        raw = [part.strip() for part in (params.get("endpoints") or "").split(",") if part.strip()]
-        if raw:
-            if not all(part.isdigit() for part in raw) or len(raw) > 5000:
-                raise serializers.ValidationError({"endpoints": [_("Danh sách mã điểm cầu không hợp lệ.")]})
-            ids |= {e.pk for e in endpoints_by_id_or_400([int(part) for part in raw])}
-        codes = [part.strip() for part in (params.get("units") or "").split(",") if part.strip()]
+        if raw := int_list_param(params, "endpoints"):
+            ids |= {e.pk for e in endpoints_by_id_or_400(raw)}
+        codes = [part.strip() for part in text_param(params, "units", max_length=50_000).split(",") if part.strip()]
         if codes:
             structure = query_choice(params, "structure", ["current", "legacy"])
             units, missing = selectors.resolve_unit_codes(codes, structure=structure)
