@@ -23,7 +23,7 @@ from rest_framework.serializers import BaseSerializer
 
 from rooms.models import Bridge, Endpoint, EndpointStatus, Structure
 from rooms.permissions import ReadOnlyForAll
-from rooms.selectors.endpoints import distances_for, endpoints_for_api, filter_endpoints
+from rooms.selectors.endpoints import distance_details, endpoints_for_api, filter_endpoints
 from rooms.serializers.endpoints import BridgeSerializer, EndpointSerializer, find_unit
 from rooms.serializers.imports import ImportErrorsSerializer
 from rooms.services.csv_files import MAX_FILE_BYTES, RowErrors, read_upload
@@ -127,7 +127,7 @@ class EndpointViewSet(
     def list(self, request: Request, *args: object, **kwargs: object) -> Response:
         page = self.paginate_queryset(self.get_queryset()) or []
         # One bulk distance lookup for the whole page instead of one per endpoint.
-        context = {**self.get_serializer_context(), "distances": distances_for([e.pk for e in page])}
+        context = {**self.get_serializer_context(), "distances": distance_details([e.pk for e in page])}
         return self.get_paginated_response(self.get_serializer(page, many=True, context=context).data)
 
     def perform_create(self, serializer: BaseSerializer[Endpoint]) -> None:

@@ -2,7 +2,6 @@
 and the administrators' status change in a few clicks (the same service as the API)."""
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rooms.ical import feed_url
 from rooms.models import EndpointStatus, Structure
 from rooms.permissions import is_administrator
 from rooms.selectors.endpoints import distances_for, endpoints_for_api, filter_endpoints
@@ -84,7 +84,7 @@ def endpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     operators = list(endpoint.operators.all())
     feed = None
     if admin or any(user.pk == request.user.pk for user in operators):
-        feed = f"{settings.SITE_URL}/api/endpoints/{endpoint.pk}/calendar.ics?token={endpoint.feed_token}"
+        feed = feed_url(endpoint, request)
     return render(
         request,
         "rooms/endpoint_detail.html",
