@@ -13,6 +13,7 @@ class RoomsConfig(AppConfig):
         from vconf import (
             checks,
             layers,  # noqa: F401  (registers the multi-worker system check)
+            security,
         )
         from vconf.exceptions import connect_lockout_signal
 
@@ -20,3 +21,4 @@ class RoomsConfig(AppConfig):
         connect_lockout_signal()
         checks.register()
         checks.refuse_insecure_start()
+        security.install_log_filter()

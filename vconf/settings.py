@@ -12,6 +12,8 @@ from typing import TypedDict
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from vconf import security
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -59,11 +61,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",  # the policy: vconf/security.py
     # auditlog's middleware, made to see the user DRF authenticates by token (rooms/audit.py).
     "rooms.audit.ActorMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lock-out response.
     "axes.middleware.AxesMiddleware",
 ]
+
+CONTENT_SECURITY_POLICY = security.CONTENT_SECURITY_POLICY
 
 ROOT_URLCONF = "vconf.urls"
 ASGI_APPLICATION = "vconf.asgi.application"
