@@ -98,7 +98,7 @@ def endpoint_reference(raw: str, structure: str) -> Reference | None:
     for prefix in ("id:", "#"):
         if lowered.startswith(prefix):
             number = text[len(prefix) :].strip()
-            return ("id", int(number)) if number.isdigit() else None
+            return ("id", int(number)) if number.isascii() and number.isdigit() and len(number) < 19 else None
     return ("unit", (structure, text)) if text and len(text) <= 10 else None
 
 
@@ -175,7 +175,7 @@ def read_entries(rows: list[tuple[int, dict[str, str]]], now: dt.datetime) -> tu
         raw = values.get("attendees", "")
         attendees = None
         if raw != "":
-            if not raw.isdigit() or int(raw) > 10000:
+            if not (raw.isascii() and raw.isdigit() and len(raw) <= 5) or int(raw) > 10000:
                 errors["attendees"] = [_("Số nguyên 0–10000, hoặc để trống nếu điểm cầu không kết nối.")]
             else:
                 attendees = int(raw)

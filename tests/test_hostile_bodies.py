@@ -137,3 +137,22 @@ def test_an_uploaded_csv_over_the_file_limit_is_refused_with_400(admin_user, pro
     assert response.status_code == 400
     assert "MB" in response.json()["file"][0]
     assert Endpoint.objects.count() == 6
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "attendees", "column"),
+    [("id:²", "3", "endpoint"), ("178", "²", "attendees"), ("178", "9" * 5000, "attendees")],
+    ids=["id", "heads", "long-heads"],
+)
+def test_a_history_number_that_int_cannot_read_is_a_row_error(admin_user, province, endpoint, attendees, column):
+    host = f"id:{province.host.pk}"
+    text = (
+        "meeting_ref,title,start,end,host_endpoint,endpoint,attendees\n"
+        f"gb-1,Giao ban,2015-03-02T07:30,2015-03-02T09:30,{host},{endpoint},{attendees}\n"
+    )
+    client = APIClient()
+    client.force_authenticate(admin_user)
+    response = client.post("/api/history/import/", csv_upload(text), format="multipart")
+    assert response.status_code == 400
+    assert column in response.json()["rows"][0]["errors"]
+    assert Meeting.objects.count() == 0
