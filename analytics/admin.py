@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from analytics import services
 from analytics.models import CostModel, Investment
 from vconf.auth import signed_in
+from vconf.params import int_or_none
 
 
 class CostModelForm(forms.ModelForm):
@@ -79,8 +80,8 @@ class CostModelAdmin(admin.ModelAdmin):
         return ("new_version", *services.EDITABLE_FIELDS, "created_by", "created_at")
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict:
-        source = request.GET.get("copy_from", "")
-        if source.isascii() and source.isdigit() and (model := CostModel.objects.filter(pk=int(source)).first()):
+        source = int_or_none(request.GET, "copy_from")
+        if source and (model := CostModel.objects.filter(pk=source).first()):
             return services.new_version_initial(model)
         return super().get_changeform_initial_data(request)
 

@@ -93,7 +93,7 @@ def endpoint_reference(raw: str, structure: str) -> Reference | None:
     for prefix in ("id:", "#"):
         if lowered.startswith(prefix):
             number = text[len(prefix) :].strip()
-            return ("id", int(number)) if number.isascii() and number.isdigit() else None
+            return ("id", int(number)) if number.isascii() and number.isdigit() and len(number) < 19 else None
     return ("unit", (structure, text)) if text and len(text) <= 10 else None
 
 

@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo
 import icalendar
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from rest_framework.request import Request
 
 from rooms.models import Endpoint, Meeting, MeetingStatus
 from rooms.models.accounts import person_name
@@ -359,6 +361,14 @@ def read_event(component: icalendar.Event) -> ImportedEvent:
     return event
 
 
-def feed_url(endpoint: Endpoint) -> str:
-    """The full subscription link of an endpoint (the Endpoint API's `calendar_url`)."""
-    return f"{settings.SITE_URL}{reverse('endpoint-calendar', args=[endpoint.pk])}?token={endpoint.feed_token}"
+# vconf/settings.py's SITE_URL when the environment sets none: a development address.
+DEVELOPMENT_SITE_URL = "http://127.0.0.1:8000"
+
+
+def feed_url(endpoint: Endpoint, request: HttpRequest | Request | None = None) -> str:
+    """The full subscription link of an endpoint (the Endpoint API's `calendar_url`): on SITE_URL
+    when it is set, otherwise on the host that served `request` (ALLOWED_HOSTS guards it)."""
+    path = f"{reverse('endpoint-calendar', args=[endpoint.pk])}?token={endpoint.feed_token}"
+    if request is not None and settings.SITE_URL == DEVELOPMENT_SITE_URL:
+        return request.build_absolute_uri(path)
+    return settings.SITE_URL + path

@@ -72,7 +72,8 @@ def test_the_host_is_zero_km_and_unknowns_are_none(province):
     assert found[province.host.pk] == (0.0, False)
     assert found[province.ep_c2.pk] == (None, False)
     assert found[province.ep_c3.pk][1] is True
-    ProvinceSettings.objects.all().delete()
+    Unit.objects.filter(pk=province.unit.pk).update(lat=None, lon=None)
+    ProvinceSettings.objects.all().delete()  # and no province location to fall back on
     assert distances_for([province.ep_c3.pk]) == {province.ep_c3.pk: (None, False)}
 
 

@@ -12,6 +12,8 @@ from typing import TypedDict
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from vconf import security
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -59,11 +61,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",  # the policy: vconf/security.py
     # auditlog's middleware, made to see the user DRF authenticates by token (rooms/audit.py).
     "rooms.audit.ActorMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lock-out response.
     "axes.middleware.AxesMiddleware",
 ]
+
+CONTENT_SECURITY_POLICY = security.CONTENT_SECURITY_POLICY
 
 ROOT_URLCONF = "vconf.urls"
 ASGI_APPLICATION = "vconf.asgi.application"
@@ -210,7 +215,7 @@ REST_FRAMEWORK = {
     "URL_FORMAT_OVERRIDE": None,
     # The API reads JSON; the upload views (CSV, iCalendar) list their own parsers. Fewer body
     # formats, fewer ways to send what a view does not expect (found by `make fuzz`).
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["vconf.parsers.JSONParser"],  # bounded in size and depth
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from analytics.dashboard import dashboard_data, default_province, legacy_districts
 from analytics.history import import_history_csv
 from rooms.permissions import can_read_reports, is_administrator
-from rooms.services.csv_files import RowErrors
+from rooms.services.csv_files import RowErrors, read_upload
 from vconf import clock
 from vconf.auth import signed_in
 from vconf.exceptions import Conflict
@@ -89,7 +89,7 @@ def import_history_page(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            result = import_history_csv(data=form.cleaned_data["file"].read(), by=signed_in(request))
+            result = import_history_csv(data=read_upload(form.cleaned_data["file"]), by=signed_in(request))
         except RowErrors as error:
             context["row_errors"] = error.rows
             status = 400

@@ -25,7 +25,7 @@ from analytics.serializers import (
 from rooms.models import Meeting
 from rooms.permissions import IsAdministrator, ReadsReports, ReadsReportsAdminsWrite, can_watch_meeting
 from rooms.serializers.imports import ImportErrorsSerializer
-from rooms.services.csv_files import RowErrors
+from rooms.services.csv_files import RowErrors, read_upload
 from vconf.auth import signed_in
 
 FIELD_ERRORS = OpenApiResponse(description='Refused, with a message per field: {"field": ["message"]}')
@@ -145,7 +145,7 @@ class HistoryImportView(APIView):
         if upload is None:
             raise serializers.ValidationError({"file": [_("Gửi tệp CSV trong trường “file”.")]})
         try:
-            result = import_history_csv(data=upload.read(), by=signed_in(request))
+            result = import_history_csv(data=read_upload(upload), by=signed_in(request))
         except RowErrors as error:
             return Response(error.as_body(), status=status.HTTP_400_BAD_REQUEST)
         return Response(result.as_dict(), status=status.HTTP_201_CREATED)

@@ -3,13 +3,13 @@
 import datetime as dt
 import math
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
-from rooms.models import Endpoint, ProvinceSettings, StatusChange, Unit
+from rooms.models import Endpoint, Level, ProvinceSettings, StatusChange, Unit
 from rooms.services.units import province_successor
 from vconf.folding import matching
 
@@ -32,13 +32,31 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[start : start + size]
 
 
+class Distance(NamedTuple):
+    km: float | None
+    estimated: bool
+    # "road" (entered), "host" (from the province's host endpoint), "province" (no host
+    # configured: from the province's own location, its People's Committee), None (unknown).
+    basis: str | None
+
+
+UNKNOWN = Distance(None, False, None)
+
+
 def distances_for(endpoint_ids: Iterable[int]) -> dict[int, tuple[float | None, bool]]:
-    """One-way km from each endpoint to its province's host, and whether it is an estimate.
+    """One-way km from each endpoint to its province's host, and whether it is an estimate
+    (distance_details without the basis)."""
+    return {pk: (found.km, found.estimated) for pk, found in distance_details(endpoint_ids).items()}
+
+
+def distance_details(endpoint_ids: Iterable[int]) -> dict[int, Distance]:
+    """One-way km from each endpoint to its province's host, whether it is an estimate, and from what.
 
     A road distance a person entered wins. Otherwise: straight-line distance from the endpoint's
     unit (or, without coordinates, the legacy unit it served) to the host endpoint's unit, times
-    the province's circuity factor, flagged as estimated. The host itself is 0 km. Unknown
-    (no host, no coordinates): (None, False). One query per chunk of ids (989 on SQLite), plus one.
+    the province's circuity factor, flagged as estimated. The host itself is 0 km. Without a host
+    configured (a new database), from the province unit's own coordinates. Unknown: (None, False,
+    None). One query per chunk of ids (989 on SQLite), one more, and one if a province has no host.
     """
     ids = sorted({int(i) for i in endpoint_ids})
     rows: list[tuple[Any, ...]] = []
@@ -50,6 +68,7 @@ def distances_for(endpoint_ids: Iterable[int]) -> dict[int, tuple[float | None, 
             "unit__lon",
             "legacy_unit__lat",
             "legacy_unit__lon",
+            "unit__structure",
             # The province is the root of the unit's tree: at most two levels up.
             "unit__code",
             "unit__parent__code",
@@ -69,26 +88,40 @@ def distances_for(endpoint_ids: Iterable[int]) -> dict[int, tuple[float | None, 
         if code not in hosts and successor in hosts:
             hosts[code] = hosts[successor]
     default_factor = float(settings.VCONF["DEFAULT_CIRCUITY_FACTOR"])
-    result: dict[int, tuple[float | None, bool]] = {}
-    for pk, road_km, lat, lon, old_lat, old_lon, code, parent, grand in rows:
+    halls = _province_locations({code for code in provinces if hosts.get(code, (None,))[0] is None})
+    result: dict[int, Distance] = {}
+    for pk, road_km, lat, lon, old_lat, old_lon, structure, code, parent, grand in rows:
         if road_km is not None:
-            result[pk] = (float(road_km), False)
+            result[pk] = Distance(float(road_km), False, "road")
             continue
         host_id, factor, host_lat, host_lon = hosts.get(grand or parent or code, (None, default_factor, None, None))
         if host_id == pk:
-            result[pk] = (0.0, False)
+            result[pk] = Distance(0.0, False, "host")
             continue
         if lat is None or lon is None:
             lat, lon = old_lat, old_lon
-        if host_id is None or lat is None or lon is None or host_lat is None or host_lon is None:
-            result[pk] = (None, False)
+        basis = "host"
+        if host_id is None:
+            host_lat, host_lon = halls.get((structure, grand or parent or code), (None, None))
+            basis = "province"
+        if lat is None or lon is None or host_lat is None or host_lon is None:
+            result[pk] = UNKNOWN
             continue
-        result[pk] = (round(haversine_km(lat, lon, host_lat, host_lon) * factor, 1), True)
+        result[pk] = Distance(round(haversine_km(lat, lon, host_lat, host_lon) * factor, 1), True, basis)
     return result
 
 
-def distance_of(endpoint: Endpoint) -> tuple[float | None, bool]:
-    return distances_for([endpoint.pk]).get(endpoint.pk, (None, False))
+def _province_locations(codes: set[str]) -> dict[tuple[str, str], tuple[float | None, float | None]]:
+    if not codes:
+        return {}
+    provinces = Unit.objects.filter(code__in=codes, level=Level.PROVINCE)
+    return {
+        (tree, code): (lat, lon) for tree, code, lat, lon in provinces.values_list("structure", "code", "lat", "lon")
+    }
+
+
+def distance_of(endpoint: Endpoint) -> Distance:
+    return distance_details([endpoint.pk]).get(endpoint.pk, UNKNOWN)
 
 
 def endpoints_for_api() -> QuerySet[Endpoint]:

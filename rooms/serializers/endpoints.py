@@ -7,7 +7,6 @@ says which tree; without it the current tree is tried first, then the legacy tre
 
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -15,9 +14,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from rooms.ical import feed_url
 from rooms.models import Bridge, Connection, Endpoint, EndpointStatus, StatusChange, Structure, Unit
 from rooms.permissions import is_administrator
-from rooms.selectors.endpoints import distance_of
+from rooms.selectors.endpoints import Distance, distance_of
 from vconf.fields import BoundedDateField, ModelSerializer
 from vconf.limits import MAX_PEOPLE, MAX_ROAD_KM
 
@@ -99,6 +99,7 @@ class EndpointSerializer(ModelSerializer):
     )
     distance_km = serializers.SerializerMethodField()
     distance_estimated = serializers.SerializerMethodField()
+    distance_basis = serializers.SerializerMethodField()
     calendar_url = serializers.SerializerMethodField()
     status_history = StatusChangeSerializer(source="status_changes", many=True, read_only=True)
 
@@ -124,6 +125,7 @@ class EndpointSerializer(ModelSerializer):
             "road_km",
             "distance_km",
             "distance_estimated",
+            "distance_basis",
             "operators",
             "calendar_url",
             "status_history",
@@ -132,13 +134,13 @@ class EndpointSerializer(ModelSerializer):
         # Name uniqueness within a unit is the service's rule (check_endpoint), with a field message.
         validators = []
 
-    def _distance(self, endpoint: Endpoint) -> tuple[float | None, bool]:
+    def _distance(self, endpoint: Endpoint) -> Distance:
         distances = self.context.get("distances")
         if distances is not None and endpoint.pk in distances:
             return distances[endpoint.pk]
         return distance_of(endpoint)
 
-    # Null when it cannot be known: no host configured, or no coordinates for the unit.
+    # Null when it cannot be known: no coordinates for the unit, nor for its host or province.
     @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_distance_km(self, endpoint: Endpoint) -> float | None:
         return self._distance(endpoint)[0]
@@ -146,6 +148,17 @@ class EndpointSerializer(ModelSerializer):
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_distance_estimated(self, endpoint: Endpoint) -> bool:
         return self._distance(endpoint)[1]
+
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=["road", "host", "province"],
+            allow_null=True,
+            help_text="What distance_km comes from: the road distance entered, the province's host endpoint, or "
+            "(no host configured) the province's own location, its People's Committee; null when unknown.",
+        )
+    )
+    def get_distance_basis(self, endpoint: Endpoint) -> str | None:
+        return self._distance(endpoint).basis
 
     @extend_schema_field(
         serializers.URLField(
@@ -163,7 +176,7 @@ class EndpointSerializer(ModelSerializer):
             return None
         if not is_administrator(user) and all(op.pk != user.pk for op in endpoint.operators.all()):
             return None
-        return f"{settings.SITE_URL}/api/endpoints/{endpoint.pk}/calendar.ics?token={endpoint.feed_token}"
+        return feed_url(endpoint, request)
 
     def validate(self, attrs: dict) -> dict:
         errors: dict[str, list[StrOrPromise]] = {}

@@ -8,11 +8,17 @@ import csv
 import io
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 # A bigger file is refused before any row is read: no import needs more (the whole country has
 # about 10,000 communes), and the limit keeps one upload from filling the server's memory.
 MAX_ROWS = 20_000
+# 20,000 rows of a dozen short cells fit in a few MB; a file past this is not an import.
+MAX_FILE_BYTES = 8 * 1024 * 1024
+# The csv module refuses a cell over 128 KB (csv.field_size_limit()); no line of a real import
+# comes near it, so a longer line is refused by its length before the reader sees it.
+MAX_LINE_CHARS = 128 * 1024
 
 
 class RowErrors(Exception):
@@ -35,7 +41,33 @@ class RowErrors(Exception):
         return lines
 
 
+def too_large() -> ValidationError:
+    return ValidationError({"file": [_("Tệp quá lớn: tối đa %s MB.") % (MAX_FILE_BYTES // (1024 * 1024))]})
+
+
+def read_upload(upload: UploadedFile) -> bytes:
+    """An uploaded file's bytes, refused before reading when over MAX_FILE_BYTES."""
+    if (getattr(upload, "size", None) or 0) > MAX_FILE_BYTES:
+        raise too_large()
+    data = upload.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise too_large()
+    return data
+
+
+def check_line_lengths(text: str) -> None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            message = _("Dòng %(row)s quá dài (tối đa %(size)s ký tự).") % {
+                "row": number,
+                "size": f"{MAX_LINE_CHARS:,}",
+            }
+            raise ValidationError({"file": [message]})
+
+
 def decode(data: bytes | str) -> str:
+    if len(data) > MAX_FILE_BYTES:
+        raise too_large()
     if isinstance(data, str):
         return data.lstrip("\ufeff")
     try:
@@ -51,10 +83,15 @@ def read_rows(data: bytes | str, *, required: set[str], optional: set[str]) -> l
     The separator is a comma, a semicolon (Excel in Vietnamese) or a tab, whichever the header
     uses. Missing or unknown columns refuse the whole file with a 400 on `file`."""
     text = decode(data)
+    check_line_lengths(text)
     first_line = text.split("\n", 1)[0]
     delimiter = max([",", ";", "\t"], key=first_line.count)
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
+    try:
+        # A quoted header cell can run over several lines, past the csv module's cell limit.
+        header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
+    except csv.Error as error:
+        raise ValidationError({"file": [_("Không đọc được tệp CSV: %s") % error]}) from None
     if not any(header):
         raise ValidationError({"file": [_("Tệp trống hoặc không có dòng tiêu đề.")]})
     reader.fieldnames = header

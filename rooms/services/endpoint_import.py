@@ -48,7 +48,7 @@ def _payload(values: dict[str, str], errors: dict) -> dict:
     if "road_km" in payload:
         payload["road_km"] = str(payload["road_km"]).replace(",", ".")
     bridge = payload.get("bridge")
-    if bridge is not None and not str(bridge).isdigit():
+    if bridge is not None and not (str(bridge).isascii() and str(bridge).isdigit()):
         found = Bridge.objects.filter(name__iexact=bridge).values_list("pk", flat=True).first()
         if found is None:
             errors["bridge"] = [_("Không có cầu (MCU) tên “%s”.") % bridge]

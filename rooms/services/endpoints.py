@@ -14,7 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rooms.models import Bridge, Connection, Endpoint, EndpointStatus, StatusChange, Structure, Unit
+from rooms.models import Bridge, Connection, Endpoint, EndpointStatus, Role, StatusChange, Structure, Unit
+from rooms.permissions import has_role
 from vconf import clock
 from vconf.limits import MAX_PEOPLE, MAX_ROAD_KM, MAX_YEAR, MIN_YEAR
 
@@ -61,6 +62,17 @@ def check_endpoint(endpoint: Endpoint) -> None:
     endpoint.full_clean(exclude=["status", "status_since"])
 
 
+def check_operators(operators: Collection[User]) -> None:
+    """Only a user with the operator role may be listed: check-in (rooms/services/attendance.py)
+    refuses anyone else, so a listing would promise what it cannot give."""
+    refused = sorted(user.get_username() for user in operators if not has_role(user, Role.OPERATOR))
+    if refused:
+        message = _("Không có vai trò kỹ thuật viên: %(users)s. Gán vai trò trước khi giao điểm cầu.") % {
+            "users": ", ".join(refused)
+        }
+        raise ValidationError({"operators": [message]})
+
+
 def check_effective(effective: dt.date) -> None:
     if not MIN_YEAR <= effective.year <= MAX_YEAR:
         raise ValidationError(
@@ -91,6 +103,7 @@ def create_endpoint(
         raise ValidationError({"status": [_("Chọn một trong: %s.") % ", ".join(EndpointStatus.values)]})
     effective = status_since or today()
     check_effective(effective)
+    check_operators(operators)
     endpoint = Endpoint(
         name=name,
         unit=unit,
@@ -129,6 +142,8 @@ def update_endpoint(
         raise ValidationError({name: [_("Không sửa được trường này.")] for name in sorted(unknown)})
     if status_since is not None and status is None:
         raise ValidationError({"status": [_("Gửi kèm trạng thái khi ghi ngày hiệu lực.")]})
+    if operators is not None:
+        check_operators(operators)
     endpoint = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
     for name, value in fields.items():
         setattr(endpoint, name, value)

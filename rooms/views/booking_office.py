@@ -29,7 +29,7 @@ URGENT_MINUTES = 60
 
 
 def ids(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit() and len(v) < 18]
+    return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 18]
 
 
 def parsed_times(data: QueryDict) -> tuple[datetime, datetime] | None:

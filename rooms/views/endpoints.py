@@ -16,21 +16,23 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from rooms.models import Bridge, Endpoint, EndpointStatus, Structure
 from rooms.permissions import ReadOnlyForAll
-from rooms.selectors.endpoints import distances_for, endpoints_for_api, filter_endpoints
+from rooms.selectors.endpoints import distance_details, endpoints_for_api, filter_endpoints
 from rooms.serializers.endpoints import BridgeSerializer, EndpointSerializer, find_unit
 from rooms.serializers.imports import ImportErrorsSerializer
-from rooms.services.csv_files import RowErrors
+from rooms.services.csv_files import MAX_FILE_BYTES, RowErrors, read_upload
 from rooms.services.endpoint_import import import_endpoints_csv
 from rooms.services.endpoints import create_bridge, create_endpoint, update_bridge, update_endpoint
 from vconf.auth import signed_in
 from vconf.fields import query_choice, query_int
+from vconf.params import text_param
+from vconf.parsers import JSONParser, read_bounded
 
 FIELD_ERRORS = OpenApiResponse(description='Refused, with a message per field: {"field": ["message"]}')
 FORBIDDEN = OpenApiResponse(description="Administrators only")
@@ -38,7 +40,7 @@ NOT_FOUND = OpenApiResponse(description="No such endpoint")
 
 
 class CsvParser(BaseParser):
-    """A CSV file sent as the request body (Content-Type: text/csv)."""
+    """A CSV file sent as the request body (Content-Type: text/csv), at most MAX_FILE_BYTES."""
 
     media_type = "text/csv"
 
@@ -46,7 +48,7 @@ class CsvParser(BaseParser):
     def parse(  # type: ignore[override]
         self, stream: IO[bytes] | None, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
     ) -> bytes:
-        return stream.read() if stream is not None else b""
+        return read_bounded(stream, parser_context, limit=MAX_FILE_BYTES)
 
 
 @extend_schema_view(
@@ -109,7 +111,7 @@ class EndpointViewSet(
         params = self.request.query_params
         structure = query_choice(params, "structure", Structure.values)
         unit = None
-        if code := params.get("unit", "").strip():
+        if code := text_param(params, "unit", max_length=20):
             unit = find_unit(code, structure)
             if unit is None:
                 raise serializers.ValidationError({"unit": [_("Không có đơn vị mã “%s”.") % code[:20]]})
@@ -119,13 +121,13 @@ class EndpointViewSet(
             structure=structure,
             unit=unit,
             bridge=query_int(params, "bridge"),
-            search=params.get("search", "").strip()[:100] or None,
+            search=text_param(params, "search", max_length=100) or None,
         )
 
     def list(self, request: Request, *args: object, **kwargs: object) -> Response:
         page = self.paginate_queryset(self.get_queryset()) or []
         # One bulk distance lookup for the whole page instead of one per endpoint.
-        context = {**self.get_serializer_context(), "distances": distances_for([e.pk for e in page])}
+        context = {**self.get_serializer_context(), "distances": distance_details([e.pk for e in page])}
         return self.get_paginated_response(self.get_serializer(page, many=True, context=context).data)
 
     def perform_create(self, serializer: BaseSerializer[Endpoint]) -> None:
@@ -172,7 +174,7 @@ class EndpointViewSet(
     def import_csv(self, request: Request) -> Response:
         upload = request.FILES.get("file")
         if upload is not None:
-            data = upload.read()
+            data = read_upload(upload)
         elif isinstance(request.data, bytes):
             data = request.data
         else:

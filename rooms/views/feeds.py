@@ -89,4 +89,4 @@ class RotateFeedTokenView(APIView):
         with transaction.atomic():
             endpoint.feed_token = new_feed_token()
             endpoint.save(update_fields=["feed_token"])
-        return Response({"calendar_url": ical.feed_url(endpoint)})
+        return Response({"calendar_url": ical.feed_url(endpoint, request)})

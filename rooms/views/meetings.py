@@ -42,6 +42,8 @@ from vconf import clock
 from vconf.auth import signed_in
 from vconf.exceptions import Conflict
 from vconf.fields import query_choice, query_datetime, query_int
+from vconf.params import int_list_param, text_param
+from vconf.parsers import read_bounded
 
 ERROR = inline_serializer("MeetingError", {"detail": serializers.CharField()})
 FIELD_ERRORS = OpenApiResponse(description='Refused input, a message per field: {"field": ["message"]}')
@@ -269,7 +271,7 @@ class CalendarParser(parsers.BaseParser):
     def parse(
         self, stream: IO[bytes] | None, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
     ) -> dict:
-        return {"calendar": stream.read() if stream is not None else b""}
+        return {"calendar": read_bounded(stream, parser_context)}
 
 
 # An import is a batch of bookings, not an archive: a few hundred events at most.
@@ -343,12 +345,9 @@ class AvailabilityView(APIView):
 
     def endpoint_ids(self, params: dict) -> list[int]:
         ids: set[int] = set()
-        raw = [part.strip() for part in (params.get("endpoints") or "").split(",") if part.strip()]
-        if raw:
-            if not all(part.isdigit() for part in raw) or len(raw) > 5000:
-                raise serializers.ValidationError({"endpoints": [_("Danh sách mã điểm cầu không hợp lệ.")]})
-            ids |= {e.pk for e in endpoints_by_id_or_400([int(part) for part in raw])}
-        codes = [part.strip() for part in (params.get("units") or "").split(",") if part.strip()]
+        if raw := int_list_param(params, "endpoints"):
+            ids |= {e.pk for e in endpoints_by_id_or_400(raw)}
+        codes = [part.strip() for part in text_param(params, "units", max_length=50_000).split(",") if part.strip()]
         if codes:
             structure = query_choice(params, "structure", ["current", "legacy"])
             units, missing = selectors.resolve_unit_codes(codes, structure=structure)

@@ -23,6 +23,7 @@ from vconf import clock
 from vconf.auth import signed_in
 from vconf.exceptions import Conflict
 from vconf.limits import MAX_PEOPLE, POLL_SECONDS
+from vconf.params import int_or_none
 
 STATE_LABELS = {
     AttendanceState.INVITED: gettext_lazy("Chưa báo danh"),
@@ -46,8 +47,8 @@ def _messages_of(error: ValidationError | dict) -> list[str]:
 
 
 def _record_from_form(request: HttpRequest) -> None:
-    raw = request.POST.get("meeting", "")
-    meeting = Meeting.objects.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 18 else None
+    meeting_id = int_or_none(request.POST, "meeting")
+    meeting = Meeting.objects.filter(pk=meeting_id).first() if meeting_id else None
     if meeting is None:
         messages.error(request, _("Không tìm thấy cuộc họp."))
         return

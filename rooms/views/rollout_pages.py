@@ -87,7 +87,7 @@ def endpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Its operators, and the office staff who book it, subscribe to the room's calendar.
     staff = has_role(request.user, Role.STAFF) and bool(endpoints_in_scope_of(request.user, [endpoint.pk]))
     if admin or staff or any(user.pk == request.user.pk for user in operators):
-        feed = feed_url(endpoint)
+        feed = feed_url(endpoint, request)
     return render(
         request,
         "rooms/endpoint_detail.html",

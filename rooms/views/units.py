@@ -12,6 +12,7 @@ from rooms.models import Level, Structure, Unit
 from rooms.selectors.units import search_units
 from rooms.serializers.units import UnitSerializer
 from vconf.fields import query_choice
+from vconf.params import text_param
 
 STRUCTURE = OpenApiParameter(
     "structure", OpenApiTypes.STR, enum=Structure.values, description="Which tree (both when omitted in lists)."
@@ -54,9 +55,9 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
             return units
         if level := query_choice(params, "level", Level.values):
             units = units.filter(level=level)
-        if parent := params.get("parent", "").strip():
+        if parent := text_param(params, "parent", max_length=20):
             units = units.filter(parent__code=parent)
-        if search := params.get("search", "").strip()[:100]:
+        if search := text_param(params, "search", max_length=100):
             units = search_units(units, search=search)
         return units.order_by("structure", "code")
 
