@@ -40,7 +40,7 @@ def weekday_phrase(byday: str) -> str:
     for item in byday.split(","):
         code, ordinal = item[-2:], item[:-2]
         name = str(WEEKDAY_NAMES.get(code, code))
-        if ordinal.lstrip("+-").isdigit() and int(ordinal) in ORDINALS:
+        if ordinal.lstrip("+-").isdecimal() and int(ordinal) in ORDINALS:
             name = _("%(day)s %(ordinal)s") % {"day": name, "ordinal": ORDINALS[int(ordinal)]}
         names.append(name)
     return ", ".join(names)
@@ -52,7 +52,7 @@ def monthly_phrase(parts: dict[str, str], first: date | None) -> str:
     if "BYDAY" in parts:
         return _("Hằng tháng vào %(days)s") % {"days": weekday_phrase(parts["BYDAY"])}
     day = parts.get("BYMONTHDAY") or (str(first.day) if first else "")
-    if not day.isdigit():
+    if not day.isdecimal():
         return _("Hằng tháng")
     text = _("Hằng tháng vào ngày %(day)s") % {"day": day}
     if int(day) > 28:
@@ -62,7 +62,7 @@ def monthly_phrase(parts: dict[str, str], first: date | None) -> str:
 
 def frequency_phrase(parts: dict[str, str], first: date | None) -> str:
     freq = parts.get("FREQ", "")
-    interval = int(parts["INTERVAL"]) if parts.get("INTERVAL", "").isdigit() else 1
+    interval = int(parts["INTERVAL"]) if parts.get("INTERVAL", "").isdecimal() else 1
     if freq == "DAILY":
         return _("Hằng ngày") if interval == 1 else _("%(n)s ngày một lần") % {"n": interval}
     if freq == "WEEKLY":
@@ -83,10 +83,10 @@ def describe_rule(rule: str, *, start: datetime | date | None = None, skipped: i
     parts = rule_parts(rule)
     first = start.date() if isinstance(start, datetime) else start
     pieces = [frequency_phrase(parts, first)]
-    if parts.get("COUNT", "").isdigit():
+    if parts.get("COUNT", "").isdecimal():
         count = int(parts["COUNT"])
         pieces.append(ngettext("%(n)s buổi", "%(n)s buổi", count) % {"n": count})
-    elif len(parts.get("UNTIL", "")) >= 8 and parts["UNTIL"][:8].isdigit():
+    elif len(parts.get("UNTIL", "")) >= 8 and parts["UNTIL"][:8].isdecimal():
         until = date(int(parts["UNTIL"][:4]), int(parts["UNTIL"][4:6]), int(parts["UNTIL"][6:8]))
         pieces.append(_("đến hết ngày %(day)s") % {"day": until.strftime("%d/%m/%Y")})
     if skipped:

@@ -38,7 +38,7 @@ def endpoints_of_groups(ids: Collection[int]) -> list[Endpoint]:
 
 
 def ids_from(values: Iterable[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit() and len(v) < 18]
+    return [int(v) for v in values if v.isdecimal() and len(v) < 18]
 
 
 def group_choices(*, user: User, checked: Iterable[str]) -> list[EndpointGroup]:

@@ -63,7 +63,7 @@ def rule_parts(text: str) -> tuple[str, dict[str, str]]:
     if parts["FREQ"] in FINER_THAN_DAILY or {"BYHOUR", "BYMINUTE", "BYSECOND"} & parts.keys():
         raise invalid(_("Chỉ lặp theo ngày, tuần, tháng hoặc năm, mỗi ngày tối đa một buổi."))
     for key in ("INTERVAL", "COUNT"):
-        if key in parts and not (parts[key].isdigit() and 1 <= int(parts[key]) <= 10000):
+        if key in parts and not (parts[key].isdecimal() and 1 <= int(parts[key]) <= 10000):
             raise invalid(_("%(key)s phải là số nguyên dương.") % {"key": key})
     limit = MAX_ORDINAL.get(parts["FREQ"], 0)
     for ordinal in ORDINAL_BYDAY.findall(parts.get("BYDAY", "")):

@@ -83,16 +83,16 @@ def group_list(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         wanted = request.GET.get("sua", "")
         group = (
-            groups_for(request.user).filter(pk=int(wanted)).first() if wanted.isdigit() and len(wanted) < 18 else None
+            groups_for(request.user).filter(pk=int(wanted)).first() if wanted.isdecimal() and len(wanted) < 18 else None
         )
         extra = {"editing": group, "name": group.name, "chosen": {e.pk for e in group.endpoints.all()}} if group else {}
         return render(request, "rooms/endpoint_groups.html", page_context(request, **extra))
-    ids = [int(v) for v in request.POST.getlist("endpoints") if v.isdigit() and len(v) < 18]
+    ids = [int(v) for v in request.POST.getlist("endpoints") if v.isdecimal() and len(v) < 18]
     rooms = list(Endpoint.objects.filter(pk__in=ids))
     name = request.POST.get("name", "")[:200]
     editing = request.POST.get("group", "")
     try:
-        if editing.isdigit() and len(editing) < 18:
+        if editing.isdecimal() and len(editing) < 18:
             group = get_object_or_404(groups_for(request.user), pk=int(editing))
             services.update_group(user=signed(request), group=group, name=name, endpoints=rooms)
         else:
