@@ -153,13 +153,13 @@ def test_the_map_is_drawn_on_the_current_tree_too(leader, province, clock):
 
 
 def test_the_printed_coverage_page_says_when_and_by_whom(leader, province, clock):
-    leader.first_name, leader.last_name = "Hùng", "Lương Văn"
-    leader.save()
+    leader.profile.full_name = "Lương Văn Hùng"
+    leader.profile.save()
     _status, html = get(leader, "coverage-page", structure="legacy")
     header = re.search(r'<p class="print-meta">([^<]*)</p>', html).group(1)
     assert header.startswith("Phủ sóng tính đến ngày 02/03/2026 · in lúc ")
     assert re.search(r"in lúc \d\d:\d\d \d\d/\d\d/\d{4} · người in: ", header)
-    assert header.endswith(leader.get_full_name())
+    assert header.endswith("người in: Lương Văn Hùng")
 
 
 # --- the dashboard -------------------------------------------------------------------------------
