@@ -166,7 +166,7 @@ def check_row(values: dict[str, str], now: dt.datetime) -> tuple[dict, tuple]:
     attendees = None
     if raw != "":
         # isascii: "²" is a digit to str.isdigit and not a number to int().
-        if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_PEOPLE:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 6 or int(raw) > MAX_PEOPLE:
             errors["attendees"] = [_("Số nguyên 0–%s, hoặc để trống nếu điểm cầu không kết nối.") % MAX_PEOPLE]
         else:
             attendees = int(raw)
