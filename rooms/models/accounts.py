@@ -12,9 +12,13 @@ class Role(models.TextChoices):
 
 
 class Profile(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile", verbose_name=_("tài khoản")
+    )
     # The unit whose subtree this user may book for and act on; null means the whole database.
-    home_unit = models.ForeignKey("rooms.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    home_unit = models.ForeignKey(
+        "rooms.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị")
+    )
     phone = models.CharField(max_length=30, blank=True)
 
     def __str__(self) -> str:

@@ -342,3 +342,8 @@ def watchable_meetings(endpoints: QuerySet[Endpoint], *, day_start: datetime, da
         .select_related("host")
         .order_by("start", "id")
     )
+
+
+def issues_reported(*, meeting: Meeting, endpoint: Endpoint) -> QuerySet[CheckIn]:
+    """The issue reports of one room in one meeting, oldest first, for its operator to close."""
+    return CheckIn.objects.filter(meeting=meeting, endpoint=endpoint, kind=CheckInKind.ISSUE).order_by("at", "id")
