@@ -60,9 +60,6 @@ class CheckIn(models.Model):
             models.CheckConstraint(
                 condition=Q(attendees__isnull=True) | Q(attendees__lte=MAX_PEOPLE), name="checkin_attendees_in_range"
             ),
-            models.CheckConstraint(
-                condition=Q(resolved_at__isnull=True) | Q(kind="issue"), name="checkin_only_issues_resolved"
-            ),
         ]
         indexes = [models.Index(fields=["meeting", "endpoint", "at"], name="checkin_state_idx")]
 
