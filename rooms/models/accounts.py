@@ -19,7 +19,11 @@ class Profile(models.Model):
     home_unit = models.ForeignKey(
         "rooms.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị")
     )
-    phone = models.CharField(max_length=30, blank=True)
+    phone = models.CharField(_("điện thoại"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("hồ sơ người dùng")
+        verbose_name_plural = _("hồ sơ người dùng")
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.home_unit or '-'}"

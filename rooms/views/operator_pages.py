@@ -111,7 +111,9 @@ def _resolve_from_form(request: HttpRequest) -> None:
         for text in _messages_of(refused):
             messages.error(request, text)
         return
-    messages.success(request, _("Đã ghi nhận sự cố đã được khắc phục.") if changed else _("Sự cố này đã được khắc phục."))
+    messages.success(
+        request, _("Đã ghi nhận sự cố đã được khắc phục.") if changed else _("Sự cố này đã được khắc phục.")
+    )
 
 
 def feed_links(endpoint: Endpoint) -> dict[str, str]:
