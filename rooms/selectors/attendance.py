@@ -304,9 +304,11 @@ class RoomAgenda:
     endpoint: Endpoint
     open_meetings: list[tuple[Meeting, Derived]]
     next_meeting: Meeting | None
-    # Filled by the "My room" page: the head-count limit and one check-in form per open meeting.
+    # Filled by the "My room" page: the head-count limit, one check-in form per open meeting and
+    # the room's calendar feed links.
     limit: int = 0
     forms: list[dict[str, Any]] = field(default_factory=list)
+    feed: dict[str, str] = field(default_factory=dict)
 
 
 def operator_agenda(endpoints: Iterable[Endpoint], *, now: datetime) -> list[RoomAgenda]:

@@ -157,7 +157,7 @@ def record_checkin(
 
 
 @transaction.atomic
-def resolve_issue(*, user: AbstractBaseUser, record: CheckIn) -> tuple[CheckIn, bool]:
+def resolve_issue(*, user: User, record: CheckIn) -> tuple[CheckIn, bool]:
     """Mark an issue report as resolved; returns (record, changed). Resolving it again changes
     nothing and answers with the first resolution, as a replayed check-in does."""
     if not can_operate(user, record.endpoint):

@@ -93,7 +93,7 @@ class ResolveIssueView(APIView):
     def post(self, request: Request, meeting_id: int, record_id: int) -> Response:
         record = get_object_or_404(CheckIn.objects.select_related("endpoint"), pk=record_id, meeting_id=meeting_id)
         try:
-            record, _changed = resolve_issue(user=request.user, record=record)
+            record, _changed = resolve_issue(user=signed_in(request), record=record)
         except PermissionDenied as refused:
             raise exceptions.PermissionDenied(str(refused) or None) from refused
         return Response(CheckInSerializer(record).data)

@@ -172,10 +172,10 @@ class Values:
     choices, "có"/"không", and the names of related records (looked up once per page)."""
 
     def __init__(self) -> None:
-        self.names: dict[tuple[type, str], str] = {}
+        self.names: dict[tuple[type[models.Model], str], str] = {}
 
-    def prefetch(self, pairs: set[tuple[type, str]]) -> None:
-        by_model: dict[type, set[str]] = {}
+    def prefetch(self, pairs: set[tuple[type[models.Model], str]]) -> None:
+        by_model: dict[type[models.Model], set[str]] = {}
         for model, pk in pairs:
             by_model.setdefault(model, set()).add(pk)
         for model, pks in by_model.items():
@@ -186,7 +186,7 @@ class Values:
     def show(self, field: models.Field, raw: str) -> str:
         if raw in ("", "None"):
             return ""
-        if field.is_relation and field.related_model:
+        if field.is_relation and isinstance(field.related_model, type):
             return self.names.get((field.related_model, raw), f"#{raw}")
         if field.choices:
             return str(dict(field.flatchoices).get(raw, raw))
@@ -234,13 +234,14 @@ def raw_changes(entry: LogEntry) -> dict:
     return raw or {}
 
 
-def related_keys(entries: list[LogEntry]) -> set[tuple[type, str]]:
-    pairs = set()
+def related_keys(entries: list[LogEntry]) -> set[tuple[type[models.Model], str]]:
+    pairs: set[tuple[type[models.Model], str]] = set()
     for entry in entries:
         for name, values in raw_changes(entry).items():
             field = shown_field(entry, name)
-            if field is not None and field.is_relation and isinstance(values, list | tuple):
-                pairs.update((field.related_model, str(v)) for v in values if v not in (None, "None", ""))
+            model = field.related_model if field is not None else None
+            if isinstance(model, type) and isinstance(values, list | tuple):
+                pairs.update((model, str(v)) for v in values if v not in (None, "None", ""))
     return pairs
 
 

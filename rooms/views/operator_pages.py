@@ -103,7 +103,7 @@ def _resolve_from_form(request: HttpRequest) -> None:
         messages.error(request, _("Không tìm thấy báo sự cố."))
         return
     try:
-        _record, changed = resolve_issue(user=request.user, record=record)
+        _record, changed = resolve_issue(user=signed_in(request), record=record)
     except PermissionDenied as refused:
         messages.error(request, str(refused))
         return
