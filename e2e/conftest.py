@@ -7,6 +7,7 @@ a screenshot of every step in e2e/screenshots/, and any console error or uncaugh
 fails the test.
 """
 
+import contextlib
 import os
 import re
 import sys
@@ -33,6 +34,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1366, "height": 900}}
 
 
 @pytest.fixture(scope="session")
@@ -70,9 +72,12 @@ class Shots:
         return path
 
 
-def open_page(browser: Browser, server: Server, request: pytest.FixtureRequest, **context: object) -> Iterator[Page]:
+def open_page(
+    browser: Browser, server: Server, request: pytest.FixtureRequest, label: str = "", **context: object
+) -> Iterator[Page]:
     SCREENSHOTS.mkdir(exist_ok=True)
-    ctx = browser.new_context(base_url=server.url, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", **context)
+    context.setdefault("locale", "vi-VN")
+    ctx = browser.new_context(base_url=server.url, timezone_id="Asia/Ho_Chi_Minh", **context)
     page = ctx.new_page()
     page.set_default_timeout(15_000)
     problems: list[str] = []
@@ -91,6 +96,9 @@ def open_page(browser: Browser, server: Server, request: pytest.FixtureRequest, 
             return
         if message.text.startswith("Failed to load resource") and url in refused_documents:
             return
+        # A test that cuts the network on purpose names the errors it expects (page.allowed_errors).
+        if any(re.search(pattern, message.text) for pattern in page.allowed_errors):
+            return
         problems.append(f"console error: {message.text} ({url})")
 
     def on_page_error(error: Error) -> None:
@@ -101,7 +109,8 @@ def open_page(browser: Browser, server: Server, request: pytest.FixtureRequest, 
     page.on("pageerror", on_page_error)
     # Nothing may be fetched from outside the server (no CDN, no fonts, no analytics).
     page.route(re.compile(r"^(?!" + re.escape(server.url) + r").*"), lambda route: route.abort())
-    page.shots = Shots(page, request.node.name)
+    page.allowed_errors = []
+    page.shots = Shots(page, request.node.name + (f"-{label}" if label else ""))
     yield page
     try:
         if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
@@ -122,6 +131,24 @@ def page(browser: Browser, server: Server, request: pytest.FixtureRequest) -> It
 def phone(browser: Browser, server: Server, request: pytest.FixtureRequest) -> Iterator[Page]:
     """A phone-sized page (390×844, touch), as an operator in a commune hall holds it."""
     yield from open_page(browser, server, request, **PHONE)
+
+
+@pytest.fixture
+def new_page(browser: Browser, server: Server, request: pytest.FixtureRequest) -> Iterator[Callable[..., Page]]:
+    """`new_page("phone-nojs", **PHONE, java_script_enabled=False)`: one more page in its own
+    browser context (any new_context option: viewport, locale, JavaScript off), screenshots named
+    after the test and the label, checked and closed like `page`."""
+    opened: list[Iterator[Page]] = []
+
+    def make(label: str, **context: object) -> Page:
+        pages = open_page(browser, server, request, label=label, **context)
+        opened.append(pages)
+        return next(pages)
+
+    yield make
+    for pages in opened:
+        with contextlib.suppress(StopIteration):
+            next(pages)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -55,6 +55,8 @@ def test_an_operator_checks_the_room_in_on_a_phone(phone: Page, server, log_in) 
     checkin = phone.locator("form.checkin").filter(has=phone.locator("input[name=kind][value=in]")).first
     checkin.locator("input[name=attendees]").fill("14")
     checkin.locator("button[type=submit]").click()
+    # Said once the page has reloaded itself after the send (the room may be connected already).
+    expect(phone.locator("main .messages").get_by_text("Đã báo kết nối: 14 người.")).to_be_visible()
     expect(phone.locator("main .badge.state-connected").first).to_be_visible()
     expect(phone.get_by_role("button", name="Cập nhật số người").first).to_be_visible()
     # Made for a phone: nothing wider than the screen, buttons big enough for a thumb.

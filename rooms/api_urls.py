@@ -22,6 +22,11 @@ router.register("endpoint-groups", group_views.EndpointGroupViewSet, basename="e
 urlpatterns = [
     path("auth/token/", accounts.ObtainToken.as_view(), name="api-token"),
     path("meetings/<int:meeting_id>/checkins/", attendance_views.CheckInView.as_view(), name="meeting-checkins"),
+    path(
+        "meetings/<int:meeting_id>/checkins/<int:record_id>/resolve/",
+        attendance_views.ResolveIssueView.as_view(),
+        name="meeting-checkin-resolve",
+    ),
     path("meetings/<int:meeting_id>/attendance/", attendance_views.AttendanceView.as_view(), name="meeting-attendance"),
     path("meetings/import/", meeting_views.ImportView.as_view(), name="meeting-import"),
     path("meetings/<int:pk>/invite.ics", meeting_views.InviteView.as_view(), name="meeting-invite"),

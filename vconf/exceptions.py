@@ -131,9 +131,16 @@ def handler500(request: HttpRequest) -> HttpResponse:
         return unavailable_page(request)
     if json_or_html(request):
         return JsonResponse({"detail": _("Lỗi máy chủ.")}, status=500)
+    from django.shortcuts import render
     from django.views.defaults import server_error
 
-    return server_error(request)
+    try:
+        # The site's own page with its menu; Django's default renders without the request.
+        return render(request, "500.html", status=500)
+    except Exception:
+        # Whatever broke the request may break the page too (the database, a context processor).
+        logger.exception("The 500 page could not be rendered with its context")
+        return server_error(request)
 
 
 def unavailable_page(request: HttpRequest) -> HttpResponse:

@@ -12,14 +12,22 @@ class Role(models.TextChoices):
 
 
 class Profile(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile", verbose_name=_("tài khoản")
+    )
     # The unit whose subtree this user may book for and act on; null means the whole database.
-    home_unit = models.ForeignKey("rooms.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    phone = models.CharField(max_length=30, blank=True)
+    home_unit = models.ForeignKey(
+        "rooms.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị")
+    )
+    phone = models.CharField(_("điện thoại"), max_length=30, blank=True)
     # Shown exactly as written, family name first ("Nguyễn Thị Lan"): Django's first/last name
     # pair puts the given name first and garbles Vietnamese names.
-    full_name = models.CharField(max_length=150, blank=True)
-    job_title = models.CharField(max_length=150, blank=True)
+    full_name = models.CharField(_("họ và tên"), max_length=150, blank=True)
+    job_title = models.CharField(_("chức vụ"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("hồ sơ người dùng")
+        verbose_name_plural = _("hồ sơ người dùng")
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.home_unit or '-'}"

@@ -33,11 +33,13 @@ class Connection(models.TextChoices):
 class Bridge(models.Model):
     """A multipoint control unit (MCU): the endpoints of overlapping meetings share its ports."""
 
-    name = models.CharField(max_length=120, unique=True)
-    ports = models.PositiveIntegerField()
-    dial_address = models.CharField(max_length=200, blank=True)
+    name = models.CharField(_("tên"), max_length=120, unique=True)
+    ports = models.PositiveIntegerField(_("số cổng"))
+    dial_address = models.CharField(_("địa chỉ quay số"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("MCU")
+        verbose_name_plural = _("MCU")
         ordering = ["name"]
         constraints = [models.CheckConstraint(condition=Q(ports__gte=1), name="bridge_has_ports")]
 
@@ -48,29 +50,47 @@ class Bridge(models.Model):
 class Endpoint(models.Model):
     """A video-conference room at a unit's People's Committee (or one of its departments)."""
 
-    name = models.CharField(max_length=160)
-    unit = models.ForeignKey("rooms.Unit", on_delete=models.PROTECT, related_name="endpoints")
+    name = models.CharField(_("tên"), max_length=160)
+    unit = models.ForeignKey("rooms.Unit", on_delete=models.PROTECT, related_name="endpoints", verbose_name=_("đơn vị"))
     # The legacy-tree commune or district the room served before the July 2025 merger, when the
     # endpoint's unit is on the current tree: coverage on the legacy tree counts it there.
     legacy_unit = models.ForeignKey(
-        "rooms.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="legacy_endpoints"
+        "rooms.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="legacy_endpoints",
+        verbose_name=_("đơn vị cũ"),
     )
-    seats = models.PositiveIntegerField(default=20)
-    dial_address = models.CharField(max_length=200, blank=True)
-    connection = models.CharField(max_length=20, choices=Connection.choices, default=Connection.GOVERNMENT_NETWORK)
+    seats = models.PositiveIntegerField(_("số chỗ ngồi"), default=20)
+    dial_address = models.CharField(_("địa chỉ quay số"), max_length=200, blank=True)
+    connection = models.CharField(
+        _("đường truyền"), max_length=20, choices=Connection.choices, default=Connection.GOVERNMENT_NETWORK
+    )
     bridge = models.ForeignKey(
-        "rooms.Bridge", null=True, blank=True, on_delete=models.SET_NULL, related_name="endpoints"
+        "rooms.Bridge",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="endpoints",
+        verbose_name=_("MCU"),
     )
     # One-way road distance to the host in km as entered by a person; wins over the estimate.
-    road_km = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True)
+    road_km = models.DecimalField(_("khoảng cách đường bộ (km)"), max_digits=7, decimal_places=1, null=True, blank=True)
     # Current rollout status, denormalised from the latest StatusChange for fast filtering.
-    status = models.CharField(max_length=12, choices=EndpointStatus.choices, default=EndpointStatus.PLANNED)
-    status_since = models.DateField(null=True, blank=True)
-    operators = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="operated_endpoints")
-    feed_token = models.CharField(max_length=64, unique=True, default=new_feed_token)
-    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        _("trạng thái"), max_length=12, choices=EndpointStatus.choices, default=EndpointStatus.PLANNED
+    )
+    status_since = models.DateField(_("trạng thái từ ngày"), null=True, blank=True)
+    operators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="operated_endpoints", verbose_name=_("kỹ thuật viên")
+    )
+    feed_token = models.CharField(_("mã lịch (feed)"), max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("điểm cầu")
+        verbose_name_plural = _("điểm cầu")
         ordering = ["unit__code", "name"]
         constraints = [
             models.UniqueConstraint(fields=["unit", "name"], name="endpoint_name_unique_in_unit"),
@@ -89,16 +109,25 @@ class Endpoint(models.Model):
 class StatusChange(models.Model):
     """One dated step of an endpoint's rollout; together they answer "what was true on day D"."""
 
-    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="status_changes")
-    status = models.CharField(max_length=12, choices=EndpointStatus.choices)
-    effective = models.DateField()
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    endpoint = models.ForeignKey(
+        Endpoint, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("điểm cầu")
     )
-    recorded_at = models.DateTimeField(auto_now_add=True)
-    note = models.CharField(max_length=200, blank=True)
+    status = models.CharField(_("trạng thái"), max_length=12, choices=EndpointStatus.choices)
+    effective = models.DateField(_("hiệu lực từ"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("người đổi"),
+    )
+    recorded_at = models.DateTimeField(_("ghi lúc"), auto_now_add=True)
+    note = models.CharField(_("ghi chú"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("thay đổi trạng thái")
+        verbose_name_plural = _("thay đổi trạng thái")
         ordering = ["endpoint", "effective", "id"]
         # Serves the as-of lookups of the coverage report: latest change per endpoint up to a date.
         indexes = [models.Index(fields=["endpoint", "effective"], name="statuschange_asof_idx")]
@@ -110,15 +139,18 @@ class StatusChange(models.Model):
 class ProvinceSettings(models.Model):
     """Per-province settings: the host site, the road circuity factor."""
 
-    province_code = models.CharField(max_length=10, unique=True)
-    name = models.CharField(max_length=120)
+    province_code = models.CharField(_("mã tỉnh"), max_length=10, unique=True)
+    name = models.CharField(_("tên"), max_length=120)
     # Where meetings would otherwise be held: distances are measured to this endpoint's unit.
-    host = models.ForeignKey(Endpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    host = models.ForeignKey(
+        Endpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("điểm cầu chủ trì")
+    )
     # Road km ≈ straight-line km × this factor (1.2–1.3 lowland, 1.4 mountainous).
-    circuity_factor = models.DecimalField(max_digits=3, decimal_places=2, default=1.4)
+    circuity_factor = models.DecimalField(_("hệ số đường vòng"), max_digits=3, decimal_places=2, default=1.4)
 
     class Meta:
-        verbose_name_plural = "province settings"
+        verbose_name = _("cấu hình tỉnh")
+        verbose_name_plural = _("cấu hình tỉnh")
         constraints = [
             models.CheckConstraint(
                 condition=Q(circuity_factor__gte=1, circuity_factor__lte=3), name="provincesettings_circuity_in_range"
@@ -137,14 +169,16 @@ class CoverageTarget(models.Model):
         IN_SERVICE = "in_service", _("Đang hoạt động")
         ACTIVE = "active", _("Có sử dụng")
 
-    province_code = models.CharField(max_length=10)
-    structure = models.CharField(max_length=10, choices=Structure.choices, default=Structure.CURRENT)
-    percent = models.DecimalField(max_digits=5, decimal_places=2, default=100)
-    due = models.DateField()
-    measure = models.CharField(max_length=12, choices=Measure.choices, default=Measure.INSTALLED)
-    label = models.CharField(max_length=200, blank=True)
+    province_code = models.CharField(_("mã tỉnh"), max_length=10)
+    structure = models.CharField(_("địa giới"), max_length=10, choices=Structure.choices, default=Structure.CURRENT)
+    percent = models.DecimalField(_("tỷ lệ (%)"), max_digits=5, decimal_places=2, default=100)
+    due = models.DateField(_("hạn"))
+    measure = models.CharField(_("chỉ tiêu"), max_length=12, choices=Measure.choices, default=Measure.INSTALLED)
+    label = models.CharField(_("nhãn"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("mục tiêu phủ sóng")
+        verbose_name_plural = _("mục tiêu phủ sóng")
         ordering = ["province_code", "due"]
         constraints = [
             models.CheckConstraint(

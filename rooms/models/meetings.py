@@ -23,30 +23,45 @@ class MeetingStatus(models.TextChoices):
 class Series(models.Model):
     """A recurring meeting (the Monday briefing): its occurrences are ordinary meetings."""
 
-    uid = models.CharField(max_length=120, unique=True, default=new_uid)
-    title = models.CharField(max_length=200)
-    rrule = models.CharField(max_length=500)
-    organizer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    uid = models.CharField(_("UID"), max_length=120, unique=True, default=new_uid)
+    title = models.CharField(_("tiêu đề"), max_length=200)
+    rrule = models.CharField(_("quy tắc lặp"), max_length=500)
+    organizer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("người đặt")
+    )
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
 
     class Meta:
-        verbose_name_plural = "series"
+        verbose_name = _("chuỗi lịch họp")
+        verbose_name_plural = _("chuỗi lịch họp")
 
     def __str__(self) -> str:
         return self.title
 
 
 class Meeting(models.Model):
-    uid = models.CharField(max_length=120, unique=True, default=new_uid)
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    host = models.ForeignKey("rooms.Endpoint", on_delete=models.PROTECT, related_name="hosted_meetings")
-    endpoints = models.ManyToManyField("rooms.Endpoint", through="rooms.Participation", related_name="meetings")
-    bridge = models.ForeignKey("rooms.Bridge", null=True, blank=True, on_delete=models.PROTECT, related_name="meetings")
-    start = models.DateTimeField()
-    end = models.DateTimeField()
-    organizer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="organized_meetings")
+    uid = models.CharField(_("UID"), max_length=120, unique=True, default=new_uid)
+    title = models.CharField(_("tiêu đề"), max_length=200)
+    description = models.TextField(_("mô tả"), blank=True)
+    host = models.ForeignKey(
+        "rooms.Endpoint", on_delete=models.PROTECT, related_name="hosted_meetings", verbose_name=_("điểm cầu chủ trì")
+    )
+    endpoints = models.ManyToManyField(
+        "rooms.Endpoint", through="rooms.Participation", related_name="meetings", verbose_name=_("điểm cầu")
+    )
+    bridge = models.ForeignKey(
+        "rooms.Bridge", null=True, blank=True, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("MCU")
+    )
+    start = models.DateTimeField(_("bắt đầu"))
+    end = models.DateTimeField(_("kết thúc"))
+    organizer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="organized_meetings",
+        verbose_name=_("người đặt"),
+    )
     status = models.CharField(
+        _("trạng thái"),
         max_length=12,
         choices=[
             (MeetingStatus.SCHEDULED, MeetingStatus.SCHEDULED.label),
@@ -55,20 +70,24 @@ class Meeting(models.Model):
         default=MeetingStatus.SCHEDULED,
     )
     # iCalendar SEQUENCE: grows with every change a calendar client must see.
-    sequence = models.PositiveIntegerField(default=0)
-    series = models.ForeignKey(Series, null=True, blank=True, on_delete=models.PROTECT, related_name="meetings")
+    sequence = models.PositiveIntegerField(_("số phiên bản"), default=0)
+    series = models.ForeignKey(
+        Series, null=True, blank=True, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("chuỗi lịch")
+    )
     # For an occurrence of a series: its start as the rule generated it (iCalendar RECURRENCE-ID).
-    recurrence_id = models.DateTimeField(null=True, blank=True)
+    recurrence_id = models.DateTimeField(_("buổi gốc của chuỗi"), null=True, blank=True)
     # Imported past meetings (history backfill) are not subject to the booking rules.
-    imported = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    imported = models.BooleanField(_("nhập từ lịch sử"), default=False)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("sửa lúc"), auto_now=True)
+    cancelled_at = models.DateTimeField(_("hủy lúc"), null=True, blank=True)
     # The e-mail (invitation, change, cancellation) that could not be sent after the booking
     # committed, for staff to resend (rooms/services/invitations.py); blank when all went out.
-    invitations_unsent = models.CharField(max_length=12, blank=True, default="")
+    invitations_unsent = models.CharField(_("thư chưa gửi được"), max_length=12, blank=True, default="")
 
     class Meta:
+        verbose_name = _("cuộc họp")
+        verbose_name_plural = _("cuộc họp")
         ordering = ["start", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="meeting_ends_after_start"),
@@ -97,15 +116,21 @@ class Participation(models.Model):
     """An endpoint booked into a meeting (the host too). Start, end and `active` copy the
     meeting's so the database can refuse overlapping bookings of one endpoint by itself."""
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="participations")
-    endpoint = models.ForeignKey("rooms.Endpoint", on_delete=models.PROTECT, related_name="participations")
-    is_host = models.BooleanField(default=False)
-    start = models.DateTimeField()
-    end = models.DateTimeField()
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="participations", verbose_name=_("cuộc họp")
+    )
+    endpoint = models.ForeignKey(
+        "rooms.Endpoint", on_delete=models.PROTECT, related_name="participations", verbose_name=_("điểm cầu")
+    )
+    is_host = models.BooleanField(_("chủ trì"), default=False)
+    start = models.DateTimeField(_("bắt đầu"))
+    end = models.DateTimeField(_("kết thúc"))
     # False once the meeting is cancelled: cancelled meetings are kept but hold no endpoint.
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(_("còn tham gia"), default=True)
 
     class Meta:
+        verbose_name = _("điểm cầu tham gia")
+        verbose_name_plural = _("điểm cầu tham gia")
         ordering = ["meeting", "endpoint"]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "endpoint"], name="participation_once"),

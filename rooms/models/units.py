@@ -18,19 +18,30 @@ class Level(models.TextChoices):
 class Unit(models.Model):
     """An administrative unit of one structure, identified by its official GSO code."""
 
-    structure = models.CharField(max_length=10, choices=Structure.choices)
-    code = models.CharField(max_length=10)
-    name = models.CharField(max_length=120)
-    level = models.CharField(max_length=10, choices=Level.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
-    lat = models.FloatField(null=True, blank=True)
-    lon = models.FloatField(null=True, blank=True)
+    structure = models.CharField(_("địa giới"), max_length=10, choices=Structure.choices)
+    code = models.CharField(_("mã"), max_length=10)
+    name = models.CharField(_("tên"), max_length=120)
+    level = models.CharField(_("cấp"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("đơn vị cấp trên"),
+    )
+    lat = models.FloatField(_("vĩ độ"), null=True, blank=True)
+    lon = models.FloatField(_("kinh độ"), null=True, blank=True)
     # Communes classed as especially difficult get the lower per-diem threshold (10 km, not 15).
-    especially_difficult = models.BooleanField(default=False)
+    especially_difficult = models.BooleanField(_("đặc biệt khó khăn"), default=False)
     # For a current-tree commune: the legacy communes merged into it on 1 July 2025.
-    absorbed = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="absorbed_into")
+    absorbed = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="absorbed_into", verbose_name=_("đơn vị sáp nhập vào")
+    )
 
     class Meta:
+        verbose_name = _("đơn vị hành chính")
+        verbose_name_plural = _("đơn vị hành chính")
         ordering = ["structure", "code"]
         constraints = [
             models.UniqueConstraint(fields=["structure", "code"], name="unit_code_unique_in_structure"),

@@ -304,9 +304,11 @@ class RoomAgenda:
     endpoint: Endpoint
     open_meetings: list[tuple[Meeting, Derived]]
     next_meeting: Meeting | None
-    # Filled by the "My room" page: the head-count limit and one check-in form per open meeting.
+    # Filled by the "My room" page: the head-count limit, one check-in form per open meeting and
+    # the room's calendar feed links.
     limit: int = 0
     forms: list[dict[str, Any]] = field(default_factory=list)
+    feed: dict[str, str] = field(default_factory=dict)
 
 
 def operator_agenda(endpoints: Iterable[Endpoint], *, now: datetime) -> list[RoomAgenda]:
@@ -342,3 +344,8 @@ def watchable_meetings(endpoints: QuerySet[Endpoint], *, day_start: datetime, da
         .select_related("host")
         .order_by("start", "id")
     )
+
+
+def issues_reported(*, meeting: Meeting, endpoint: Endpoint) -> QuerySet[CheckIn]:
+    """The issue reports of one room in one meeting, oldest first, for its operator to close."""
+    return CheckIn.objects.filter(meeting=meeting, endpoint=endpoint, kind=CheckInKind.ISSUE).order_by("at", "id")

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from rooms.models import CheckIn, CheckInKind, IssueType
@@ -19,7 +20,20 @@ from vconf.limits import MAX_PEOPLE
 class CheckInSerializer(ModelSerializer):
     recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     kind = serializers.ChoiceField(choices=CheckInKind.choices)
-    attendees = serializers.IntegerField(min_value=0, max_value=MAX_PEOPLE, required=False, allow_null=True)
+    # The room's own limit (twice its seats) is the service's; this only keeps the number storable.
+    attendees = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_PEOPLE,
+        required=False,
+        allow_null=True,
+        error_messages={
+            "invalid": _("Số người có mặt phải là một số nguyên."),
+            "max_string_length": _("Số người có mặt phải là một số nguyên."),
+            "min_value": _("Số người có mặt không được âm."),
+            "max_value": _("Số người có mặt không được quá {max_value}."),
+        },
+    )
+    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     issue_type = serializers.ChoiceField(choices=IssueType.choices, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
@@ -36,8 +50,10 @@ class CheckInSerializer(ModelSerializer):
             "client_id",
             "recorded_by",
             "at",
+            "resolved_at",
+            "resolved_by",
         ]
-        read_only_fields = ["id", "meeting", "recorded_by", "at"]
+        read_only_fields = ["id", "meeting", "recorded_by", "at", "resolved_at", "resolved_by"]
         # A replayed client_id is not an error: the service answers it with the first record.
         extra_kwargs = {"client_id": {"validators": []}}
 

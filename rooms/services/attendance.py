@@ -30,6 +30,12 @@ MAX_ISSUES = 50
 SEATS_FACTOR = 2
 
 
+def attendee_limit(endpoint: Endpoint) -> int:
+    """The largest head count a check-in of this room may carry: the one limit that the page's
+    input (max=) and the server both apply."""
+    return min(MAX_PEOPLE, endpoint.seats * SEATS_FACTOR)
+
+
 def _replayed(*, client_id: uuid.UUID, meeting: Meeting, endpoint: Endpoint) -> CheckIn | None:
     first = CheckIn.objects.filter(client_id=client_id).first()
     if first is None:
@@ -69,7 +75,7 @@ def _check_fields(*, endpoint: Endpoint, kind: str, attendees: int | None, issue
     if kind == CheckInKind.IN and attendees is None:
         errors["attendees"] = [_("Hãy nhập số người có mặt.")]
     elif attendees is not None:
-        limit = min(MAX_PEOPLE, endpoint.seats * SEATS_FACTOR)
+        limit = attendee_limit(endpoint)
         if not 0 <= attendees <= limit:
             errors["attendees"] = [
                 _("Số người phải từ 0 đến %(limit)s (gấp đôi %(seats)s chỗ ngồi của phòng).")
@@ -147,4 +153,23 @@ def record_checkin(
             return first, False
         raise
     transaction.on_commit(lambda: broadcast_attendance_changed(meeting.pk))
+    return record, True
+
+
+@transaction.atomic
+def resolve_issue(*, user: User, record: CheckIn) -> tuple[CheckIn, bool]:
+    """Mark an issue report as resolved; returns (record, changed). Resolving it again changes
+    nothing and answers with the first resolution, as a replayed check-in does."""
+    if not can_operate(user, record.endpoint):
+        raise PermissionDenied(_("Chỉ kỹ thuật viên của điểm cầu này hoặc quản trị được báo đã khắc phục."))
+    record = CheckIn.objects.select_for_update().get(pk=record.pk)
+    if record.kind != CheckInKind.ISSUE:
+        raise ValidationError({"kind": [_("Chỉ báo sự cố mới có thể đánh dấu đã khắc phục.")]})
+    if record.resolved_at is not None:
+        return record, False
+    record.resolved_at = clock.now()
+    record.resolved_by = user if user.is_authenticated else None
+    record.save(update_fields=["resolved_at", "resolved_by"])
+    meeting_id = record.meeting_id
+    transaction.on_commit(lambda: broadcast_attendance_changed(meeting_id))
     return record, True

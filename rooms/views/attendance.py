@@ -9,11 +9,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from rooms.models import Meeting
+from rooms.models import CheckIn, Meeting
 from rooms.permissions import can_watch_meeting
 from rooms.selectors.attendance import meeting_attendance
 from rooms.serializers.attendance import CheckInSerializer, MeetingAttendanceSerializer
-from rooms.services.attendance import record_checkin
+from rooms.services.attendance import record_checkin, resolve_issue
 from vconf import clock
 from vconf.auth import signed_in
 
@@ -76,6 +76,27 @@ class CheckInView(APIView):
         return Response(
             CheckInSerializer(record).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
+
+
+class ResolveIssueView(APIView):
+    @extend_schema(
+        operation_id="meetings_checkins_resolve",
+        summary="Mark an issue report as resolved",
+        description=(
+            "For a record of `kind: issue`: sets `resolved_at` and `resolved_by`. Operators of the "
+            "endpoint and administrators only. Resolving an issue again answers 200 with the first "
+            "resolution and changes nothing. No request body."
+        ),
+        request=None,
+        responses={200: CheckInSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
+    )
+    def post(self, request: Request, meeting_id: int, record_id: int) -> Response:
+        record = get_object_or_404(CheckIn.objects.select_related("endpoint"), pk=record_id, meeting_id=meeting_id)
+        try:
+            record, _changed = resolve_issue(user=signed_in(request), record=record)
+        except PermissionDenied as refused:
+            raise exceptions.PermissionDenied(str(refused) or None) from refused
+        return Response(CheckInSerializer(record).data)
 
 
 class AttendanceView(APIView):

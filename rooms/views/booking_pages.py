@@ -18,9 +18,10 @@ from django.views.decorators.http import require_POST
 
 from rooms.models import Endpoint, Level, Meeting, MeetingStatus, ProvinceSettings, Role, Structure, Unit
 from rooms.models.endpoints import BOOKABLE_STATUSES
-from rooms.permissions import User, endpoints_in_scope, has_role, home_unit, is_administrator
+from rooms.permissions import User, can_watch_meeting, endpoints_in_scope, has_role, home_unit, is_administrator
 from rooms.recurrence_text import describe_rule
 from rooms.selectors import meetings as selectors
+from rooms.selectors.attendance import meeting_attendance
 from rooms.selectors.groups import group_choices, rooms_of_ticked_groups
 from rooms.selectors.units import endpoints_on_tree, selectable_units, unit_subtree_ids
 from rooms.services import booking, series
@@ -246,6 +247,8 @@ def render_detail(request: HttpRequest, meeting: Meeting, *, status: int = 200, 
         "others": list(meeting.series.meetings.exclude(pk=meeting.pk).order_by("start")[:200])
         if meeting.series
         else [],
+        # The figures in the page itself, so they show without JavaScript (liveboard.js refreshes them).
+        "attendance": meeting_attendance(meeting, now=now) if can_watch_meeting(request.user, meeting.pk) else None,
         **extra,
     }
     if changeable:

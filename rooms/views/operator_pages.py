@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,15 +15,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from rooms.models import CheckInKind, Endpoint, IssueType, Meeting, MeetingStatus, Role
+from rooms.models import CheckIn, CheckInKind, Endpoint, IssueType, Meeting, MeetingStatus, Role
 from rooms.permissions import can_watch_meeting, endpoints_in_scope, has_role
-from rooms.selectors.attendance import AttendanceState, meeting_attendance, operator_agenda, watchable_meetings
+from rooms.selectors.attendance import (
+    AttendanceState,
+    issues_reported,
+    meeting_attendance,
+    operator_agenda,
+    watchable_meetings,
+)
 from rooms.serializers.attendance import CheckInSerializer, MeetingAttendanceSerializer
-from rooms.services.attendance import SEATS_FACTOR, record_checkin
+from rooms.services.attendance import attendee_limit, record_checkin, resolve_issue
 from vconf import clock
 from vconf.auth import signed_in
 from vconf.exceptions import Conflict
-from vconf.limits import MAX_PEOPLE, POLL_SECONDS
+from vconf.limits import POLL_SECONDS
 from vconf.params import int_or_none
 
 STATE_LABELS = {
@@ -89,6 +96,33 @@ def _record_from_form(request: HttpRequest) -> None:
         messages.success(request, _("Đã báo sự cố."))
 
 
+def _resolve_from_form(request: HttpRequest) -> None:
+    raw = request.POST.get("resolve", "")
+    valid = raw.isdigit() and len(raw) < 18
+    record = CheckIn.objects.select_related("endpoint").filter(pk=int(raw)).first() if valid else None
+    if record is None:
+        messages.error(request, _("Không tìm thấy báo sự cố."))
+        return
+    try:
+        _record, changed = resolve_issue(user=signed_in(request), record=record)
+    except PermissionDenied as refused:
+        messages.error(request, str(refused))
+        return
+    except ValidationError as refused:
+        for text in _messages_of(refused):
+            messages.error(request, text)
+        return
+    messages.success(
+        request, _("Đã ghi nhận sự cố đã được khắc phục.") if changed else _("Sự cố này đã được khắc phục.")
+    )
+
+
+def feed_links(endpoint: Endpoint) -> dict[str, str]:
+    """The room's calendar feed: https for copying, webcal:// for calendar apps that subscribe."""
+    url = f"{settings.SITE_URL}{reverse('endpoint-calendar', args=[endpoint.pk])}?token={endpoint.feed_token}"
+    return {"https": url, "webcal": "webcal://" + url.split("://", 1)[-1]}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def my_room(request: HttpRequest) -> HttpResponse:
@@ -97,12 +131,17 @@ def my_room(request: HttpRequest) -> HttpResponse:
     if not has_role(request.user, Role.OPERATOR):
         raise PermissionDenied
     if request.method == "POST":
-        _record_from_form(request)
+        if "resolve" in request.POST:
+            _resolve_from_form(request)
+        else:
+            _record_from_form(request)
         return redirect(reverse("my-room") + (f"#m{request.POST['meeting']}" if request.POST.get("meeting") else ""))
     endpoints = signed_in(request).operated_endpoints.select_related("unit").order_by("unit__code", "name")
     agenda = operator_agenda(endpoints, now=clock.now())
+    issue_labels = dict(IssueType.choices)
     for room in agenda:
-        room.limit = min(MAX_PEOPLE, room.endpoint.seats * SEATS_FACTOR)
+        room.limit = attendee_limit(room.endpoint)
+        room.feed = feed_links(room.endpoint)
         room.forms = [
             {
                 "meeting": meeting,
@@ -110,14 +149,14 @@ def my_room(request: HttpRequest) -> HttpResponse:
                 "state_label": STATE_LABELS[derived.state],
                 "can_leave": derived.state in (AttendanceState.READY, AttendanceState.CONNECTED),
                 "ids": {kind: uuid.uuid4() for kind in ("in", "issue", "out")},
+                "issues": [
+                    (issue, issue_labels.get(issue.issue_type, issue.issue_type))
+                    for issue in issues_reported(meeting=meeting, endpoint=room.endpoint)
+                ],
             }
             for meeting, derived in room.open_meetings
         ]
-    return render(
-        request,
-        "rooms/my_room.html",
-        {"agenda": agenda, "issue_types": IssueType.choices},
-    )
+    return render(request, "rooms/my_room.html", {"agenda": agenda, "issue_types": IssueType.choices})
 
 
 @login_required

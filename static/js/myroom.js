@@ -3,10 +3,13 @@
 (function () {
   "use strict";
   var KEY = "vconf-pending-checkins";
+  // What was confirmed just before the page reloads itself, shown once after the reload.
+  var FLASH = "vconf-myroom-flash";
   var pending = document.getElementById("pending");
   var list = document.getElementById("js-messages");
   var sending = false;
   var failed = false;
+  var confirmed = [];
 
   function load() {
     try { return JSON.parse(localStorage.getItem(KEY)) || []; } catch (e) { return []; }
@@ -19,11 +22,24 @@
     pending.hidden = !items.length;
     pending.textContent = pending.getAttribute("data-text").replace("%s", items.length);
   }
-  function say(text) {
+  function say(text, kind) {
     var li = document.createElement("li");
-    li.className = "error";
+    li.className = kind || "error";
+    li.setAttribute("role", kind === "success" ? "status" : "alert");
     li.textContent = text;
     list.appendChild(li);
+  }
+  // The same words as the page without JavaScript says after a post (rooms/views/operator_pages.py).
+  function confirmation(status, data) {
+    if (status === 200) { return list.getAttribute("data-replayed"); }
+    if (data.kind === "in") { return list.getAttribute("data-in").replace("%s", data.attendees); }
+    return list.getAttribute(data.kind === "out" ? "data-out" : "data-issue");
+  }
+  function flash() {
+    try {
+      JSON.parse(sessionStorage.getItem(FLASH) || "[]").forEach(function (t) { say(t, "success"); });
+      sessionStorage.removeItem(FLASH);
+    } catch (e) { /* no storage: nothing was kept */ }
   }
   function uuid() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
@@ -61,11 +77,15 @@
       if (r.status >= 500 || r.status === 429 || r.status === 401) { throw new Error(String(r.status)); }
       return r.json().catch(function () { return {}; }).then(function (data) {
         drop(item.body.client_id);
-        if (!r.ok) { failed = true; say(errorText(data) || String(r.status)); }
+        if (!r.ok) { failed = true; say(errorText(data) || String(r.status)); } else { confirmed.push(confirmation(r.status, data)); }
       });
     }).then(function () {
       sending = false;
-      if (load().length) { send(); } else if (!failed) { location.reload(); }
+      if (load().length) { send(); return; }
+      if (failed) { confirmed.forEach(function (t) { say(t, "success"); }); confirmed = []; return; }
+      try { sessionStorage.setItem(FLASH, JSON.stringify(confirmed)); } catch (e) { /* shown below instead */ }
+      confirmed = [];
+      location.reload();
     }, function () {
       sending = false;
       show(load());
@@ -73,6 +93,9 @@
   }
 
   Array.prototype.forEach.call(document.querySelectorAll("form.checkin"), function (form) {
+    // The page may come from the service worker's copy: its ids were used when it was first
+    // shown, and a used id would be answered as a replay and the new tap lost.
+    form.elements.client_id.value = uuid();
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var f = form.elements;
@@ -93,8 +116,26 @@
     });
   });
 
+  Array.prototype.forEach.call(document.querySelectorAll("button.copy"), function (button) {
+    var input = document.getElementById(button.getAttribute("data-for"));
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var done = function () { button.textContent = button.getAttribute("data-done"); };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(input.value).then(done);
+      } else {
+        input.select();
+        if (document.execCommand("copy")) { done(); }
+      }
+    });
+  });
+
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js").catch(function () { /* no worker: the page still works online */ });
+  }
   window.addEventListener("online", send);
   setInterval(send, 15000);
+  flash();
   show(load());
   send();
 })();
