@@ -2,8 +2,6 @@
 
 import datetime as dt
 import json
-import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -25,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from rooms.models import CheckIn, Participation, StatusChange
 from rooms.permissions import is_administrator
+from vconf.folding import matching
 from vconf.limits import MAX_YEAR, MIN_YEAR
 
 PAGE_SIZE = 50
@@ -96,43 +95,8 @@ def filtered_entries(data: dict) -> QuerySet[LogEntry]:
     if data.get("end"):
         entries = entries.filter(timestamp__lt=local_midnight(data["end"] + dt.timedelta(days=1)))
     if needle := (data.get("object") or "").strip():
-        entries = (
-            entries.filter(object_pk=needle)
-            if needle.isdigit()
-            else entries.filter(object_repr__iregex=accent_blind_pattern(needle))
-        )
+        entries = entries.filter(object_pk=needle) if needle.isdigit() else matching(entries, needle, ["object_repr"])
     return entries
-
-
-# Every way Vietnamese writes a base letter, both cases spelled out: PostgreSQL's case-blind
-# regex does not fold "Đ" and "đ" under every collation, and the log's names keep their accents.
-VARIANTS = {
-    base: "".join(sorted(set(letters + letters.upper())))
-    for base, letters in {
-        "a": "aàáảãạăằắẳẵặâầấẩẫậ",
-        "d": "dđ",
-        "e": "eèéẻẽẹêềếểễệ",
-        "i": "iìíỉĩị",
-        "o": "oòóỏõọôồốổỗộơờớởỡợ",
-        "u": "uùúủũụưừứửữự",
-        "y": "yỳýỷỹỵ",
-    }.items()
-}
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: "Đông Kinh" -> "dong kinh"."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-
-
-def accent_blind_pattern(needle: str) -> str:
-    """A regular expression (for `iregex`, on SQLite and PostgreSQL alike) that finds the needle
-    whatever accents either side carries: "cao loc" and "Cao Lộc" both find "UBND xã Cao Lộc"."""
-    parts = []
-    for char in fold(needle):
-        parts.append(f"[{VARIANTS[char]}]" if char in VARIANTS else re.escape(char))
-    return "".join(parts)
 
 
 @dataclass
