@@ -95,6 +95,26 @@ class Derived:
     not_ready: bool
 
 
+def _never_connected(
+    *, start: datetime, end: datetime, now: datetime, grace_period: timedelta, cancelled: bool, issues: list[Issue]
+) -> Derived:
+    """A room with no check-in: invited until start + grace, then a no-show; "not ready" shortly before."""
+    overdue = not cancelled and now >= start + grace_period
+    return Derived(
+        state=AttendanceState.NO_SHOW if overdue else AttendanceState.INVITED,
+        attended=False,
+        attendees=None,
+        checked_in_at=None,
+        checked_out_at=None,
+        late=False,
+        minutes_connected=0,
+        connected_from=None,
+        connected_until=None,
+        issues=tuple(issues),
+        not_ready=not cancelled and not overdue and start - NOT_READY <= now < end,
+    )
+
+
 def derive_attendance(
     records: Iterable[Record],
     *,
@@ -123,20 +143,8 @@ def derive_attendance(
         elif kind == CheckInKind.ISSUE:
             issues.append(Issue(r.at, r.issue_type, r.note))
     if first_in is None or last_in is None:  # the first check-in is also the last one so far
-        overdue = not cancelled and now >= start + grace_period
-        not_ready = not cancelled and not overdue and start - NOT_READY <= now < end
-        return Derived(
-            state=AttendanceState.NO_SHOW if overdue else AttendanceState.INVITED,
-            attended=False,
-            attendees=None,
-            checked_in_at=None,
-            checked_out_at=None,
-            late=False,
-            minutes_connected=0,
-            connected_from=None,
-            connected_until=None,
-            issues=tuple(issues),
-            not_ready=not_ready,
+        return _never_connected(
+            start=start, end=end, now=now, grace_period=grace_period, cancelled=cancelled, issues=issues
         )
     if last_move_is_out:
         state = AttendanceState.LEFT

@@ -93,6 +93,19 @@ def _check_fields(*, endpoint: Endpoint, kind: str, attendees: int | None, issue
 
 
 @transaction.atomic
+def _check_kind_allowed(*, meeting: Meeting, endpoint: Endpoint, kind: str, now: datetime) -> None:
+    """Check out only when connected; at most MAX_ISSUES issue reports per room and meeting."""
+    if kind == CheckInKind.OUT:
+        state = endpoint_attendance(meeting, endpoint, now=now).state
+        if state not in (AttendanceState.READY, AttendanceState.CONNECTED):
+            message = (
+                _("Điểm cầu đã báo kết thúc.") if state == AttendanceState.LEFT else _("Điểm cầu chưa báo kết nối.")
+            )
+            raise ValidationError({"kind": [message]})
+    if kind == CheckInKind.ISSUE and meeting.checkins.filter(endpoint=endpoint, kind=kind).count() >= MAX_ISSUES:
+        raise Conflict(_("Điểm cầu đã báo %(n)s sự cố trong cuộc họp này, không nhận thêm.") % {"n": MAX_ISSUES})
+
+
 def record_checkin(
     *,
     user: User,
@@ -122,15 +135,7 @@ def record_checkin(
         raise ValidationError({"endpoint": [_("Điểm cầu này không tham gia cuộc họp.")]})
     if first := _replayed(client_id=client_id, meeting=meeting, endpoint=endpoint):
         return first, False
-    if kind == CheckInKind.OUT:
-        state = endpoint_attendance(meeting, endpoint, now=now).state
-        if state not in (AttendanceState.READY, AttendanceState.CONNECTED):
-            message = (
-                _("Điểm cầu đã báo kết thúc.") if state == AttendanceState.LEFT else _("Điểm cầu chưa báo kết nối.")
-            )
-            raise ValidationError({"kind": [message]})
-    if kind == CheckInKind.ISSUE and meeting.checkins.filter(endpoint=endpoint, kind=kind).count() >= MAX_ISSUES:
-        raise Conflict(_("Điểm cầu đã báo %(n)s sự cố trong cuộc họp này, không nhận thêm.") % {"n": MAX_ISSUES})
+    _check_kind_allowed(meeting=meeting, endpoint=endpoint, kind=kind, now=now)
     record = CheckIn(
         meeting=meeting,
         endpoint=endpoint,
