@@ -28,6 +28,7 @@ from rooms.models.endpoints import BOOKABLE_STATUSES
 from rooms.permissions import has_role, is_administrator
 from rooms.selectors import meetings as selectors
 from rooms.services import booking_recurrence as recurrence
+from rooms.services.participation_rows import insert_participations
 from vconf import clock
 from vconf.exceptions import Conflict, is_conflict_error
 from vconf.limits import MAX_MEETING, MAX_MEETING_HOURS
@@ -288,9 +289,12 @@ def add_participations(meeting: Meeting, endpoints: Collection[Endpoint], *, hos
     """Book endpoints into a saved meeting. They copy its validated times, so there is nothing
     to clean row by row. The audit trail gets one "endpoints" entry on the meeting, as
     django-auditlog writes for a many-to-many change, not one entry per row."""
-    Participation.objects.bulk_create(
-        Participation(meeting=meeting, endpoint=e, is_host=e.pk == host_id, start=meeting.start, end=meeting.end)
-        for e in endpoints
+    insert_participations(
+        meeting_id=meeting.pk,
+        endpoint_ids=[e.pk for e in endpoints],
+        host_id=host_id,
+        start=meeting.start,
+        end=meeting.end,
     )
     record_endpoints(meeting, endpoints, operation="add")
 
