@@ -26,13 +26,23 @@ from rooms.serializers.groups import EndpointGroupSerializer
 from rooms.services import groups as services
 
 REFUSED = OpenApiResponse(description='400 {"field": ["message"]}, or 403 outside your scope / not yours')
+FORBIDDEN = OpenApiResponse(description="Not your group, or rooms outside your scope")
+NOT_FOUND = OpenApiResponse(description="No such group among those you may use")
 
 
 @extend_schema_view(
     list=extend_schema(summary="Endpoint groups whose rooms you may book"),
-    create=extend_schema(summary="Save a named group of rooms (office staff)", responses={201: None, 400: REFUSED}),
-    partial_update=extend_schema(summary="Rename a group or change its rooms (its owner or an administrator)"),
-    destroy=extend_schema(summary="Delete a group (its owner or an administrator)"),
+    retrieve=extend_schema(summary="One endpoint group", responses={200: EndpointGroupSerializer, 404: NOT_FOUND}),
+    create=extend_schema(
+        summary="Save a named group of rooms (office staff)", responses={201: EndpointGroupSerializer, 400: REFUSED}
+    ),
+    partial_update=extend_schema(
+        summary="Rename a group or change its rooms (its owner or an administrator)",
+        responses={200: EndpointGroupSerializer, 400: REFUSED, 403: FORBIDDEN, 404: NOT_FOUND},
+    ),
+    destroy=extend_schema(
+        summary="Delete a group (its owner or an administrator)", responses={204: None, 403: FORBIDDEN, 404: NOT_FOUND}
+    ),
 )
 class EndpointGroupViewSet(viewsets.ModelViewSet):
     serializer_class = EndpointGroupSerializer
