@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rooms.models import Endpoint, EndpointStatus, StatusChange, Unit
-from rooms.services.endpoints import change_endpoint_status, today
+from rooms.services.endpoints import change_endpoint_status, start_endpoint_history, today
 from rooms.services.units import in_vietnam
 from vconf.auth import signed_in
 
@@ -88,11 +88,7 @@ class EndpointAdminMixin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Endpoint, form: forms.ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if not change:
-            # A new endpoint starts its history as planned, today.
-            StatusChange.objects.create(
-                endpoint=obj, status=obj.status, effective=today(), changed_by=signed_in(request)
-            )
-            Endpoint.objects.filter(pk=obj.pk).update(status_since=today())
+            start_endpoint_history(endpoint=obj, by=signed_in(request))
 
     def save_formset(
         self, request: HttpRequest, form: forms.ModelForm, formset: forms.BaseInlineFormSet, change: bool
