@@ -21,7 +21,7 @@ from rooms.serializers.attendance import CheckInSerializer, MeetingAttendanceSer
 from rooms.services.attendance import SEATS_FACTOR, record_checkin
 from vconf import clock
 from vconf.auth import signed_in
-from vconf.exceptions import Conflict
+from vconf.exceptions import Conflict, validation_lines
 from vconf.limits import MAX_PEOPLE, POLL_SECONDS
 from vconf.params import int_or_none
 
@@ -39,13 +39,6 @@ def state_labels() -> dict[str, str]:
     return {state: str(label) for state, label in STATE_LABELS.items()}
 
 
-def _messages_of(error: ValidationError | dict) -> list[str]:
-    detail = error.message_dict if isinstance(error, ValidationError) and hasattr(error, "error_dict") else error
-    if isinstance(detail, dict):
-        return [str(m) for values in detail.values() for m in (values if isinstance(values, list) else [values])]
-    return [str(m) for m in detail.messages]
-
-
 def _record_from_form(request: HttpRequest) -> None:
     meeting_id = int_or_none(request.POST, "meeting")
     meeting = Meeting.objects.filter(pk=meeting_id).first() if meeting_id else None
@@ -54,7 +47,7 @@ def _record_from_form(request: HttpRequest) -> None:
         return
     incoming = CheckInSerializer(data=request.POST)
     if not incoming.is_valid():
-        for text in _messages_of(incoming.errors):
+        for text in validation_lines(ValidationError(incoming.errors)):
             messages.error(request, text)
         return
     data = incoming.validated_data
@@ -73,7 +66,7 @@ def _record_from_form(request: HttpRequest) -> None:
         messages.error(request, str(refused))
         return
     except ValidationError as refused:
-        for text in _messages_of(refused):
+        for text in validation_lines(refused):
             messages.error(request, text)
         return
     except Conflict as refused:

@@ -16,6 +16,7 @@ from rooms.models import Endpoint, EndpointStatus, StatusChange, Unit
 from rooms.services.endpoints import change_endpoint_status, start_endpoint_history, today
 from rooms.services.units import in_vietnam
 from vconf.auth import signed_in
+from vconf.exceptions import validation_lines
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -71,7 +72,7 @@ def _mark(status: str, description: "StrOrPromise") -> Action:
                 if change_endpoint_status(endpoint=endpoint, status=status, effective=None, by=signed_in(request)):
                     changed += 1
             except ValidationError as error:
-                modeladmin.message_user(request, f"{endpoint}: {' '.join(error.messages)}", messages.ERROR)
+                modeladmin.message_user(request, f"{endpoint}: {' '.join(validation_lines(error))}", messages.ERROR)
         modeladmin.message_user(request, _("Đã đổi trạng thái %s điểm cầu.") % changed, messages.SUCCESS)
 
     action.__name__ = f"mark_{status}"

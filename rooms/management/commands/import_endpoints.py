@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rooms.services.csv_files import RowErrors
 from rooms.services.endpoint_import import import_endpoints_csv
+from vconf.exceptions import validation_lines
 
 
 class Command(BaseCommand):
@@ -29,5 +30,5 @@ class Command(BaseCommand):
                 self.stderr.write(line)
             raise CommandError(f"{len(error.rows)} bad rows: nothing was imported") from None
         except ValidationError as error:
-            raise CommandError(" ".join(m for ms in error.message_dict.values() for m in ms)) from None
+            raise CommandError(" ".join(validation_lines(error))) from None
         self.stdout.write(self.style.SUCCESS(f"{len(created)} endpoints imported"))

@@ -12,6 +12,7 @@ from rooms.models import Structure
 from rooms.services.csv_files import RowErrors
 from rooms.services.units import BOTH, LoadResult, ProgressBar, load_packaged_units
 from rooms.services.units_csv import import_units_csv
+from vconf.exceptions import validation_lines
 
 
 class Command(BaseCommand):
@@ -50,7 +51,7 @@ class Command(BaseCommand):
                 self.stderr.write(line)
             raise CommandError(f"{len(error.rows)} bad rows: nothing was imported") from None
         except ValidationError as error:
-            raise CommandError(" ".join(m for ms in error.message_dict.values() for m in ms)) from None
+            raise CommandError(" ".join(validation_lines(error))) from None
         self.report(result)
 
     def report(self, result: LoadResult) -> None:
