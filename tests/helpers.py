@@ -1,11 +1,15 @@
 """What the tests share besides fixtures: instants on the fixed clock's calendar, a booking and
 its API body, and the rows a refused write must leave as they were."""
 
+import json
 from collections.abc import Collection
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
+from django.test import Client
 
 from rooms.models import Bridge, CheckIn, Endpoint, Meeting, Participation
 from rooms.services import booking
@@ -74,3 +78,19 @@ def snapshot() -> tuple:
         sorted(Endpoint.operators.through.objects.values_list("endpoint_id", "user_id")),
         list(Bridge.objects.order_by("pk").values_list("pk", "ports")),
     )
+
+
+async def session_cookie(user: User) -> tuple[Client, tuple[bytes, bytes]]:
+    """A browser signed in as `user` and the cookie header a live-board socket sends for it."""
+    browser = Client()
+    await database_sync_to_async(browser.force_login)(user)
+    return browser, (b"cookie", f"sessionid={browser.cookies['sessionid'].value}".encode())
+
+
+async def opened(communicator: WebsocketCommunicator) -> dict:
+    """Connects a live-board socket and returns the attendance snapshot it sends first."""
+    connected, _ = await communicator.connect()
+    assert connected
+    message = json.loads(await communicator.receive_from(timeout=3))
+    assert message["type"] == "attendance"
+    return message
