@@ -13,6 +13,7 @@ from django.test import Client
 
 from rooms.models import Bridge, CheckIn, Endpoint, Meeting, Participation
 from rooms.services import booking
+from rooms.services.booking_rules import BookingRequest
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -43,6 +44,16 @@ def book(
     )
 
 
+def book_series(
+    province, staff: User, start: datetime, end: datetime, endpoints: Collection[Endpoint], *, rule: str, **options
+):
+    """A series booked through the service (`options`: skip_conflicts, notify...), hosted by the province."""
+    request = BookingRequest(
+        organizer=staff, title="Giao ban", start=start, end=end, host=province.host, endpoints=endpoints
+    )
+    return booking.book(request, rule=rule, **options)
+
+
 def meeting_body(province, start: datetime, end: datetime, endpoints=None, **extra: object) -> dict:
     """A POST /api/meetings/ body: the host and Tân Thanh (c1) unless told."""
     data = {
@@ -54,6 +65,12 @@ def meeting_body(province, start: datetime, end: datetime, endpoints=None, **ext
     }
     data.update(extra)
     return data
+
+
+def booking_form(province, **extra: object) -> dict:
+    """The booking page's form for an hour on 3 March at 09:00, hosted by the province."""
+    form = {"title": "Họp", "day": "2026-03-03", "start_time": "09:00", "end_time": "10:00"}
+    return {**form, "host": province.host.pk, "endpoints": [province.ep_c1.pk], "action": "book", **extra}
 
 
 def snapshot() -> tuple:
