@@ -18,7 +18,7 @@ from rooms.models import CheckInKind, Endpoint, IssueType, Meeting, MeetingStatu
 from rooms.permissions import can_watch_meeting, endpoints_in_scope, has_role
 from rooms.selectors.attendance import AttendanceState, meeting_attendance, operator_agenda, watchable_meetings
 from rooms.serializers.attendance import CheckInSerializer, MeetingAttendanceSerializer
-from rooms.services.attendance import SEATS_FACTOR, record_checkin
+from rooms.services.attendance import SEATS_FACTOR
 from vconf import clock
 from vconf.auth import signed_in
 from vconf.exceptions import Conflict, validation_lines
@@ -50,18 +50,8 @@ def _record_from_form(request: HttpRequest) -> None:
         for text in validation_lines(ValidationError(incoming.errors)):
             messages.error(request, text)
         return
-    data = incoming.validated_data
     try:
-        record, created = record_checkin(
-            user=signed_in(request),
-            meeting=meeting,
-            endpoint=data["endpoint"],
-            kind=data["kind"],
-            client_id=data["client_id"],
-            attendees=data.get("attendees"),
-            issue_type=data.get("issue_type", ""),
-            note=data.get("note", ""),
-        )
+        record, created = incoming.record(user=signed_in(request), meeting=meeting)
     except PermissionDenied as refused:
         messages.error(request, str(refused))
         return
