@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from rooms import ical
 from rooms.models import Endpoint
 from rooms.services.endpoints import rotate_feed_token
+from vconf.auth import signed_in
 
 ERROR = inline_serializer("FeedError", {"detail": serializers.CharField()})
 
@@ -80,5 +81,5 @@ class RotateFeedTokenView(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        endpoint = rotate_feed_token(endpoint=get_object_or_404(Endpoint, pk=pk), by=request.user)
+        endpoint = rotate_feed_token(endpoint=get_object_or_404(Endpoint, pk=pk), by=signed_in(request))
         return Response({"calendar_url": ical.feed_url(endpoint, request)})
