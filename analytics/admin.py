@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from analytics import services
 from analytics.models import CostModel, Investment
 from vconf.auth import signed_in
+from vconf.exceptions import validation_lines, validation_messages
 from vconf.params import int_or_none
 
 
@@ -38,7 +39,7 @@ class CostModelForm(forms.ModelForm):
                     effective_from=data["effective_from"],
                 )
             except ValidationError as error:
-                self.add_error(None, error.message_dict.get("effective_from", error.messages))
+                self.add_error(None, validation_messages(error).get("effective_from", validation_lines(error)))
         return data
 
 

@@ -165,8 +165,10 @@ def check_row(values: dict[str, str], now: dt.datetime) -> tuple[dict, tuple]:
     raw = values.get("attendees", "")
     attendees = None
     if raw != "":
-        # isascii: "²" is a digit to str.isdigit and not a number to int().
-        if not (raw.isascii() and raw.isdigit()) or len(raw) > 6 or int(raw) > MAX_PEOPLE:
+        # isascii: "²" is a digit to str.isdigit and not a number to int(); the length check first,
+        # because int() refuses a string of thousands of digits with a ValueError.
+        digits = raw.lstrip("0")
+        if not (raw.isascii() and raw.isdigit()) or len(digits) > len(str(MAX_PEOPLE)) or int(raw) > MAX_PEOPLE:
             errors["attendees"] = [_("Số nguyên 0–%s, hoặc để trống nếu điểm cầu không kết nối.") % MAX_PEOPLE]
         else:
             attendees = int(raw)

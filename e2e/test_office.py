@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PHONE, ROOT, open_page
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 from scratch_server import Server, scratch_server
 
 HANOI = dt.timezone(dt.timedelta(hours=7))
@@ -77,17 +77,23 @@ def next_weekday(days: int) -> str:
     return day.isoformat()
 
 
+def booking_form(page: Page, title: str, day: str, start: str, end: str) -> Locator:
+    """The booking page, its form filled with a title and a time (the rooms are the test's to pick)."""
+    page.goto("/lich-hop/dat-lich/")
+    form = page.locator("form.booking-form")
+    form.locator("input[name=title]").fill(title)
+    form.locator("input[name=day]").fill(day)
+    form.locator("input[name=start_time]").fill(start)
+    form.locator("input[name=end_time]").fill(end)
+    return form
+
+
 def test_office_staff_book_a_former_district_a_group_and_a_series(desk: Page, office_server: Server) -> None:
     page = desk
     log_in(page, office_server, "vanphong")
     expect(page.locator("header")).to_contain_text("Nguyễn Thị Lan")
 
-    page.goto("/lich-hop/dat-lich/")
-    form = page.locator("form.booking-form")
-    form.locator("input[name=title]").fill("Giao ban khối huyện cũ Cao Lộc")
-    form.locator("input[name=day]").fill(next_weekday(2))
-    form.locator("input[name=start_time]").fill("14:00")
-    form.locator("input[name=end_time]").fill("15:00")
+    form = booking_form(page, "Giao ban khối huyện cũ Cao Lộc", next_weekday(2), "14:00", "15:00")
     expect(form.locator("input[name=count]")).to_be_hidden()  # "Số buổi" only for a series
     # Switching to the former districts keeps what was typed.
     form.get_by_role("button", name="Xem theo địa giới cũ (có huyện)").click()
@@ -117,12 +123,7 @@ def test_office_staff_book_a_former_district_a_group_and_a_series(desk: Page, of
     expect(page.locator("main table")).to_contain_text("Các xã biên giới")
     page.shots("group-saved")
 
-    page.goto("/lich-hop/dat-lich/")
-    form = page.locator("form.booking-form")
-    form.locator("input[name=title]").fill("Giao ban các xã biên giới")
-    form.locator("input[name=day]").fill(next_weekday(3))
-    form.locator("input[name=start_time]").fill("15:30")
-    form.locator("input[name=end_time]").fill("16:30")
+    form = booking_form(page, "Giao ban các xã biên giới", next_weekday(3), "15:30", "16:30")
     form.locator("label", has_text="Các xã biên giới").locator("input[name=groups]").check()
     expect(form.locator("[data-chosen]")).to_have_text("Đã chọn 2 điểm cầu")
     form.locator("select[name=repeat]").select_option("weekly")

@@ -8,7 +8,20 @@ import pytest
 from django.contrib.auth.models import Group, User
 from rest_framework.test import APIClient
 
-from rooms.models import Bridge, Endpoint, EndpointStatus, Level, Profile, ProvinceSettings, Role, Structure, Unit
+from rooms.models import (
+    Bridge,
+    CheckIn,
+    Endpoint,
+    EndpointStatus,
+    Level,
+    Meeting,
+    Participation,
+    Profile,
+    ProvinceSettings,
+    Role,
+    Structure,
+    Unit,
+)
 from vconf import clock as clock_module
 
 # Monday 2 March 2026, 08:00 in Hanoi: a working morning well inside the booking horizon.
@@ -146,12 +159,39 @@ def _isolated_throttle_history(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(SimpleRateThrottle, "cache", LocMemCache("throttle-per-test", {}))
 
 
+def orm_meeting(
+    province: SimpleNamespace,
+    staff: User,
+    start: datetime,
+    minutes: int,
+    *,
+    host: "Endpoint | None",
+    endpoints: "list[Endpoint] | None",
+    title: str,
+    bridge: object = None,
+) -> Meeting:
+    """A meeting made straight through the ORM with a Participation per endpoint (the host's with
+    is_host=True), start/end copied; by default the province hall hosts the five rooms."""
+    host = host or province.host
+    others = (
+        endpoints
+        if endpoints is not None
+        else [province.ep_d1, province.ep_d2, province.ep_c1, province.ep_c2, province.ep_c3]
+    )
+    end = start + timedelta(minutes=minutes)
+    meeting = Meeting.objects.create(title=title, host=host, start=start, end=end, organizer=staff, bridge=bridge)
+    for endpoint in [host, *[e for e in others if e.pk != host.pk]]:
+        Participation.objects.create(
+            meeting=meeting, endpoint=endpoint, is_host=endpoint.pk == host.pk, start=start, end=end
+        )
+    return meeting
+
+
 @pytest.fixture
 def attendance_meeting(province: SimpleNamespace, staff: User) -> "Callable[..., object]":
     """`attendance_meeting(start=..., minutes=60)`: a meeting made straight through the ORM with a
     Participation per endpoint (the host's with is_host=True), start/end copied; by default the
     province hall hosts the five district and commune rooms, starting at the fixed clock."""
-    from rooms.models import Meeting, Participation
 
     def make(
         *,
@@ -161,21 +201,9 @@ def attendance_meeting(province: SimpleNamespace, staff: User) -> "Callable[...,
         endpoints: "list[Endpoint] | None" = None,
         title: str = "Giao ban trực tuyến",
     ) -> Meeting:
-        host = host or province.host
-        others = (
-            endpoints
-            if endpoints is not None
-            else [province.ep_d1, province.ep_d2, province.ep_c1, province.ep_c2, province.ep_c3]
+        return orm_meeting(
+            province, staff, start, minutes, host=host, endpoints=endpoints, title=title, bridge=province.bridge
         )
-        end = start + timedelta(minutes=minutes)
-        meeting = Meeting.objects.create(
-            title=title, host=host, start=start, end=end, organizer=staff, bridge=province.bridge
-        )
-        for endpoint in [host, *[e for e in others if e.pk != host.pk]]:
-            Participation.objects.create(
-                meeting=meeting, endpoint=endpoint, is_host=endpoint.pk == host.pk, start=start, end=end
-            )
-        return meeting
 
     return make
 
@@ -194,8 +222,6 @@ def held_meeting(province: SimpleNamespace, staff: User) -> "Callable[..., objec
     the end. By default the province hall hosts all five rooms; `heads` defaults to none."""
     import uuid
 
-    from rooms.models import CheckIn, Meeting, Participation
-
     def make(
         *,
         start: datetime = datetime(2026, 2, 2, 1, 0, tzinfo=UTC),
@@ -205,18 +231,8 @@ def held_meeting(province: SimpleNamespace, staff: User) -> "Callable[..., objec
         heads: "dict[Endpoint, int] | None" = None,
         title: str = "Giao ban trực tuyến",
     ) -> Meeting:
-        host = host or province.host
-        booked = (
-            endpoints
-            if endpoints is not None
-            else [province.ep_d1, province.ep_d2, province.ep_c1, province.ep_c2, province.ep_c3]
-        )
-        end = start + timedelta(minutes=minutes)
-        meeting = Meeting.objects.create(title=title, host=host, start=start, end=end, organizer=staff)
-        for endpoint in [host, *[e for e in booked if e.pk != host.pk]]:
-            Participation.objects.create(
-                meeting=meeting, endpoint=endpoint, is_host=endpoint.pk == host.pk, start=start, end=end
-            )
+        meeting = orm_meeting(province, staff, start, minutes, host=host, endpoints=endpoints, title=title)
+        end = meeting.end
         for endpoint, attendees in (heads or {}).items():
             CheckIn.objects.create(
                 meeting=meeting, endpoint=endpoint, kind="in", attendees=attendees, client_id=uuid.uuid4(), at=start

@@ -1,14 +1,19 @@
 """What the tests share besides fixtures: instants on the fixed clock's calendar, a booking and
 its API body, and the rows a refused write must leave as they were."""
 
+import json
 from collections.abc import Collection
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
+from django.test import Client
 
 from rooms.models import Bridge, CheckIn, Endpoint, Meeting, Participation
 from rooms.services import booking
+from rooms.services.booking_rules import BookingRequest
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -39,6 +44,16 @@ def book(
     )
 
 
+def book_series(
+    province, staff: User, start: datetime, end: datetime, endpoints: Collection[Endpoint], *, rule: str, **options
+):
+    """A series booked through the service (`options`: skip_conflicts, notify...), hosted by the province."""
+    request = BookingRequest(
+        organizer=staff, title="Giao ban", start=start, end=end, host=province.host, endpoints=endpoints
+    )
+    return booking.book(request, rule=rule, **options)
+
+
 def meeting_body(province, start: datetime, end: datetime, endpoints=None, **extra: object) -> dict:
     """A POST /api/meetings/ body: the host and Tân Thanh (c1) unless told."""
     data = {
@@ -50,6 +65,12 @@ def meeting_body(province, start: datetime, end: datetime, endpoints=None, **ext
     }
     data.update(extra)
     return data
+
+
+def booking_form(province, **extra: object) -> dict:
+    """The booking page's form for an hour on 3 March at 09:00, hosted by the province."""
+    form = {"title": "Họp", "day": "2026-03-03", "start_time": "09:00", "end_time": "10:00"}
+    return {**form, "host": province.host.pk, "endpoints": [province.ep_c1.pk], "action": "book", **extra}
 
 
 def snapshot() -> tuple:
@@ -74,3 +95,19 @@ def snapshot() -> tuple:
         sorted(Endpoint.operators.through.objects.values_list("endpoint_id", "user_id")),
         list(Bridge.objects.order_by("pk").values_list("pk", "ports")),
     )
+
+
+async def session_cookie(user: User) -> tuple[Client, tuple[bytes, bytes]]:
+    """A browser signed in as `user` and the cookie header a live-board socket sends for it."""
+    browser = Client()
+    await database_sync_to_async(browser.force_login)(user)
+    return browser, (b"cookie", f"sessionid={browser.cookies['sessionid'].value}".encode())
+
+
+async def opened(communicator: WebsocketCommunicator) -> dict:
+    """Connects a live-board socket and returns the attendance snapshot it sends first."""
+    connected, _ = await communicator.connect()
+    assert connected
+    message = json.loads(await communicator.receive_from(timeout=3))
+    assert message["type"] == "attendance"
+    return message

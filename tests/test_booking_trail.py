@@ -15,6 +15,7 @@ from django.urls import reverse
 from rooms.models import Meeting, Participation, Series
 from rooms.services import booking
 from rooms.services.booking_rules import BookingRequest
+from tests.helpers import booking_form
 from tests.test_booking_api import at, body
 from vconf.exceptions import api_exception_handler, is_conflict_error
 
@@ -95,15 +96,7 @@ def test_a_preview_of_one_meeting_and_of_a_series_writes_nothing(staff, province
 
 def test_the_check_button_counts_the_endpoints_of_one_meeting(client, staff, province, clock):
     client.force_login(staff)
-    form = {
-        "title": "Họp",
-        "day": "2026-03-03",
-        "start_time": "09:00",
-        "end_time": "10:00",
-        "host": province.host.pk,
-        "endpoints": [province.ep_c1.pk, province.ep_c2.pk],
-        "action": "check",
-    }
+    form = booking_form(province, endpoints=[province.ep_c1.pk, province.ep_c2.pk], action="check")
     response = client.post(reverse("meeting-book"), form)
     assert response.status_code == 200
     assert "3" in response.context["check_ok"]
@@ -112,14 +105,6 @@ def test_the_check_button_counts_the_endpoints_of_one_meeting(client, staff, pro
 
 def test_an_unknown_endpoint_id_on_the_booking_page_is_a_400(client, staff, province, clock):
     client.force_login(staff)
-    form = {
-        "title": "Họp",
-        "day": "2026-03-03",
-        "start_time": "09:00",
-        "end_time": "10:00",
-        "host": province.host.pk,
-        "endpoints": ["²"],
-        "action": "book",
-    }
+    form = booking_form(province, endpoints=["²"])
     assert client.post(reverse("meeting-book"), form).status_code == 400
     assert not Meeting.objects.exists()

@@ -130,3 +130,25 @@ def test_a_history_line_added_in_the_admin_goes_through_the_service(admin_user, 
     future = {**form, "status_changes-0-effective": "2027-01-01"}
     refused = logged_in(admin_user).post(f"/admin/rooms/endpoint/{endpoint.pk}/change/", future)
     assert refused.status_code == 200 and endpoint.status_changes.count() == 2
+
+
+def test_a_new_endpoint_in_the_admin_starts_its_history_through_the_service(admin_user, province, clock):
+    form = {
+        "name": "UBND Xã Mới",
+        "unit": province.c1.pk,
+        "seats": 20,
+        "connection": province.ep_c1.connection,
+        "bridge": province.ep_c1.bridge_id,
+        "dial_address": "",
+        "road_km": "",
+        "status_changes-TOTAL_FORMS": "0",
+        "status_changes-INITIAL_FORMS": "0",
+        "status_changes-MIN_NUM_FORMS": "0",
+        "status_changes-MAX_NUM_FORMS": "1000",
+    }
+    response = logged_in(admin_user).post("/admin/rooms/endpoint/add/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    endpoint = Endpoint.objects.get(name="UBND Xã Mới")
+    change = endpoint.status_changes.get()
+    assert (change.status, change.effective, change.changed_by) == (endpoint.status, dt.date(2026, 3, 2), admin_user)
+    assert endpoint.status_since == change.effective

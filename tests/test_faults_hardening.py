@@ -23,6 +23,7 @@ from rest_framework.test import APIClient
 from rooms import consumers, ical
 from rooms.models import CheckIn, Meeting
 from rooms.services.attendance import MAX_ISSUES
+from tests.helpers import opened, session_cookie
 from vconf import layers
 from vconf.asgi import application
 from vconf.logs import RedactTokens
@@ -169,13 +170,9 @@ def live_meeting(clock, attendance_meeting, monkeypatch):
 
 
 async def session_socket(meeting_id: int, user) -> tuple[Client, WebsocketCommunicator]:
-    browser = Client()
-    await database_sync_to_async(browser.force_login)(user)
-    cookie = (b"cookie", f"sessionid={browser.cookies['sessionid'].value}".encode())
+    browser, cookie = await session_cookie(user)
     communicator = WebsocketCommunicator(application, f"/ws/meetings/{meeting_id}/", headers=[ORIGIN, cookie])
-    connected, _ = await communicator.connect()
-    assert connected
-    assert json.loads(await communicator.receive_from(timeout=3))["type"] == "attendance"
+    await opened(communicator)
     return browser, communicator
 
 
@@ -205,9 +202,7 @@ async def test_a_board_closes_when_its_users_password_changes(live_meeting, staf
 async def test_a_board_closes_when_its_token_is_deleted(live_meeting, leader):
     token = await database_sync_to_async(Token.objects.create)(user=leader)
     communicator = WebsocketCommunicator(application, f"/ws/meetings/{live_meeting.pk}/?token={token.key}")
-    connected, _ = await communicator.connect()
-    assert connected
-    assert json.loads(await communicator.receive_from(timeout=3))["type"] == "attendance"
+    await opened(communicator)
     await database_sync_to_async(token.delete)()
     assert await closed_with(communicator) == consumers.CLOSE_UNAUTHENTICATED
 
@@ -228,18 +223,14 @@ async def test_a_board_stays_open_while_its_session_is_valid(live_meeting, staff
 async def test_a_token_client_without_origin_is_served(live_meeting, leader):
     token = await database_sync_to_async(Token.objects.create)(user=leader)
     communicator = WebsocketCommunicator(application, f"/ws/meetings/{live_meeting.pk}/?token={token.key}")
-    connected, _ = await communicator.connect()
-    assert connected
-    assert json.loads(await communicator.receive_from(timeout=3))["meeting"] == live_meeting.pk
+    assert (await opened(communicator))["meeting"] == live_meeting.pk
     await communicator.disconnect()
 
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 async def test_a_session_client_still_needs_an_allowed_origin(live_meeting, staff):
-    browser = Client()
-    await database_sync_to_async(browser.force_login)(staff)
-    cookie = (b"cookie", f"sessionid={browser.cookies['sessionid'].value}".encode())
+    _, cookie = await session_cookie(staff)
     for headers in ([cookie], [(b"origin", b"https://evil.example"), cookie]):
         communicator = WebsocketCommunicator(application, f"/ws/meetings/{live_meeting.pk}/", headers=headers)
         connected, _ = await communicator.connect()

@@ -4,9 +4,11 @@ import icalendar
 import ics
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 
 from rooms.models import Endpoint
 from rooms.services import booking
+from rooms.services.endpoints import rotate_feed_token
 from tests.conftest import make_user
 from tests.helpers import at, book
 
@@ -177,3 +179,12 @@ class TestRotateToken:
         assert Endpoint.objects.get(pk=province.ep_c1.pk).feed_token == old
         assert api(admin_user).post(f"/api/endpoints/{province.ep_c1.pk}/rotate-feed-token/").status_code == 200
         assert api(admin_user).post("/api/endpoints/999999/rotate-feed-token/").status_code == 404
+
+
+def test_the_rotation_is_a_service_that_refuses_other_users(province, staff, operator):
+    old = province.ep_c1.feed_token
+    with pytest.raises(PermissionDenied):
+        rotate_feed_token(endpoint=province.ep_c1, by=staff)
+    assert Endpoint.objects.get(pk=province.ep_c1.pk).feed_token == old
+    rotate_feed_token(endpoint=province.ep_c1, by=operator)
+    assert Endpoint.objects.get(pk=province.ep_c1.pk).feed_token not in ("", old)

@@ -9,8 +9,8 @@ import pytest
 from django.core import mail
 
 from rooms.services import booking
-from rooms.services.booking_rules import BookingRequest
 from tests.conftest import make_user
+from tests.helpers import book_series
 
 pytestmark = pytest.mark.django_db
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -34,18 +34,9 @@ def weekly(staff, province, clock):
     booking.book_meeting(
         organizer=staff, title="Đã có", start=at(10, 9), end=at(10, 10), host=province.ep_d1, endpoints=[province.ep_c1]
     )
-    return booking.book(
-        BookingRequest(
-            organizer=staff,
-            title="Giao ban thứ Ba",
-            start=at(3, 9),
-            end=at(3, 10),
-            host=province.host,
-            endpoints=[province.ep_c1, province.ep_c2],
-        ),
-        rule="FREQ=WEEKLY;COUNT=4",
-        skip_conflicts=True,
-        notify=False,
+    endpoints = [province.ep_c1, province.ep_c2]
+    return book_series(
+        province, staff, at(3, 9), at(3, 10), endpoints, rule="FREQ=WEEKLY;COUNT=4", skip_conflicts=True, notify=False
     )
 
 
@@ -94,17 +85,7 @@ def test_the_mail_for_a_series_carries_one_invitation(staff, province, clock, dj
     operator = make_user("kt_hoangviet", "operator", province.c2, email="hv@example.vn")
     province.ep_c2.operators.add(operator)
     with django_capture_on_commit_callbacks(execute=True):
-        booked = booking.book(
-            BookingRequest(
-                organizer=staff,
-                title="Giao ban",
-                start=at(3, 14),
-                end=at(3, 15),
-                host=province.host,
-                endpoints=[province.ep_c2],
-            ),
-            rule="FREQ=WEEKLY;COUNT=5",
-        )
+        booked = book_series(province, staff, at(3, 14), at(3, 15), [province.ep_c2], rule="FREQ=WEEKLY;COUNT=5")
     assert len(booked.meetings) == 5
     (message,) = [m for m in mail.outbox if "hv@example.vn" in m.to]
     (part,) = message.attachments

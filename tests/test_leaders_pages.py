@@ -88,13 +88,18 @@ def test_the_coverage_page_writes_english_numbers_and_dates(leader, province, cl
     assert "30 Jun 2027" in html
 
 
-def test_the_projection_says_plainly_that_the_target_will_be_missed(leader, province, clock):
-    # Two communes installed in the last year, one missing: a commune every six months, so 100%
-    # comes about six months from today, after a target due in a month.
+def a_commune_every_six_months(province, *, due: dt.date) -> None:
+    """Two communes installed in the last year, the third still planned; a 100% target due then."""
     for endpoint in (province.ep_c1, province.ep_c2):
         Endpoint.objects.filter(pk=endpoint.pk).update(status_since=dt.date(2025, 9, 1))
     Endpoint.objects.filter(pk=province.ep_c3.pk).update(status=EndpointStatus.PLANNED)
-    CoverageTarget.objects.create(province_code="20", structure="legacy", percent=100, due=dt.date(2026, 3, 31))
+    CoverageTarget.objects.create(province_code="20", structure="legacy", percent=100, due=due)
+
+
+def test_the_projection_says_plainly_that_the_target_will_be_missed(leader, province, clock):
+    # Two communes installed in the last year, one missing: a commune every six months, so 100%
+    # comes about six months from today, after a target due in a month.
+    a_commune_every_six_months(province, due=dt.date(2026, 3, 31))
     status, html = get(leader, "coverage-page", structure="legacy")
     assert status == 200
     sentence = re.search(r'data-outlook="missed"><strong>([^<]*)<', html).group(1)
@@ -103,10 +108,7 @@ def test_the_projection_says_plainly_that_the_target_will_be_missed(leader, prov
 
 
 def test_a_target_within_reach_is_said_to_be_on_track(leader, province, clock):
-    for endpoint in (province.ep_c1, province.ep_c2):
-        Endpoint.objects.filter(pk=endpoint.pk).update(status_since=dt.date(2025, 9, 1))
-    Endpoint.objects.filter(pk=province.ep_c3.pk).update(status=EndpointStatus.PLANNED)
-    CoverageTarget.objects.create(province_code="20", structure="legacy", percent=100, due=dt.date(2027, 12, 31))
+    a_commune_every_six_months(province, due=dt.date(2027, 12, 31))
     _status, html = get(leader, "coverage-page", structure="legacy")
     assert 'data-outlook="on-track"' in html and "sẽ bị lỡ" not in html
 

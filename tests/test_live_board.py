@@ -22,6 +22,7 @@ from rooms import consumers
 from rooms.broadcast import broadcast_attendance_changed, group_name
 from rooms.services.attendance import record_checkin
 from tests.conftest import make_user
+from tests.helpers import opened, session_cookie
 from vconf.asgi import application
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
@@ -73,9 +74,7 @@ def meeting(clock, attendance_meeting):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 async def test_a_subscriber_gets_a_snapshot_on_connect_and_after_a_check_in(meeting, leader, operator, province):
     communicator = socket(meeting.pk, token=await database_sync_to_async(token_for)(leader))
-    connected, _ = await communicator.connect()
-    assert connected
-    first = await next_snapshot(communicator)
+    first = await opened(communicator)
     assert first["meeting"] == meeting.pk and len(first["endpoints"]) == 6
     assert set(states(first).values()) == {"invited"}
     assert first["totals"]["endpoints"] == 6
@@ -93,13 +92,9 @@ async def test_a_subscriber_gets_a_snapshot_on_connect_and_after_a_check_in(meet
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 async def test_the_browser_session_is_enough(meeting, staff):
-    client = Client()
-    await database_sync_to_async(client.force_login)(staff)
-    cookie = (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
+    _, cookie = await session_cookie(staff)
     communicator = socket(meeting.pk, headers=[cookie])
-    connected, _ = await communicator.connect()
-    assert connected
-    assert (await next_snapshot(communicator))["meeting"] == meeting.pk
+    assert (await opened(communicator))["meeting"] == meeting.pk
     await communicator.disconnect()
 
 
@@ -128,9 +123,7 @@ async def test_a_subscriber_out_of_scope_is_refused(clock, attendance_meeting, p
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 async def test_an_operator_of_one_of_its_endpoints_may_watch(meeting, operator):
     communicator = socket(meeting.pk, token=await database_sync_to_async(token_for)(operator))
-    connected, _ = await communicator.connect()
-    assert connected
-    assert (await next_snapshot(communicator))["meeting"] == meeting.pk
+    assert (await opened(communicator))["meeting"] == meeting.pk
     await communicator.disconnect()
 
 

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from rooms.models import Meeting
-from tests.helpers import at, book
+from tests.helpers import at, book, booking_form
 
 pytestmark = pytest.mark.django_db
 
@@ -19,17 +19,7 @@ def browser(user) -> Client:
 
 
 def form(province, **extra):
-    data = {
-        "title": "Họp tuần",
-        "host": province.host.pk,
-        "day": "2026-03-03",
-        "start_time": "09:00",
-        "end_time": "10:00",
-        "endpoints": [province.ep_c1.pk],
-        "action": "book",
-    }
-    data.update(extra)
-    return data
+    return booking_form(province, **{"title": "Họp tuần", **extra})
 
 
 def no_external_urls(html: str) -> bool:

@@ -10,24 +10,15 @@ from django.utils.translation import override
 from rooms.models import Meeting
 from rooms.recurrence_text import describe_rule
 from rooms.services import booking
+from tests.helpers import booking_form
 
 pytestmark = pytest.mark.django_db
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def form(province, **extra):
-    data = {
-        "title": "Giao ban",
-        "host": province.host.pk,
-        "day": "2026-03-03",
-        "start_time": "09:00",
-        "end_time": "10:00",
-        "structure": "legacy",
-        "endpoints": [province.ep_c1.pk, province.ep_c2.pk],
-        "action": "book",
-    }
-    data.update(extra)
-    return data
+    two = [province.ep_c1.pk, province.ep_c2.pk]
+    return booking_form(province, **{"title": "Giao ban", "structure": "legacy", "endpoints": two, **extra})
 
 
 def participants(meeting):

@@ -22,38 +22,34 @@ def ts(minutes: float) -> pd.Timestamp:
     return T0 + pd.Timedelta(minutes=minutes)
 
 
-def meetings_frame(*rows) -> pd.DataFrame:
+def frame(columns: dict[str, str], rows: tuple) -> pd.DataFrame:
+    """A frame with these columns and dtypes, from rows given as tuples in the columns' order."""
     return pd.DataFrame(
-        {
-            "meeting": pd.Series([r[0] for r in rows], dtype="int64"),
-            "host": pd.Series([r[1] for r in rows], dtype="int64"),
-            "start": pd.Series([r[2] for r in rows], dtype="datetime64[ns, UTC]"),
-            "end": pd.Series([r[3] for r in rows], dtype="datetime64[ns, UTC]"),
-        }
+        {name: pd.Series([r[i] for r in rows], dtype=dtype) for i, (name, dtype) in enumerate(columns.items())}
     )
+
+
+UTC_TIME = "datetime64[ns, UTC]"
+
+
+def meetings_frame(*rows) -> pd.DataFrame:
+    return frame({"meeting": "int64", "host": "int64", "start": UTC_TIME, "end": UTC_TIME}, rows)
 
 
 def participations_frame(*rows) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "meeting": pd.Series([r[0] for r in rows], dtype="int64"),
-            "endpoint": pd.Series([r[1] for r in rows], dtype="int64"),
-            "is_host": pd.Series([r[2] for r in rows], dtype="bool"),
-        }
-    )
+    return frame({"meeting": "int64", "endpoint": "int64", "is_host": "bool"}, rows)
 
 
 def checkins_frame(*rows) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "id": pd.Series(range(1, len(rows) + 1), dtype="int64"),
-            "meeting": pd.Series([r[0] for r in rows], dtype="int64"),
-            "endpoint": pd.Series([r[1] for r in rows], dtype="int64"),
-            "kind": pd.Series([r[2] for r in rows], dtype="string"),
-            "attendees": pd.Series([r[3] for r in rows], dtype="Int64"),
-            "at": pd.Series([r[4] for r in rows], dtype="datetime64[ns, UTC]"),
-        }
-    )
+    columns = {
+        "id": "int64",
+        "meeting": "int64",
+        "endpoint": "int64",
+        "kind": "string",
+        "attendees": "Int64",
+        "at": UTC_TIME,
+    }
+    return frame(columns, tuple((number, *row) for number, row in enumerate(rows, start=1)))
 
 
 def test_participation_facts_follow_the_shared_definitions():
@@ -80,20 +76,15 @@ def test_participation_facts_follow_the_shared_definitions():
 
 
 def facts_frame(*rows) -> pd.DataFrame:
-    """meeting, endpoint, is_host, attended, late, minutes, from, until."""
-    return pd.DataFrame(
-        {
-            "meeting": pd.Series([r[0] for r in rows], dtype="int64"),
-            "endpoint": pd.Series([r[1] for r in rows], dtype="int64"),
-            "is_host": pd.Series([r[2] for r in rows], dtype="bool"),
-            "attended": pd.Series([r[3] for r in rows], dtype="bool"),
-            "late": pd.Series([r[4] for r in rows], dtype="bool"),
-            "no_show": pd.Series([not r[3] for r in rows], dtype="bool"),
-            "minutes_connected": pd.Series([r[5] for r in rows], dtype="int64"),
-            "connected_from": pd.Series([r[6] for r in rows], dtype="datetime64[ns, UTC]"),
-            "connected_until": pd.Series([r[7] for r in rows], dtype="datetime64[ns, UTC]"),
-        }
-    )
+    """meeting, endpoint, is_host, attended, late, minutes, from, until (no_show: not attended)."""
+    columns = {"meeting": "int64", "endpoint": "int64", "is_host": "bool", "attended": "bool", "late": "bool"}
+    columns |= {
+        "no_show": "bool",
+        "minutes_connected": "int64",
+        "connected_from": UTC_TIME,
+        "connected_until": UTC_TIME,
+    }
+    return frame(columns, tuple((*row[:5], not row[3], *row[5:]) for row in rows))
 
 
 def test_meeting_facts_find_ghosts_actual_hours_and_the_local_month():

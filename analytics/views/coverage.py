@@ -20,6 +20,7 @@ from analytics.serializers import CoverageQuerySerializer
 from rooms.models import Level, ProvinceSettings, Structure, Unit
 from rooms.permissions import can_read_reports
 from vconf import clock
+from vconf.exceptions import validation_messages
 
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 44, 16, 14, 34
@@ -107,7 +108,7 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
         # The query is refused by its serializer (DRF), the report's own rules by Django.
         detail: Mapping[str, Any]
         if isinstance(error, ValidationError):
-            detail = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
+            detail = validation_messages(error)
         else:
             detail = error.detail if isinstance(error.detail, dict) else {"": error.detail}
         context.update(

@@ -19,7 +19,7 @@ from rooms.permissions import can_read_reports, is_administrator
 from rooms.services.csv_files import RowErrors, read_upload
 from vconf import clock
 from vconf.auth import signed_in
-from vconf.exceptions import Conflict
+from vconf.exceptions import Conflict, validation_messages
 from vconf.limits import MAX_YEAR, MIN_YEAR
 
 
@@ -94,7 +94,7 @@ def import_history_page(request: HttpRequest) -> HttpResponse:
             context["row_errors"] = error.rows
             status = 400
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
+            for field, errors in validation_messages(error).items():
                 form.add_error(None, f"{field}: {' '.join(errors)}")
             status = 400
         except Conflict as error:

@@ -141,38 +141,37 @@ def first_thursdays(first: date, last: date) -> Iterator[date]:
         month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
+def occurrence(
+    kind: tuple[str, str, str],
+    day: date,
+    start: datetime,
+    minutes: int,
+    province: Province,
+    series: dict[str, Series],
+    *,
+    cancelled: bool = False,
+    moved_to: datetime | None = None,
+) -> Plan:
+    """One meeting of a demo series (`kind`: its uid stem, title and rule), with every room of that day."""
+    uid, title, _rule = kind
+    end = start + timedelta(minutes=minutes)
+    rooms = province.rooms_on(day)
+    return Plan(f"{uid}-{day:%Y%m%d}@vconf", title, start, end, rooms, series[uid], cancelled, moved_to)
+
+
 def plans(province: Province, first: date, last: date, series: dict[str, Series]) -> list[Plan]:
     result: list[Plan] = []
     for day in mondays(first, last):
         rng = random.Random(f"{BRIEFING[0]}:{day}")
         start = local(day, time(8, 0))
-        result.append(
-            Plan(
-                f"{BRIEFING[0]}-{day:%Y%m%d}@vconf",
-                BRIEFING[1],
-                start,
-                start + timedelta(minutes=90),
-                province.rooms_on(day),
-                series[BRIEFING[0]],
-                cancelled=rng.random() < CANCEL_SHARE,
-            )
-        )
+        plan = occurrence(BRIEFING, day, start, 90, province, series, cancelled=rng.random() < CANCEL_SHARE)
+        result.append(plan)
     for day in first_thursdays(first, last):
         rng = random.Random(f"{MONTHLY[0]}:{day}")
         start = local(day, time(14, 0))
         # Now and then the conference moves to the next morning (Friday: no other slot then).
         moved = local(day + timedelta(days=1), time(8, 0)) if rng.random() < MOVE_SHARE * 2 else None
-        result.append(
-            Plan(
-                f"{MONTHLY[0]}-{day:%Y%m%d}@vconf",
-                MONTHLY[1],
-                start,
-                start + timedelta(minutes=150),
-                province.rooms_on(day),
-                series[MONTHLY[0]],
-                moved_to=moved,
-            )
-        )
+        result.append(occurrence(MONTHLY, day, start, 150, province, series, moved_to=moved))
     for monday in mondays(first - timedelta(days=7), last):
         for weekday, at, minutes in THEMATIC_SLOTS:
             day = monday + timedelta(days=weekday)

@@ -7,12 +7,14 @@ WebSocket snapshot, so all three show the same fields in the same format (+07:00
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from rooms.models import CheckIn, CheckInKind, IssueType
+from rooms.models import CheckIn, CheckInKind, IssueType, Meeting
 from rooms.selectors.attendance import AttendanceState, EndpointAttendance, MeetingAttendance
+from rooms.services.attendance import record_checkin
 from vconf.fields import ModelSerializer
 from vconf.limits import MAX_PEOPLE
 
@@ -56,6 +58,20 @@ class CheckInSerializer(ModelSerializer):
         read_only_fields = ["id", "meeting", "recorded_by", "at", "resolved_at", "resolved_by"]
         # A replayed client_id is not an error: the service answers it with the first record.
         extra_kwargs = {"client_id": {"validators": []}}
+
+    def record(self, *, user: User, meeting: Meeting) -> tuple[CheckIn, bool]:
+        """Hands the validated check-in to the service (the API and the operator's page alike)."""
+        data = self.validated_data
+        return record_checkin(
+            user=user,
+            meeting=meeting,
+            endpoint=data["endpoint"],
+            kind=data["kind"],
+            client_id=data["client_id"],
+            attendees=data.get("attendees"),
+            issue_type=data.get("issue_type", ""),
+            note=data.get("note", ""),
+        )
 
 
 class IssueSerializer(serializers.Serializer):

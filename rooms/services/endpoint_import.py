@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from rooms.models import Bridge, Endpoint
 from rooms.services.csv_files import RowErrors, read_rows, too_many_cells
 from rooms.services.endpoints import create_endpoint
+from vconf.exceptions import validation_messages
 
 REQUIRED = {"name", "unit"}
 OPTIONAL = {
@@ -75,7 +76,7 @@ def import_endpoints_csv(*, data: bytes | str, by: User | None) -> list[Endpoint
                     # within the file is refused like a name already in the database.
                     created.append(create_endpoint(by=by, **serializer.validated_data))
                 except ValidationError as error:
-                    errors = {field: [str(m) for m in messages] for field, messages in error.message_dict.items()}
+                    errors = validation_messages(error)
             if errors:
                 bad.append({"row": number, "errors": errors})
         if bad:

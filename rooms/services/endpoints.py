@@ -9,13 +9,14 @@ from collections.abc import Collection
 from decimal import Decimal
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rooms.models import Bridge, Connection, Endpoint, EndpointStatus, Role, StatusChange, Structure, Unit
-from rooms.permissions import has_role
+from rooms.models.endpoints import new_feed_token
+from rooms.permissions import can_operate, has_role
 from vconf import clock
 from vconf.limits import MAX_PEOPLE, MAX_ROAD_KM, MAX_YEAR, MIN_YEAR
 
@@ -221,6 +222,26 @@ def change_endpoint_status(
     change.save()
     endpoint.status, endpoint.status_since = current_status(history_of(endpoint))
     endpoint.save(update_fields=["status", "status_since"])
+    return change
+
+
+@transaction.atomic
+def rotate_feed_token(*, endpoint: Endpoint, by: User) -> Endpoint:
+    """A new feed token for the endpoint: the old calendar link stops working at once. The feed's
+    body does not carry the token, so the cached feed stays valid."""
+    if not can_operate(by, endpoint):
+        raise PermissionDenied(_("Chỉ kỹ thuật viên của điểm cầu hoặc quản trị được đổi mã lịch."))
+    endpoint.feed_token = new_feed_token()
+    endpoint.save(update_fields=["feed_token"])
+    return endpoint
+
+
+@transaction.atomic
+def start_endpoint_history(*, endpoint: Endpoint, by: User | None) -> StatusChange:
+    """A new endpoint's history starts with its status, today, and status_since says the same."""
+    change = StatusChange.objects.create(endpoint=endpoint, status=endpoint.status, effective=today(), changed_by=by)
+    endpoint.status_since = change.effective
+    endpoint.save(update_fields=["status_since"])
     return change
 
 

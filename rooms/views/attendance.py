@@ -13,7 +13,7 @@ from rooms.models import CheckIn, Meeting
 from rooms.permissions import can_watch_meeting
 from rooms.selectors.attendance import meeting_attendance
 from rooms.serializers.attendance import CheckInSerializer, MeetingAttendanceSerializer
-from rooms.services.attendance import record_checkin, resolve_issue
+from rooms.services.attendance import resolve_issue
 from vconf import clock
 from vconf.auth import signed_in
 
@@ -59,18 +59,8 @@ class CheckInView(APIView):
         meeting = get_object_or_404(Meeting, pk=meeting_id)
         incoming = CheckInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        data = incoming.validated_data
         try:
-            record, created = record_checkin(
-                user=signed_in(request),
-                meeting=meeting,
-                endpoint=data["endpoint"],
-                kind=data["kind"],
-                client_id=data["client_id"],
-                attendees=data.get("attendees"),
-                issue_type=data.get("issue_type", ""),
-                note=data.get("note", ""),
-            )
+            record, created = incoming.record(user=signed_in(request), meeting=meeting)
         except PermissionDenied as refused:
             raise exceptions.PermissionDenied(str(refused) or None) from refused
         return Response(

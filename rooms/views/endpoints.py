@@ -51,6 +51,20 @@ class CsvParser(BaseParser):
         return read_bounded(stream, parser_context, limit=MAX_FILE_BYTES)
 
 
+class AdministeredViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Read by everyone signed in; added and changed (PATCH, never PUT or DELETE) by administrators."""
+
+    permission_classes = [ReadOnlyForAll]
+    write_roles = ()  # administrators only
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Endpoints, with their effective distance to the host",
@@ -92,17 +106,8 @@ class CsvParser(BaseParser):
         responses={200: EndpointSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN, 404: NOT_FOUND},
     ),
 )
-class EndpointViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class EndpointViewSet(AdministeredViewSet):
     serializer_class = EndpointSerializer
-    permission_classes = [ReadOnlyForAll]
-    write_roles = ()  # administrators only
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Endpoint]:
         endpoints = endpoints_for_api().order_by("unit__structure", "unit__code", "name")
@@ -197,17 +202,8 @@ class EndpointViewSet(
         responses={200: BridgeSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN, 404: NOT_FOUND},
     ),
 )
-class BridgeViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class BridgeViewSet(AdministeredViewSet):
     serializer_class = BridgeSerializer
-    permission_classes = [ReadOnlyForAll]
-    write_roles = ()  # administrators only
-    http_method_names = ["get", "post", "patch", "head", "options"]
     queryset = Bridge.objects.annotate(endpoint_count=Count("endpoints")).order_by("name")
 
     def perform_create(self, serializer: BaseSerializer[Bridge]) -> None:

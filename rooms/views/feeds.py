@@ -3,10 +3,8 @@ token, answered from the cache with an ETag (304 when the client already has it)
 
 import secrets
 
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
@@ -18,8 +16,8 @@ from rest_framework.views import APIView
 
 from rooms import ical
 from rooms.models import Endpoint
-from rooms.models.endpoints import new_feed_token
-from rooms.permissions import can_operate
+from rooms.services.endpoints import rotate_feed_token
+from vconf.auth import signed_in
 
 ERROR = inline_serializer("FeedError", {"detail": serializers.CharField()})
 
@@ -83,10 +81,5 @@ class RotateFeedTokenView(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        endpoint = get_object_or_404(Endpoint, pk=pk)
-        if not can_operate(request.user, endpoint):
-            raise exceptions.PermissionDenied(_("Chỉ kỹ thuật viên của điểm cầu hoặc quản trị được đổi mã lịch."))
-        with transaction.atomic():
-            endpoint.feed_token = new_feed_token()
-            endpoint.save(update_fields=["feed_token"])
+        endpoint = rotate_feed_token(endpoint=get_object_or_404(Endpoint, pk=pk), by=signed_in(request))
         return Response({"calendar_url": ical.feed_url(endpoint, request)})

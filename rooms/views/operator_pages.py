@@ -3,7 +3,6 @@
 import uuid
 from datetime import datetime, time, timedelta
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from rooms.ical import feed_url
 from rooms.models import CheckIn, CheckInKind, Endpoint, IssueType, Meeting, MeetingStatus, Role
 from rooms.permissions import can_watch_meeting, endpoints_in_scope, has_role
 from rooms.selectors.attendance import (
@@ -25,10 +25,10 @@ from rooms.selectors.attendance import (
     watchable_meetings,
 )
 from rooms.serializers.attendance import CheckInSerializer, MeetingAttendanceSerializer
-from rooms.services.attendance import attendee_limit, record_checkin, resolve_issue
+from rooms.services.attendance import attendee_limit, resolve_issue
 from vconf import clock
 from vconf.auth import signed_in
-from vconf.exceptions import Conflict
+from vconf.exceptions import Conflict, validation_lines
 from vconf.limits import POLL_SECONDS
 from vconf.params import int_or_none
 
@@ -46,13 +46,6 @@ def state_labels() -> dict[str, str]:
     return {state: str(label) for state, label in STATE_LABELS.items()}
 
 
-def _messages_of(error: ValidationError | dict) -> list[str]:
-    detail = error.message_dict if isinstance(error, ValidationError) and hasattr(error, "error_dict") else error
-    if isinstance(detail, dict):
-        return [str(m) for values in detail.values() for m in (values if isinstance(values, list) else [values])]
-    return [str(m) for m in detail.messages]
-
-
 def _record_from_form(request: HttpRequest) -> None:
     meeting_id = int_or_none(request.POST, "meeting")
     meeting = Meeting.objects.filter(pk=meeting_id).first() if meeting_id else None
@@ -61,26 +54,16 @@ def _record_from_form(request: HttpRequest) -> None:
         return
     incoming = CheckInSerializer(data=request.POST)
     if not incoming.is_valid():
-        for text in _messages_of(incoming.errors):
+        for text in validation_lines(ValidationError(incoming.errors)):
             messages.error(request, text)
         return
-    data = incoming.validated_data
     try:
-        record, created = record_checkin(
-            user=signed_in(request),
-            meeting=meeting,
-            endpoint=data["endpoint"],
-            kind=data["kind"],
-            client_id=data["client_id"],
-            attendees=data.get("attendees"),
-            issue_type=data.get("issue_type", ""),
-            note=data.get("note", ""),
-        )
+        record, created = incoming.record(user=signed_in(request), meeting=meeting)
     except PermissionDenied as refused:
         messages.error(request, str(refused))
         return
     except ValidationError as refused:
-        for text in _messages_of(refused):
+        for text in validation_lines(refused):
             messages.error(request, text)
         return
     except Conflict as refused:
@@ -97,9 +80,8 @@ def _record_from_form(request: HttpRequest) -> None:
 
 
 def _resolve_from_form(request: HttpRequest) -> None:
-    raw = request.POST.get("resolve", "")
-    valid = raw.isdigit() and len(raw) < 18
-    record = CheckIn.objects.select_related("endpoint").filter(pk=int(raw)).first() if valid else None
+    record_id = int_or_none(request.POST, "resolve")
+    record = CheckIn.objects.select_related("endpoint").filter(pk=record_id).first() if record_id else None
     if record is None:
         messages.error(request, _("Không tìm thấy báo sự cố."))
         return
@@ -109,7 +91,7 @@ def _resolve_from_form(request: HttpRequest) -> None:
         messages.error(request, str(refused))
         return
     except ValidationError as refused:
-        for text in _messages_of(refused):
+        for text in validation_lines(refused):
             messages.error(request, text)
         return
     messages.success(
@@ -117,9 +99,9 @@ def _resolve_from_form(request: HttpRequest) -> None:
     )
 
 
-def feed_links(endpoint: Endpoint) -> dict[str, str]:
+def feed_links(endpoint: Endpoint, request: HttpRequest) -> dict[str, str]:
     """The room's calendar feed: https for copying, webcal:// for calendar apps that subscribe."""
-    url = f"{settings.SITE_URL}{reverse('endpoint-calendar', args=[endpoint.pk])}?token={endpoint.feed_token}"
+    url = feed_url(endpoint, request)
     return {"https": url, "webcal": "webcal://" + url.split("://", 1)[-1]}
 
 
@@ -141,7 +123,7 @@ def my_room(request: HttpRequest) -> HttpResponse:
     issue_labels = dict(IssueType.choices)
     for room in agenda:
         room.limit = attendee_limit(room.endpoint)
-        room.feed = feed_links(room.endpoint)
+        room.feed = feed_links(room.endpoint, request)
         room.forms = [
             {
                 "meeting": meeting,

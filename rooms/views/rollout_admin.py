@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rooms.models import Endpoint, EndpointStatus, StatusChange, Unit
-from rooms.services.endpoints import change_endpoint_status, today
+from rooms.services.endpoints import change_endpoint_status, start_endpoint_history, today
 from rooms.services.units import in_vietnam
 from vconf.auth import signed_in
+from vconf.exceptions import validation_lines
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -71,7 +72,7 @@ def _mark(status: str, description: "StrOrPromise") -> Action:
                 if change_endpoint_status(endpoint=endpoint, status=status, effective=None, by=signed_in(request)):
                     changed += 1
             except ValidationError as error:
-                modeladmin.message_user(request, f"{endpoint}: {' '.join(error.messages)}", messages.ERROR)
+                modeladmin.message_user(request, f"{endpoint}: {' '.join(validation_lines(error))}", messages.ERROR)
         modeladmin.message_user(request, _("Đã đổi trạng thái %s điểm cầu.") % changed, messages.SUCCESS)
 
     action.__name__ = f"mark_{status}"
@@ -88,11 +89,7 @@ class EndpointAdminMixin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Endpoint, form: forms.ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if not change:
-            # A new endpoint starts its history as planned, today.
-            StatusChange.objects.create(
-                endpoint=obj, status=obj.status, effective=today(), changed_by=signed_in(request)
-            )
-            Endpoint.objects.filter(pk=obj.pk).update(status_since=today())
+            start_endpoint_history(endpoint=obj, by=signed_in(request))
 
     def save_formset(
         self, request: HttpRequest, form: forms.ModelForm, formset: forms.BaseInlineFormSet, change: bool

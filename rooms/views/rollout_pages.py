@@ -22,6 +22,7 @@ from rooms.selectors.meetings import endpoints_in_scope_of
 from rooms.services.endpoints import change_endpoint_status
 from vconf import clock
 from vconf.auth import signed_in
+from vconf.exceptions import validation_lines
 
 PAGE_SIZE = 100
 
@@ -130,7 +131,7 @@ def endpoint_change_status(request: HttpRequest, pk: int) -> HttpResponse:
             note=form.cleaned_data["note"],
         )
     except ValidationError as error:
-        for message in error.messages:
+        for message in validation_lines(error):
             messages.error(request, f"{endpoint}: {message}")
         return redirect(back)
     if change is None:

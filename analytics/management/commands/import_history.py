@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from analytics.history import import_history_csv
 from rooms.services.csv_files import RowErrors
-from vconf.exceptions import Conflict
+from vconf.exceptions import Conflict, validation_messages
 
 
 class Command(BaseCommand):
@@ -35,7 +35,7 @@ class Command(BaseCommand):
         except RowErrors as error:
             raise CommandError("\n".join([f"{file}: không nhập dòng nào.", *error.as_lines()])) from None
         except ValidationError as error:
-            messages = [f"{k}: {' '.join(v)}" for k, v in error.message_dict.items()]
+            messages = [f"{k}: {' '.join(v)}" for k, v in validation_messages(error).items()]
             raise CommandError("\n".join(messages)) from None
         except Conflict as error:
             raise CommandError(error.detail) from None

@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from analytics import exports
 from analytics.serializers import REPORTS, build_report
+from vconf.exceptions import validation_messages
 
 # Command-line options, by the query parameter every report reads (the API's names).
 OPTIONS = ["start", "end", "group_by", "province", "district", "as_of", "structure"]
@@ -27,7 +28,7 @@ def error_lines(detail: object, name: str = "") -> list[str]:
         return [line for key, value in detail.items() for line in error_lines(value, key)]
     if isinstance(detail, list | tuple):
         return [line for item in detail for line in error_lines(item, name)]
-    option = "--" + name.replace("_", "-") if name in OPTIONS else name
+    option = "--" + name.replace("_", "-") if name in OPTIONS else "" if name == "non_field_errors" else name
     return [f"{option}: {detail}" if option else str(detail)]
 
 
@@ -62,8 +63,7 @@ class Command(BaseCommand):
             try:
                 report = build_report(name, query.validated_data, None)
             except ValidationError as error:
-                detail = error.message_dict if hasattr(error, "error_dict") else error.messages
-                raise CommandError("\n".join(error_lines(detail))) from None
+                raise CommandError("\n".join(error_lines(validation_messages(error)))) from None
             bar.update()
             bar.set_postfix_str("định dạng")
             if output:

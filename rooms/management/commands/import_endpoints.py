@@ -1,11 +1,8 @@
 """`manage.py import_endpoints FILE.csv`: endpoints from a CSV file, all rows or none."""
 
-from pathlib import Path
+from django.core.management.base import BaseCommand, CommandParser
 
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
-from rooms.services.csv_files import RowErrors
+from rooms.management.imports import import_refusals, read_file
 from rooms.services.endpoint_import import import_endpoints_csv
 
 
@@ -19,15 +16,6 @@ class Command(BaseCommand):
         parser.add_argument("file", help="the CSV file (UTF-8; comma, semicolon or tab separated)")
 
     def handle(self, *args: object, file: str, **options: object) -> None:
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(f"{file}: no such file")
-        try:
-            created = import_endpoints_csv(data=path.read_bytes(), by=None)
-        except RowErrors as error:
-            for line in error.as_lines():
-                self.stderr.write(line)
-            raise CommandError(f"{len(error.rows)} bad rows: nothing was imported") from None
-        except ValidationError as error:
-            raise CommandError(" ".join(m for ms in error.message_dict.values() for m in ms)) from None
+        with import_refusals(self.stderr):
+            created = import_endpoints_csv(data=read_file(file), by=None)
         self.stdout.write(self.style.SUCCESS(f"{len(created)} endpoints imported"))

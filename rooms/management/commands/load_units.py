@@ -1,15 +1,13 @@
 """`manage.py load_units --province 20 --structure both`: administrative units from the packaged
 `vietnamadminunits` data, or `--csv FILE` for a tree a user prepared. Safe to run again."""
 
-from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from rooms.management.imports import import_refusals, read_file
 from rooms.models import Structure
-from rooms.services.csv_files import RowErrors
 from rooms.services.units import BOTH, LoadResult, ProgressBar, load_packaged_units
 from rooms.services.units_csv import import_units_csv
 
@@ -33,24 +31,15 @@ class Command(BaseCommand):
         def progress(**kwargs: object) -> ProgressBar:
             return tqdm(file=self.stderr._out, unit=" đơn vị", disable=quiet, leave=False, **kwargs)
 
-        try:
+        with import_refusals(self.stderr):
             if csv_file:
                 if structure == BOTH:
                     raise CommandError("--csv needs --structure current or --structure legacy")
-                path = Path(csv_file)
-                if not path.is_file():
-                    raise CommandError(f"{csv_file}: no such file")
-                result = import_units_csv(data=path.read_bytes(), structure=structure, progress=progress)
+                result = import_units_csv(data=read_file(csv_file), structure=structure, progress=progress)
             elif province:
                 result = load_packaged_units(province=province, structure=structure, progress=progress)
             else:
                 raise CommandError("give --province <code>|all, or --csv FILE")
-        except RowErrors as error:
-            for line in error.as_lines():
-                self.stderr.write(line)
-            raise CommandError(f"{len(error.rows)} bad rows: nothing was imported") from None
-        except ValidationError as error:
-            raise CommandError(" ".join(m for ms in error.message_dict.values() for m in ms)) from None
         self.report(result)
 
     def report(self, result: LoadResult) -> None:
