@@ -92,7 +92,6 @@ def _check_fields(*, endpoint: Endpoint, kind: str, attendees: int | None, issue
         raise ValidationError(errors)
 
 
-@transaction.atomic
 def _check_kind_allowed(*, meeting: Meeting, endpoint: Endpoint, kind: str, now: datetime) -> None:
     """Check out only when connected; at most MAX_ISSUES issue reports per room and meeting."""
     if kind == CheckInKind.OUT:
@@ -106,6 +105,7 @@ def _check_kind_allowed(*, meeting: Meeting, endpoint: Endpoint, kind: str, now:
         raise Conflict(_("Điểm cầu đã báo %(n)s sự cố trong cuộc họp này, không nhận thêm.") % {"n": MAX_ISSUES})
 
 
+@transaction.atomic
 def record_checkin(
     *,
     user: User,
