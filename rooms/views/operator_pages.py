@@ -46,6 +46,15 @@ def state_labels() -> dict[str, str]:
     return {state: str(label) for state, label in STATE_LABELS.items()}
 
 
+def _show_refusal(request: HttpRequest, refused: PermissionDenied | ValidationError | Conflict) -> None:
+    """A refused report, said on the page the operator comes back to (the no-JavaScript path)."""
+    if isinstance(refused, ValidationError):
+        for text in validation_lines(refused):
+            messages.error(request, text)
+    else:
+        messages.error(request, refused.detail if isinstance(refused, Conflict) else str(refused))
+
+
 def _record_from_form(request: HttpRequest) -> None:
     meeting_id = int_or_none(request.POST, "meeting")
     meeting = Meeting.objects.filter(pk=meeting_id).first() if meeting_id else None
@@ -59,15 +68,8 @@ def _record_from_form(request: HttpRequest) -> None:
         return
     try:
         record, created = incoming.record(user=signed_in(request), meeting=meeting)
-    except PermissionDenied as refused:
-        messages.error(request, str(refused))
-        return
-    except ValidationError as refused:
-        for text in validation_lines(refused):
-            messages.error(request, text)
-        return
-    except Conflict as refused:
-        messages.error(request, refused.detail)
+    except (PermissionDenied, ValidationError, Conflict) as refused:
+        _show_refusal(request, refused)
         return
     if not created:
         messages.info(request, _("Bản ghi này đã được gửi trước đó, không ghi thêm."))
@@ -87,12 +89,8 @@ def _resolve_from_form(request: HttpRequest) -> None:
         return
     try:
         _record, changed = resolve_issue(user=signed_in(request), record=record)
-    except PermissionDenied as refused:
-        messages.error(request, str(refused))
-        return
-    except ValidationError as refused:
-        for text in validation_lines(refused):
-            messages.error(request, text)
+    except (PermissionDenied, ValidationError) as refused:
+        _show_refusal(request, refused)
         return
     messages.success(
         request, _("Đã ghi nhận sự cố đã được khắc phục.") if changed else _("Sự cố này đã được khắc phục.")
