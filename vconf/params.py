@@ -11,7 +11,7 @@ The error is a Django ValidationError, which the API's exception handler answers
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import BadRequest, ValidationError
 from django.utils.translation import gettext as _
@@ -69,6 +69,12 @@ def int_or_none(params: Mapping, name: str) -> int | None:
         return int_param(params, name)
     except BadParameter:
         return None
+
+
+def ids_in(values: Iterable[str]) -> list[int]:
+    """The ids among posted values (ticked check boxes), the others left out: the pages'
+    convention, as for int_or_none."""
+    return [int(v) for v in values if DIGITS.fullmatch(v) and 1 <= int(v) <= MAX_ID]
 
 
 def int_list_param(params: Mapping, name: str, *, max_items: int = 5000) -> list[int]:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from rooms.models import Endpoint, EndpointGroup
 from rooms.permissions import User, endpoints_in_scope, home_unit, is_administrator
+from vconf.params import ids_in
 
 
 def groups_for(user: User) -> QuerySet[EndpointGroup]:
@@ -37,13 +38,9 @@ def endpoints_of_groups(ids: Collection[int]) -> list[Endpoint]:
     return list(rooms.values())
 
 
-def ids_from(values: Iterable[str]) -> list[int]:
-    return [int(v) for v in values if v.isdecimal() and len(v) < 18]
-
-
 def group_choices(*, user: User, checked: Iterable[str]) -> list[EndpointGroup]:
     """The booking form's group ticks: the user's groups, those ticked before marked `checked`."""
-    ticked = set(ids_from(checked))
+    ticked = set(ids_in(checked))
     groups = list(groups_for(user))
     for group in groups:
         group.checked = group.pk in ticked  # type: ignore[attr-defined]  # read by the template
@@ -52,7 +49,7 @@ def group_choices(*, user: User, checked: Iterable[str]) -> list[EndpointGroup]:
 
 def rooms_of_ticked_groups(*, user: User, checked: Iterable[str]) -> list[Endpoint]:
     """The rooms of the groups ticked in a form, among those the user may use (others are ignored)."""
-    ids = ids_from(checked)
+    ids = ids_in(checked)
     if not ids:
         return []
     return list(Endpoint.objects.filter(groups__in=groups_for(user).filter(pk__in=ids).values("pk")).distinct())

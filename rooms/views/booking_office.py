@@ -20,16 +20,13 @@ from rooms.selectors.meetings import bookable_endpoints_under
 from rooms.services import booking
 from rooms.services.booking_rules import BookingRequest
 from vconf.exceptions import Conflict
+from vconf.params import ids_in
 
 # How far ahead the next free slot is looked for, and how many candidates are tried against
 # every rule (bridge ports and days off are not in the free-slot search).
 NEXT_SLOT_DAYS = 14
 NEXT_SLOT_TRIES = 12
 URGENT_MINUTES = 60
-
-
-def ids(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 18]
 
 
 def parsed_times(data: QueryDict) -> tuple[datetime, datetime] | None:
@@ -69,9 +66,9 @@ def rewrite_post(data: QueryDict, *, now: datetime) -> QueryDict:
         if start is not None and timezone.is_aware(start):
             with_times(data, start, start + length)
     else:
-        drop = set(ids(data.getlist("busy")))
-        units = Unit.objects.filter(pk__in=ids(data.getlist("units")))
-        chosen = set(ids(data.getlist("endpoints"))) | set(
+        drop = set(ids_in(data.getlist("busy")))
+        units = Unit.objects.filter(pk__in=ids_in(data.getlist("units")))
+        chosen = set(ids_in(data.getlist("endpoints"))) | set(
             bookable_endpoints_under(list(units)).values_list("pk", flat=True)
         )
         data.setlist("endpoints", [str(pk) for pk in sorted(chosen - drop)])

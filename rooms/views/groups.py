@@ -24,6 +24,8 @@ from rooms.permissions import endpoints_in_scope, has_role
 from rooms.selectors.groups import groups_for
 from rooms.serializers.groups import EndpointGroupSerializer
 from rooms.services import groups as services
+from vconf.exceptions import validation_lines
+from vconf.params import ids_in, int_or_none
 
 REFUSED = OpenApiResponse(description='400 {"field": ["message"]}, or 403 outside your scope / not yours')
 FORBIDDEN = OpenApiResponse(description="Not your group, or rooms outside your scope")
@@ -91,25 +93,22 @@ def group_list(request: HttpRequest) -> HttpResponse:
     if not has_role(request.user, Role.STAFF):
         raise PermissionDenied
     if request.method != "POST":
-        wanted = request.GET.get("sua", "")
-        group = (
-            groups_for(request.user).filter(pk=int(wanted)).first() if wanted.isdecimal() and len(wanted) < 18 else None
-        )
+        wanted = int_or_none(request.GET, "sua")
+        group = groups_for(request.user).filter(pk=wanted).first() if wanted else None
         extra = {"editing": group, "name": group.name, "chosen": {e.pk for e in group.endpoints.all()}} if group else {}
         return render(request, "rooms/endpoint_groups.html", page_context(request, **extra))
-    ids = [int(v) for v in request.POST.getlist("endpoints") if v.isdecimal() and len(v) < 18]
+    ids = ids_in(request.POST.getlist("endpoints"))
     rooms = list(Endpoint.objects.filter(pk__in=ids))
     name = request.POST.get("name", "")[:200]
-    editing = request.POST.get("group", "")
+    editing = int_or_none(request.POST, "group")
     try:
-        if editing.isdecimal() and len(editing) < 18:
-            group = get_object_or_404(groups_for(request.user), pk=int(editing))
+        if editing:
+            group = get_object_or_404(groups_for(request.user), pk=editing)
             services.update_group(user=signed(request), group=group, name=name, endpoints=rooms)
         else:
             services.create_group(user=signed(request), name=name, endpoints=rooms)
     except ValidationError as error:
-        lines = [str(m) for values in error.message_dict.values() for m in values]
-        context = page_context(request, errors=lines, name=name, chosen=set(ids), editing_id=editing)
+        context = page_context(request, errors=validation_lines(error), name=name, chosen=set(ids), editing_id=editing)
         return render(request, "rooms/endpoint_groups.html", context, status=400)
     except PermissionDenied as error:
         context = page_context(request, errors=[str(error)], name=name, chosen=set(ids))
