@@ -83,7 +83,7 @@ def endpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     endpoint = get_object_or_404(endpoints_for_api(), pk=pk)
     distance, estimated = distances_for([endpoint.pk]).get(endpoint.pk, (None, False))
     admin = is_administrator(request.user)
-    operators = list(endpoint.operators.all())
+    operators = list(endpoint.operators.select_related("profile"))
     feed = None
     # Its operators, and the office staff who book it, subscribe to the room's calendar.
     staff = has_role(request.user, Role.STAFF) and bool(endpoints_in_scope_of(request.user, [endpoint.pk]))
@@ -97,7 +97,7 @@ def endpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "distance": distance,
             "estimated": estimated,
             "operators": operators,
-            "history": list(endpoint.status_changes.all()),
+            "history": list(endpoint.status_changes.select_related("changed_by__profile")),
             "can_change": admin,
             "status_form": StatusChangeForm(initial={"status": endpoint.status}),
             "feed": feed,
