@@ -36,12 +36,28 @@ class Bridge(models.Model):
     name = models.CharField(_("tên"), max_length=120, unique=True)
     ports = models.PositiveIntegerField(_("số cổng"))
     dial_address = models.CharField(_("địa chỉ quay số"), max_length=200, blank=True)
+    # The bridge this one cascades to (a provincial MCU's link up to the central MCU).
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("MCU cấp trên"),
+    )
+    # Whose MCU it is: VN for the central MCU, a province for its provincial IT centre's.
+    unit = models.ForeignKey(
+        "rooms.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="bridges", verbose_name=_("đơn vị")
+    )
 
     class Meta:
         verbose_name = _("MCU")
         verbose_name_plural = _("MCU")
         ordering = ["name"]
-        constraints = [models.CheckConstraint(condition=Q(ports__gte=1), name="bridge_has_ports")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ports__gte=1), name="bridge_has_ports"),
+            models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="bridge_not_its_own_parent"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -10,6 +10,8 @@ class Structure(models.TextChoices):
 
 
 class Level(models.TextChoices):
+    # Since the 2025 reform the country (code VN) is the root of both trees: the Government hall.
+    COUNTRY = "country", _("Quốc gia")
     PROVINCE = "province", _("Tỉnh")
     DISTRICT = "district", _("Huyện")
     COMMUNE = "commune", _("Xã")
@@ -46,8 +48,10 @@ class Unit(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["structure", "code"], name="unit_code_unique_in_structure"),
             models.CheckConstraint(
-                condition=Q(parent__isnull=True, level="province") | Q(parent__isnull=False) & ~Q(level="province"),
-                name="unit_only_provinces_are_roots",
+                # A province may still stand alone (a one-province deployment loaded without VN).
+                condition=Q(parent__isnull=True, level__in=["country", "province"])
+                | Q(parent__isnull=False) & ~Q(level="country"),
+                name="unit_only_country_or_provinces_are_roots",
             ),
             models.CheckConstraint(
                 condition=Q(lat__isnull=True) | Q(lat__gte=8, lat__lte=24), name="unit_lat_in_vietnam"
