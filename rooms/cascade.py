@@ -52,3 +52,48 @@ def ports_per_bridge(
         ports[child] += 1
         ports[parents[child]] += 1  # type: ignore[index]  # a used link always has a parent
     return dict(ports)
+
+
+def root_of(bridge_id: int, parents: Mapping[int, int | None]) -> int | None:
+    """The top of a bridge's `parent` chain (itself when it has no parent); None on a loop."""
+    seen: set[int] = set()
+    node = bridge_id
+    while (up := parents.get(node)) is not None:
+        if node in seen:
+            return None
+        seen.add(node)
+        node = up
+    return node
+
+
+def common_root(endpoint_bridges: Iterable[int | None], parents: Mapping[int, int | None]) -> int | None:
+    """The top bridge of a meeting that names none and whose host has none: the root that every
+    endpoint's bridge cascades to, or None when no endpoint has a bridge or their chains never
+    meet (then the booking is refused; see docs/scheduling.md)."""
+    roots = {root_of(b, parents) for b in set(endpoint_bridges) if b is not None}
+    return roots.pop() if len(roots) == 1 and None not in roots else None
+
+
+def held_ports(
+    bridge_counts: Mapping[int | None, int], *, top: int | None, parents: Mapping[int, int | None]
+) -> dict[int, int]:
+    """Ports a booked meeting holds, from its endpoints counted per bridge ({bridge: n}, None for
+    those without one). Lenient where ports_per_bridge refuses, because the bridges may have
+    changed since the booking: an endpoint whose bridge no longer reaches the top still holds its
+    own port there, with no link; with no top at all (booked before cascades and chains that
+    never meet) each endpoint holds one port on its own bridge."""
+    if top is None:
+        top = common_root(bridge_counts, parents)
+        if top is None:
+            return {b: n for b, n in bridge_counts.items() if b is not None}
+    per_bridge: Counter[int] = Counter()
+    for bridge, n in bridge_counts.items():
+        per_bridge[top if bridge is None else bridge] += n
+    ports = Counter(per_bridge)
+    used_links: set[int] = set()
+    for bridge in per_bridge:
+        used_links.update(links_to_top(bridge, top=top, parents=parents) or ())
+    for child in used_links:
+        ports[child] += 1
+        ports[parents[child]] += 1  # type: ignore[index]  # a used link always has a parent
+    return dict(ports)

@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.db import IntegrityError, transaction
 
-from rooms.models import Bridge, EndpointStatus, Meeting, Participation
+from rooms.models import Bridge, Endpoint, EndpointStatus, Meeting, Participation
 from tests.conftest import make_endpoint, make_user
 from tests.helpers import HANOI, at, book, snapshot
 from tests.helpers import meeting_body as body
@@ -95,6 +95,8 @@ def test_an_overlap_is_refused_with_every_conflict_and_nothing_changes(api, staf
 
 def test_bridge_ports_are_not_over_committed(api, staff, province, clock):
     small = Bridge.objects.create(name="MCU nhỏ", ports=4)
+    # Endpoints use their own bridge; these have none, so they take the meeting's.
+    Endpoint.objects.update(bridge=None)
     client = api(staff)
     ok = client.post(
         "/api/meetings/",
@@ -127,6 +129,7 @@ def test_bridge_ports_are_not_over_committed(api, staff, province, clock):
 
 def test_a_meeting_larger_than_the_bridge_is_refused(api, staff, province, clock):
     tiny = Bridge.objects.create(name="MCU 2 cổng", ports=2)
+    Endpoint.objects.update(bridge=None)  # they take the meeting's bridge
     response = api(staff).post(
         "/api/meetings/",
         body(province, at(3, 9), at(3, 10), [province.ep_c1, province.ep_c2], bridge=tiny.pk),

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from rooms.models import Bridge, Meeting, Participation
-from rooms.selectors.meetings import BridgeUse, bridge_conflicts
+from rooms.selectors.bridges import BridgeUse, bridge_conflicts
 from tests.helpers import HANOI, book
 from vconf.exceptions import Conflict
 

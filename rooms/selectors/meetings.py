@@ -4,35 +4,23 @@ The conflict functions fetch once for a whole span (one meeting or a whole serie
 answer per interval in Python, so checking 52 occurrences costs two queries, not 104.
 """
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from itertools import pairwise
+from datetime import datetime
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from rooms.models import Bridge, Endpoint, Meeting, MeetingStatus, Participation, Unit
 from rooms.models.endpoints import BOOKABLE_STATUSES
 from rooms.permissions import home_unit, is_administrator
+from rooms.selectors.bridges import all_bridges, bridge_conflicts, bridge_load, iso, parents_of, setup_buffer
 from rooms.selectors.units import endpoints_under_units
 from vconf.limits import MAX_MEETING
 
 # No meeting lasts longer than MAX_MEETING (the booking rules refuse it), so it bounds the
 # conflict queries from below too: they read a few index entries per endpoint instead of its
 # whole history.
-
-
-def setup_buffer() -> timedelta:
-    """Busy time kept before every booking for the test call (VCONF["SETUP_BUFFER_MINUTES"])."""
-    return timedelta(minutes=settings.VCONF.get("SETUP_BUFFER_MINUTES", 0))
-
-
-def iso(value: datetime) -> str:
-    """A time as the API shows it: ISO 8601 in Asia/Ho_Chi_Minh (+07:00)."""
-    return timezone.localtime(value).isoformat()
 
 
 @dataclass(frozen=True)
@@ -91,77 +79,15 @@ def endpoint_conflicts(busy: Iterable[Busy], *, start: datetime, end: datetime) 
     ]
 
 
-@dataclass(frozen=True)
-class BridgeUse:
-    meeting_id: int
-    start: datetime
-    end: datetime
-    ports: int
-
-
-def bridge_load(
-    *, bridge_id: int, start: datetime, end: datetime, exclude_meeting_ids: Collection[int] = ()
-) -> list[BridgeUse]:
-    """Scheduled meetings on this bridge around [start, end) and how many ports each holds."""
-    buffer = setup_buffer()
-    rows = (
-        Meeting.objects.filter(
-            bridge_id=bridge_id,
-            status=MeetingStatus.SCHEDULED,
-            start__lt=end + buffer,
-            end__gt=start - buffer,
-            start__gt=start - buffer - MAX_MEETING,
-        )
-        .exclude(pk__in=exclude_meeting_ids)
-        .annotate(ports=Count("participations", filter=Q(participations__active=True)))
-        .values_list("pk", "start", "end", "ports")
-    )
-    return [BridgeUse(*row) for row in rows]
-
-
-def bridge_conflicts(
-    load: Iterable[BridgeUse], *, bridge: Bridge, start: datetime, end: datetime, ports_needed: int
-) -> list[dict]:
-    """The stretches of [start, end) where the bridge would not have `ports_needed` free ports.
-
-    Ports are held from start - buffer (the test call goes through the bridge too) to end. The
-    peak of concurrent use is found by sweeping the boundaries of the overlapping meetings."""
-    buffer = setup_buffer()
-    lo, hi = start - buffer, end
-    uses = [(max(u.start - buffer, lo), min(u.end, hi), u.ports) for u in load if u.start - buffer < hi and lo < u.end]
-    points = sorted({lo, hi, *(s for s, _, _ in uses), *(e for _, e, _ in uses)})
-    conflicts: list[dict] = []
-    for seg_start, seg_end in pairwise(points):
-        used = sum(p for s, e, p in uses if s < seg_end and seg_start < e)
-        free = max(bridge.ports - used, 0)
-        if free >= ports_needed:
-            continue
-        last = conflicts[-1] if conflicts else None
-        if last and last["_end"] == seg_start:
-            last["_end"] = seg_end
-            last["ports_free"] = min(last["ports_free"], free)
-            continue
-        conflicts.append({"_start": seg_start, "_end": seg_end, "ports_free": free})
-    return [
-        {
-            "bridge": bridge.pk,
-            "bridge_name": bridge.name,
-            "start": iso(c["_start"]),
-            "end": iso(c["_end"]),
-            "ports_needed": ports_needed,
-            "ports_free": c["ports_free"],
-        }
-        for c in conflicts
-    ]
-
-
 @dataclass
 class ConflictChecker:
-    """Answers "what would [start, end) collide with" for one set of endpoints on one bridge,
-    from bookings fetched once for the whole span (a meeting, or every occurrence of a series)."""
+    """Answers "what would [start, end) collide with" for one set of endpoints holding
+    `ports_needed` ports per bridge, from bookings fetched once for the whole span (a meeting, or
+    every occurrence of a series): two queries for the endpoints and the bridges' load, one for
+    the bridges themselves."""
 
     endpoint_ids: list[int]
-    bridge: Bridge | None
+    ports_needed: Mapping[int, int]  # {bridge id: ports this booking holds there}
     span_start: datetime
     span_end: datetime
     exclude_meeting_ids: Collection[int] = ()
@@ -173,34 +99,39 @@ class ConflictChecker:
             end=self.span_end,
             exclude_meeting_ids=self.exclude_meeting_ids,
         )
-        self.load = []
-        if self.bridge is not None:
-            self.load = bridge_load(
-                bridge_id=self.bridge.pk,
-                start=self.span_start,
-                end=self.span_end,
-                exclude_meeting_ids=self.exclude_meeting_ids,
-            )
+        self.bridges: dict[int, Bridge] = all_bridges() if self.ports_needed else {}
+        self.load = bridge_load(
+            bridge_ids=list(self.ports_needed),
+            start=self.span_start,
+            end=self.span_end,
+            parents=parents_of(self.bridges),
+            exclude_meeting_ids=self.exclude_meeting_ids,
+        )
 
     def conflicts(self, start: datetime, end: datetime) -> list[dict]:
         found = endpoint_conflicts(self.busy, start=start, end=end)
-        if self.bridge is not None:
-            # One port per endpoint, the host included.
-            needed = len(self.endpoint_ids)
-            found += bridge_conflicts(self.load, bridge=self.bridge, start=start, end=end, ports_needed=needed)
+        for pk in sorted(self.ports_needed):
+            found += bridge_conflicts(
+                self.load.get(pk, []), bridge=self.bridges[pk], start=start, end=end, ports_needed=self.ports_needed[pk]
+            )
         return found
+
+
+# The deepest tree: country > province > district > commune (the legacy tree under VN).
+TREE_DEPTH = 4
 
 
 def endpoints_in_scope_of(user: User | AnonymousUser, endpoint_ids: Collection[int]) -> set[int]:
     """Which of these endpoints the user may book: rooms.permissions.endpoints_in_scope, asked
-    from the endpoints' side. The tree is at most province > district > commune, so a unit is in
-    the home unit's subtree iff the home unit is the unit, its parent or its grandparent: one
-    query by primary key whatever the size of the province (the generic form lists every unit of
-    the subtree, 2,000 ids for a large one)."""
+    from the endpoints' side. A unit is in the home unit's subtree iff the home unit is the unit
+    or one of its TREE_DEPTH - 1 ancestors: one query by primary key whatever the size of the
+    tree (the generic form lists every unit of the subtree, 3,300 ids for the country). A user
+    whose home unit is VN reaches every room of the country; a province's staff never reach VN's
+    central rooms, which sit above their province."""
     home = home_unit(user)
     if is_administrator(user) or home is None:
         return set(endpoint_ids)
-    lineage: tuple[str, ...] = ("unit", "unit__parent", "unit__parent__parent")
+    lineage = tuple("unit" + "__parent" * depth for depth in range(TREE_DEPTH))
     lineage += tuple(f"legacy_{name}" for name in lineage)
     rows = Endpoint.objects.filter(pk__in=endpoint_ids).values_list("pk", *(f"{name}_id" for name in lineage))
     return {pk for pk, *ancestors in rows if home.pk in ancestors}
@@ -243,7 +174,13 @@ def state_filter(state: str, now: datetime) -> Q:
 def with_participants(queryset: QuerySet[Meeting]) -> QuerySet[Meeting]:
     """Meetings with what their API shape needs, in a fixed number of queries."""
     return queryset.select_related("organizer", "series").prefetch_related(
-        Prefetch("participations", queryset=Participation.objects.order_by("endpoint_id"))
+        # Each row carries its endpoint's bridge, which the meeting's `bridges` (ports) need.
+        Prefetch(
+            "participations",
+            queryset=Participation.objects.annotate(endpoint_bridge_id=F("endpoint__bridge_id")).order_by(
+                "endpoint_id"
+            ),
+        )
     )
 
 

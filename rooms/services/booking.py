@@ -25,13 +25,13 @@ from rooms.services.booking_rules import (
     database_conflicts_as_409,
     lock_for_booking,
     lock_meetings,
-    new_interval,
     plan_participants,
     refuse,
     remove_participations,
     require_booker,
     require_in_scope,
 )
+from rooms.services.booking_times import new_interval
 from vconf import clock
 from vconf.exceptions import Conflict
 
@@ -139,17 +139,15 @@ def apply_change(
         units=units or (),
         bridge=meeting.bridge if isinstance(asked, _Keep) else asked,
         keep_ids=current_ids,
+        use_host_bridge=not isinstance(asked, _Keep),
     )
-    if isinstance(asked, _Keep):
-        participants.bridge = meeting.bridge
     new_ids, old_ids = set(participants.endpoint_ids), set(current_ids)
     texts = {k: v for k in ("title", "description") if (v := changes.get(k)) is not None and v != getattr(meeting, k)}
     booked_changed = times_changed or new_ids != old_ids or participants.bridge != meeting.bridge
     if not (booked_changed or texts):
         return None
     if booked_changed:
-        bridge_ids = {meeting.bridge_id, participants.bridge.pk if participants.bridge else None}
-        lock_for_booking(bridge_ids=bridge_ids, endpoint_ids=sorted(new_ids | old_ids))
+        lock_for_booking(bridge_ids=participants.ports, endpoint_ids=sorted(new_ids | old_ids))
         exclude = [meeting.pk, *exclude_meeting_ids]
         refuse(
             conflict_checker(participants, (new_start, new_end), exclude_meeting_ids=exclude).conflicts(

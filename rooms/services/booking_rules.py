@@ -19,7 +19,6 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rooms.broadcast import broadcast_attendance_changed
@@ -28,6 +27,8 @@ from rooms.models.endpoints import BOOKABLE_STATUSES
 from rooms.permissions import has_role, is_administrator
 from rooms.selectors import meetings as selectors
 from rooms.services import booking_recurrence as recurrence
+from rooms.services.booking_ports import plan_ports
+from rooms.services.booking_times import aware
 from rooms.services.participation_rows import insert_participations
 from vconf import clock
 from vconf.exceptions import Conflict, is_conflict_error
@@ -57,7 +58,8 @@ class Participants:
 
     host: Endpoint
     endpoints: list[Endpoint]  # every endpoint booked, the host included, in id order
-    bridge: Bridge | None
+    bridge: Bridge | None  # the top bridge of the cascade
+    ports: dict[int, int] = field(default_factory=dict)  # {bridge id: ports held there}
 
     @property
     def endpoint_ids(self) -> list[int]:
@@ -93,17 +95,6 @@ def require_in_scope(user: User, endpoint_ids: Collection[int]) -> None:
         raise PermissionDenied(_("Ngoài phạm vi đơn vị của bạn: %(names)s.") % {"names": names})
 
 
-def aware(value: datetime) -> datetime:
-    # A time without an offset is Asia/Ho_Chi_Minh (the current time zone), as the API promises.
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
-
-
-def new_interval(*, start: datetime | None, end: datetime | None, current: Slot) -> Slot:
-    """A new start alone moves the meeting (same duration); a new end alone lengthens or shortens it."""
-    new_start = aware(start) if start is not None else current[0]
-    return new_start, aware(end) if end is not None else new_start + (current[1] - current[0])
-
-
 def check_times(*, start: datetime, end: datetime, now: datetime, start_changed: bool = True) -> None:
     """400 for an interval that cannot be booked: backwards, too long, past, beyond the horizon."""
     errors: dict[str, list[str]] = {}
@@ -131,9 +122,11 @@ def plan_participants(
     units: Collection[Unit] = (),
     bridge: Bridge | None = None,
     keep_ids: Collection[int] = (),
+    use_host_bridge: bool = True,
 ) -> Participants:
-    """Who takes part and on which bridge; 403 out of scope, 400 for an endpoint that cannot be
-    booked. `keep_ids` are endpoints already in the meeting: they need not be bookable again."""
+    """Who takes part and on which bridges; 403 out of scope, 400 for an endpoint that cannot be
+    booked or whose bridge does not cascade to the meeting's. `keep_ids` are endpoints already in
+    the meeting: they need not be bookable again."""
     chosen = {e.pk: e for e in endpoints}
     from_units = list(selectors.bookable_endpoints_under(units)) if units else []
     if units and not from_units:
@@ -150,7 +143,8 @@ def plan_participants(
         key = "host" if unbookable == [host] else "endpoints"
         raise ValidationError({key: [message % {"names": ", ".join(e.name for e in unbookable)}]})
     require_in_scope(actor, [e.pk for e in everyone])
-    return Participants(host=host, endpoints=everyone, bridge=bridge if bridge is not None else host.bridge)
+    ports = plan_ports(asked=bridge, host=host, endpoints=everyone, use_host=use_host_bridge)
+    return Participants(host=host, endpoints=everyone, bridge=ports.top, ports=ports.per_bridge)
 
 
 # ----------------------------------------------------------------- locks and conflicts
@@ -159,7 +153,9 @@ def plan_participants(
 def lock_for_booking(*, bridge_ids: Collection[int | None], endpoint_ids: Collection[int]) -> None:
     """Lock the bridges, then the endpoints, each in id order, so two bookings that share
     endpoints wait for each other instead of deadlocking, and two bookings on one bridge cannot
-    both take its last ports. On SQLite the IMMEDIATE transaction already serialises writers."""
+    both take its last ports. Every bridge a booking holds ports on is locked, the cascade's
+    parents included: two provincial bookings under one central MCU queue on it. On SQLite the
+    IMMEDIATE transaction already serialises writers."""
     if not connection.features.has_select_for_update:
         return
     ids = sorted({pk for pk in bridge_ids if pk is not None})
@@ -178,7 +174,7 @@ def conflict_checker(
 ) -> selectors.ConflictChecker:
     return selectors.ConflictChecker(
         endpoint_ids=participants.endpoint_ids,
-        bridge=participants.bridge,
+        ports_needed=participants.ports,
         span_start=span[0],
         span_end=span[1],
         exclude_meeting_ids=exclude_meeting_ids,
@@ -365,8 +361,7 @@ def book(
     # A preview locks nothing: on SQLite even its transaction would hold up every writer.
     with database_conflicts_as_409(recheck), nullcontext() if preview else transaction.atomic():
         if not preview:
-            bridge_ids = [participants.bridge.pk] if participants.bridge else []
-            lock_for_booking(bridge_ids=bridge_ids, endpoint_ids=participants.endpoint_ids)
+            lock_for_booking(bridge_ids=participants.ports, endpoint_ids=participants.endpoint_ids)
         free, skipped = sort_slots(checker(), slots)
         conflicts = listed_conflicts(skipped, in_series=in_series)
         if not in_series:

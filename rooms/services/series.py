@@ -20,9 +20,9 @@ from rooms.services.booking_rules import (
     book,
     database_conflicts_as_409,
     lock_meetings,
-    new_interval,
     require_booker,
 )
+from rooms.services.booking_times import new_interval
 from rooms.validators import MAX_DESCRIPTION, validate_description, validate_title
 from vconf import clock
 from vconf.exceptions import Conflict, validation_messages
