@@ -292,7 +292,15 @@ def test_status_since_is_when_the_current_status_began(admin_user, province, clo
 def test_bridges_are_listed_and_added_by_administrators(api, staff, admin_user, province):
     listed = api(staff).get("/api/bridges/").json()
     assert listed["results"] == [
-        {"id": province.bridge.pk, "name": "MCU tỉnh", "ports": 40, "dial_address": "", "endpoints": 6}
+        {
+            "id": province.bridge.pk,
+            "name": "MCU tỉnh",
+            "ports": 40,
+            "dial_address": "",
+            "parent": None,
+            "unit": None,
+            "endpoints": 6,
+        }
     ]
     created = api(admin_user).post("/api/bridges/", {"name": "MCU dự phòng", "ports": 120}, format="json")
     assert created.status_code == 201 and created.json()["ports"] == 120

@@ -211,10 +211,14 @@ class EndpointSerializer(ModelSerializer):
 class BridgeSerializer(ModelSerializer):
     ports = serializers.IntegerField(min_value=1, max_value=MAX_PEOPLE, error_messages={"min_value": PORTS_RANGE})
     endpoints = serializers.SerializerMethodField(help_text=_("Số điểm cầu dùng cầu này."))
+    parent = serializers.PrimaryKeyRelatedField(
+        queryset=Bridge.objects.all(), allow_null=True, required=False, help_text=_("Cầu MCU cấp trên (nối tầng).")
+    )
+    unit = UnitCodeField(required=False, allow_null=True, help_text=_("Mã đơn vị sở hữu MCU (VN, mã tỉnh)."))
 
     class Meta:
         model = Bridge
-        fields = ["id", "name", "ports", "dial_address", "endpoints"]
+        fields = ["id", "name", "ports", "dial_address", "parent", "unit", "endpoints"]
         read_only_fields = ["id"]
         validators = []
         extra_kwargs = {"name": {"validators": []}}
@@ -223,3 +227,11 @@ class BridgeSerializer(ModelSerializer):
         # The list annotates the count; a single bridge counts with one query.
         count = getattr(bridge, "endpoint_count", None)
         return bridge.endpoints.count() if count is None else count
+
+    def validate_unit(self, code: str | None) -> Unit | None:
+        if code is None:
+            return None
+        unit = find_unit(code)
+        if unit is None:
+            raise serializers.ValidationError(_("Không có đơn vị mã “%s”.") % code)
+        return unit

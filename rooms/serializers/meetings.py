@@ -4,12 +4,16 @@ Ids in requests are resolved in bulk (one query for 250 endpoints, not 250), and
 a 400 naming the field and the ids.
 """
 
+from collections import Counter
 from typing import Any
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from rooms.cascade import held_ports
 from rooms.models import Bridge, Endpoint, Meeting, Structure
+from rooms.selectors.bridges import ports_of_meeting
 from rooms.selectors.groups import endpoints_of_groups
 from rooms.selectors.meetings import resolve_unit_codes
 from rooms.validators import MAX_DESCRIPTION, validate_description, validate_title
@@ -19,6 +23,11 @@ from vconf.fields import BoundedDateTimeField, ModelSerializer
 SCOPES = ["this", "following"]
 
 
+class BridgePortsSerializer(serializers.Serializer):
+    bridge = serializers.IntegerField()
+    ports = serializers.IntegerField()
+
+
 class MeetingSerializer(ModelSerializer):
     """A meeting as the API contract shows it. `endpoints` are the participating endpoints
     other than the host; `status` is derived from the clock (scheduled, in_progress, held,
@@ -26,6 +35,7 @@ class MeetingSerializer(ModelSerializer):
 
     endpoints = serializers.SerializerMethodField()
     status = serializers.SerializerMethodField()
+    bridges = serializers.SerializerMethodField(help_text='Ports held per bridge of the cascade: [{"bridge", "ports"}]')
     organizer = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -40,6 +50,7 @@ class MeetingSerializer(ModelSerializer):
             "host",
             "endpoints",
             "bridge",
+            "bridges",
             "status",
             "sequence",
             "organizer",
@@ -55,6 +66,21 @@ class MeetingSerializer(ModelSerializer):
             return sorted(p.endpoint_id for p in meeting.participations.all() if not p.is_host)
         # One meeting on its own (just booked): ids straight from the database, no model rows.
         return sorted(meeting.participations.filter(is_host=False).values_list("endpoint_id", flat=True))
+
+    @extend_schema_field(BridgePortsSerializer(many=True))
+    def get_bridges(self, meeting: Meeting) -> list[dict[str, int]]:
+        # The parent map is read once per response, however many meetings it lists.
+        parents = self.context.setdefault("_bridge_parents", None)
+        if parents is None:
+            parents = self.context["_bridge_parents"] = dict(Bridge.objects.values_list("pk", "parent_id"))
+        rows = getattr(meeting, "_prefetched_objects_cache", {}).get("participations")
+        if rows is not None and all(hasattr(p, "endpoint_bridge_id") for p in rows):
+            ports = held_ports(
+                Counter(p.endpoint_bridge_id for p in rows if p.active), top=meeting.bridge_id, parents=parents
+            )
+        else:
+            ports = ports_of_meeting(meeting, parents=parents)
+        return [{"bridge": pk, "ports": n} for pk, n in sorted(ports.items())]
 
     def get_status(self, meeting: Meeting) -> str:
         return meeting.state_at(self.context.get("now") or clock.now())

@@ -1,9 +1,14 @@
-"""Importing endpoints from a CSV file: all rows or none, every bad row named.
+"""Importing endpoints, and the bridges they use, from CSV files: all rows or none, every bad row named.
 
 Columns: name, unit (required); unit_structure, legacy_unit, seats, dial_address, connection,
 bridge (id or name), road_km, status, status_since, operators (usernames separated by spaces
 or semicolons). Each row is read by the API's EndpointSerializer and written by the same
 create_endpoint service, so the file obeys exactly the rules of POST /api/endpoints/.
+
+Bridges (a national network's 35 MCUs) come first, from their own file: columns name, ports;
+dial_address, parent (the name or id of the MCU it cascades to, in the file or the database, in
+any order), unit (the code of the unit whose MCU it is). The rules are those of POST /api/bridges/,
+a loop of parents included.
 """
 
 import re
@@ -15,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from rooms.models import Bridge, Endpoint
 from rooms.services.csv_files import RowErrors, read_rows, too_many_cells
-from rooms.services.endpoints import create_endpoint
+from rooms.services.endpoints import create_bridge, create_endpoint, update_bridge
 from vconf.exceptions import validation_messages
 
 REQUIRED = {"name", "unit"}
@@ -83,3 +88,54 @@ def import_endpoints_csv(*, data: bytes | str, by: User | None) -> list[Endpoint
             # Leaving the block with an exception rolls back every row written so far.
             raise RowErrors(bad)
     return created
+
+
+BRIDGE_REQUIRED = {"name", "ports"}
+BRIDGE_OPTIONAL = {"dial_address", "parent", "unit"}
+
+
+def import_bridges_csv(*, data: bytes | str) -> list[Bridge]:
+    """Create one bridge per row, then link each to its parent, in one transaction; RowErrors
+    (nothing saved) if any row is bad. Parents are linked after every row exists, so a file may
+    list a provincial MCU before the central one."""
+    from rooms.serializers.endpoints import BridgeSerializer
+
+    records = read_rows(data, required=BRIDGE_REQUIRED, optional=BRIDGE_OPTIONAL)
+    created: list[tuple[int, Bridge, str]] = []
+    bad: list[dict] = []
+    with transaction.atomic():
+        for number, values in records:
+            errors = too_many_cells(values)
+            payload = {k: v for k, v in values.items() if v != "" and k != "parent"}
+            serializer = BridgeSerializer(data=payload)
+            if not serializer.is_valid():
+                errors.update({field: _messages(detail) for field, detail in serializer.errors.items()})
+            if not errors:
+                try:
+                    created.append((number, create_bridge(**serializer.validated_data), values.get("parent", "")))
+                except ValidationError as error:
+                    errors = validation_messages(error)
+            if errors:
+                bad.append({"row": number, "errors": errors})
+        for number, bridge, parent in created:
+            if errors := link_parent(bridge, parent):
+                bad.append({"row": number, "errors": errors})
+        if bad:
+            raise RowErrors(sorted(bad, key=lambda row: row["row"]))
+    return [bridge for _n, bridge, _p in created]
+
+
+def link_parent(bridge: Bridge, parent: str) -> dict[str, list[str]]:
+    """Cascade a just-imported bridge to the one named (by name or id); the errors, if any."""
+    if not parent:
+        return {}
+    found = Bridge.objects.filter(name__iexact=parent).first()
+    if found is None and parent.isascii() and parent.isdigit():
+        found = Bridge.objects.filter(pk=int(parent)).first()
+    if found is None:
+        return {"parent": [_("Không có cầu (MCU) tên “%s”.") % parent]}
+    try:
+        update_bridge(bridge=bridge, parent=found)
+    except ValidationError as error:
+        return validation_messages(error)
+    return {}

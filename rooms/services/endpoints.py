@@ -256,12 +256,15 @@ def check_bridge(bridge: Bridge) -> None:
         errors["ports"] = [_("Số cổng phải từ 1 đến %s.") % MAX_PEOPLE]
     if errors:
         raise ValidationError(errors)
+    check_cascade(bridge)
     bridge.full_clean()
 
 
 @transaction.atomic
-def create_bridge(*, name: str, ports: int, dial_address: str = "") -> Bridge:
-    bridge = Bridge(name=name, ports=ports, dial_address=dial_address)
+def create_bridge(
+    *, name: str, ports: int, dial_address: str = "", parent: Bridge | None = None, unit: Unit | None = None
+) -> Bridge:
+    bridge = Bridge(name=name, ports=ports, dial_address=dial_address, parent=parent, unit=unit)
     check_bridge(bridge)
     bridge.save()
     return bridge
@@ -271,9 +274,26 @@ def create_bridge(*, name: str, ports: int, dial_address: str = "") -> Bridge:
 def update_bridge(*, bridge: Bridge, **fields: object) -> Bridge:
     bridge = Bridge.objects.select_for_update().get(pk=bridge.pk)
     for name, value in fields.items():
-        if name not in ("name", "ports", "dial_address"):
+        if name not in ("name", "ports", "dial_address", "parent", "unit"):
             raise ValidationError({name: [_("Không sửa được trường này.")]})
         setattr(bridge, name, value)
     check_bridge(bridge)
     bridge.save()
     return bridge
+
+
+def check_cascade(bridge: Bridge) -> None:
+    """400 when the bridge's parent chain would come back to it (the database only refuses a
+    bridge that is its own parent; a longer loop would make every port count go round)."""
+    if bridge.parent_id is None:
+        return
+    parents = dict(Bridge.objects.values_list("pk", "parent_id"))
+    node: int | None = bridge.parent_id
+    seen: set[int] = set()
+    while node is not None and node not in seen:
+        if node == bridge.pk:
+            raise ValidationError(
+                {"parent": [_("Cầu MCU cấp trên tạo thành vòng: một MCU không thể nối lên chính nó.")]}
+            )
+        seen.add(node)
+        node = parents.get(node)

@@ -27,7 +27,7 @@ from rooms.selectors.endpoints import distance_details, endpoints_for_api, filte
 from rooms.serializers.endpoints import BridgeSerializer, EndpointSerializer, find_unit
 from rooms.serializers.imports import ImportErrorsSerializer
 from rooms.services.csv_files import MAX_FILE_BYTES, RowErrors, read_upload
-from rooms.services.endpoint_import import import_endpoints_csv
+from rooms.services.endpoint_import import import_bridges_csv, import_endpoints_csv
 from rooms.services.endpoints import create_bridge, create_endpoint, update_bridge, update_endpoint
 from vconf.auth import signed_in
 from vconf.fields import query_choice, query_int
@@ -191,6 +191,16 @@ class EndpointViewSet(AdministeredViewSet):
         return Response({"created": len(created), "endpoints": [e.pk for e in created]}, status=201)
 
 
+def uploaded_csv(request: Request) -> bytes:
+    """The CSV of an import: the multipart field `file`, or the body sent as text/csv."""
+    upload = request.FILES.get("file")
+    if upload is not None:
+        return read_upload(upload)
+    if isinstance(request.data, bytes):
+        return request.data
+    raise serializers.ValidationError({"file": [_("Gửi tệp CSV trong trường “file”.")]})
+
+
 @extend_schema_view(
     list=extend_schema(summary="Bridges (MCUs) and their ports"),
     retrieve=extend_schema(summary="One bridge", responses={200: BridgeSerializer, 404: NOT_FOUND}),
@@ -204,7 +214,7 @@ class EndpointViewSet(AdministeredViewSet):
 )
 class BridgeViewSet(AdministeredViewSet):
     serializer_class = BridgeSerializer
-    queryset = Bridge.objects.annotate(endpoint_count=Count("endpoints")).order_by("name")
+    queryset = Bridge.objects.select_related("unit").annotate(endpoint_count=Count("endpoints")).order_by("name")
 
     def perform_create(self, serializer: BaseSerializer[Bridge]) -> None:
         serializer.instance = create_bridge(**serializer.validated_data)
@@ -212,3 +222,40 @@ class BridgeViewSet(AdministeredViewSet):
     def perform_update(self, serializer: BaseSerializer[Bridge]) -> None:
         assert serializer.instance is not None  # an update has its instance
         serializer.instance = update_bridge(bridge=serializer.instance, **serializer.validated_data)
+
+    @extend_schema(
+        summary="Import bridges from CSV (administrators): all rows or none",
+        description=(
+            "Columns: name, ports; optional dial_address, parent (name or id of the MCU it cascades to, "
+            "in the file or already saved), unit (code). Row numbers count the header as row 1."
+        ),
+        request={
+            "multipart/form-data": inline_serializer("BridgeImport", {"file": serializers.FileField()}),
+            "text/csv": OpenApiTypes.STR,
+        },
+        responses={
+            201: inline_serializer(
+                "BridgeImportResult",
+                {
+                    "created": serializers.IntegerField(),
+                    "bridges": serializers.ListField(child=serializers.IntegerField()),
+                },
+            ),
+            400: OpenApiResponse(
+                ImportErrorsSerializer, description='Bad rows: {"rows": [{"row": n, "errors": {...}}]}'
+            ),
+            403: FORBIDDEN,
+        },
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[MultiPartParser, FormParser, CsvParser, JSONParser],
+    )
+    def import_csv(self, request: Request) -> Response:
+        try:
+            created = import_bridges_csv(data=uploaded_csv(request))
+        except RowErrors as error:
+            return Response(error.as_body(), status=status.HTTP_400_BAD_REQUEST)
+        return Response({"created": len(created), "bridges": [b.pk for b in created]}, status=201)
