@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
-
 from scratch_server import Server
 
 
