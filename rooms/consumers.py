@@ -1,13 +1,16 @@
-"""WebSocket /ws/meetings/<id>/: the live attendance board of one meeting.
+"""WebSocket /ws/meetings/<id>/[?unit=<code>]: the live attendance board of one meeting (or of
+the part of it at or below a unit; a user with a home unit sees their part, rooms.permissions).
 
-On connect the subscriber gets a full snapshot; after every change it gets a fresh one, but at
-most one per SNAPSHOT_INTERVAL seconds: the broadcaster only sends a tiny "changed" notice
-(rooms/broadcast.py) and each socket decides when to send the next snapshot. That timer is why
-this consumer is async although the house default is sync.
+On connect the subscriber gets a full snapshot (`type: attendance`); after that, deltas
+(`type: attendance.delta`: only the rows changed since its last message, with the totals), at
+most one per SNAPSHOT_INTERVAL seconds: the broadcaster only sends a tiny "changed" notice naming
+the endpoints (rooms/broadcast.py) and each socket decides when to send the next message. That
+timer is why this consumer is async although the house default is sync. `{"type": "resync"}`
+from the client brings a whole snapshot again (rooms/board_state.py).
 
-Within one server process, the subscribers of a meeting share one MeetingFeed. The feed, not
-each socket, is the member of the meeting's group: a change costs one channel-layer message per
-process, and one snapshot build per process, however many people watch.
+Within one server process, the subscribers of a meeting's board (one per unit they narrow to)
+share one MeetingFeed. The feed, not each socket, is the member of the meeting's group: a change
+costs one channel-layer message per feed, and one build per feed, however many people watch.
 
 A restarted Redis forgets every group membership, and a short restart may not even raise an error
 in the feed's receive loop (redis-py reconnects by itself). So every RENEW_GROUP_SECONDS the feed
@@ -27,15 +30,19 @@ from typing import Protocol
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import BaseChannelLayer, get_channel_layer
-from django.contrib.auth.models import AnonymousUser, User
 
+from rooms.board_access import (  # noqa: F401 (the close codes are read as consumers.CLOSE_*)
+    CLOSE_BAD_UNIT,
+    CLOSE_FORBIDDEN,
+    CLOSE_NOT_FOUND,
+    CLOSE_UNAUTHENTICATED,
+    refusal,
+    snapshot_text,
+    unit_param,
+)
+from rooms.board_state import SNAPSHOT_ISSUES, SNAPSHOT_NOTE_CHARS, BoardState, read_board  # noqa: F401
 from rooms.broadcast import CHANGED, PING, group_name
-from rooms.models import Meeting
-from rooms.permissions import can_watch_meeting
-from rooms.selectors.attendance import meeting_attendance
-from rooms.serializers.attendance import MeetingAttendanceSerializer
 from rooms.ws_auth import still_signed_in
-from vconf import clock
 
 logger = logging.getLogger(__name__)
 
@@ -59,46 +66,6 @@ AUTH_RECHECK_SECONDS = 30.0
 # crash every socket at once.
 NO_CHANNEL_LAYER = "vconf.sockets-need-no-channel"
 
-# A snapshot row shows at most this many issues (the latest), each note cut to this length.
-SNAPSHOT_ISSUES = 5
-SNAPSHOT_NOTE_CHARS = 200
-
-# Close codes: the client knows not to retry (or to fall back to polling, which would fail too).
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_FORBIDDEN = 4403
-CLOSE_NOT_FOUND = 4404
-
-
-def refusal(user: User | AnonymousUser | None, meeting_id: int) -> int | None:
-    """The close code for a subscriber who may not watch this meeting, or None to accept."""
-    if user is None or not user.is_authenticated:
-        return CLOSE_UNAUTHENTICATED
-    if not Meeting.objects.filter(pk=meeting_id).exists():
-        return CLOSE_NOT_FOUND
-    return None if can_watch_meeting(user, meeting_id) else CLOSE_FORBIDDEN
-
-
-def snapshot_text(meeting_id: int) -> str:
-    meeting = Meeting.objects.select_related("host").filter(pk=meeting_id).first()
-    if meeting is None:
-        return json.dumps({"type": "attendance", "meeting": meeting_id, "endpoints": [], "deleted": True})
-    board = meeting_attendance(meeting, now=clock.now())
-    data = MeetingAttendanceSerializer(board).data
-    for row in data["endpoints"]:
-        bound_issues(row)
-    # Compact: the same text goes to every subscriber of the meeting several times a second. ASCII
-    # (names as \u escapes): the server encodes the text once per subscriber, and encoding an
-    # ASCII string is a plain copy.
-    return json.dumps(data, separators=(",", ":"))
-
-
-def bound_issues(row: dict) -> None:
-    """A snapshot's size is bounded: each row shows its latest issues, notes cut short, and how
-    many more there are (the attendance API lists them all)."""
-    issues = row["issues"]
-    row["issues_more"] = max(len(issues) - SNAPSHOT_ISSUES, 0)
-    row["issues"] = [{**issue, "note": issue["note"][:SNAPSHOT_NOTE_CHARS]} for issue in issues[-SNAPSHOT_ISSUES:]]
-
 
 class Subscriber(Protocol):
     def request_snapshot(self, wanted: int) -> None: ...
@@ -107,18 +74,23 @@ class Subscriber(Protocol):
 
 
 class MeetingFeed:
-    """One meeting in this process: listens to its group and builds its snapshot once per change
-    for all local subscribers. `seq` counts the changes heard; a snapshot built when `seq` was n
-    reflects them all (it is read from the database after they were committed)."""
+    """One meeting's board (or one unit's part of it) in this process: listens to its group and
+    reads the changed rows once per change for all local subscribers. `seq` counts the changes
+    heard; a state built when `seq` was n reflects them all (it is read from the database after
+    they were committed). Notices name the endpoints they changed; one without endpoints makes
+    the next build read the whole board."""
 
-    def __init__(self, meeting_id: int, layer: BaseChannelLayer) -> None:
+    def __init__(self, meeting_id: int, layer: BaseChannelLayer, unit_id: int | None = None) -> None:
         self.meeting_id = meeting_id
+        self.unit_id = unit_id
         self.layer = layer
         self.subscribers: set[Subscriber] = set()
         self.seq = 0
         self.built_seq = -1
         self.built_at = 0.0
-        self.text = ""
+        self.state = BoardState()
+        self.pending: set[int] = set()
+        self.pending_whole = True
         self.lock = asyncio.Lock()
         self.ready: asyncio.Future = asyncio.get_running_loop().create_future()
         self.channel = ""
@@ -156,7 +128,7 @@ class MeetingFeed:
                 await asyncio.sleep(1)
                 continue
             if message.get("type") == CHANGED:
-                self.changed()
+                self.changed(message.get("endpoints"))
             elif message.get("type") == PING and message.get("feed") == self.channel:
                 self.pong()
 
@@ -193,12 +165,17 @@ class MeetingFeed:
             for subscriber in list(self.subscribers):
                 subscriber.heartbeat()
 
-    def changed(self) -> None:
-        """Something changed: every subscriber gets a new snapshot (each at its own pace)."""
+    def changed(self, endpoint_ids: list[int] | None = None) -> None:
+        """Something changed (these endpoints, or anything): every subscriber gets the changed
+        rows (each at its own pace)."""
         self.seq += 1
-        # Build now rather than when the first subscriber's slot opens: the snapshot is then
+        if isinstance(endpoint_ids, list) and all(isinstance(pk, int) for pk in endpoint_ids):
+            self.pending.update(endpoint_ids)
+        else:
+            self.pending_whole = True
+        # Build now rather than when the first subscriber's slot opens: the rows are then
         # ready to go at that moment (one build at a time; a burst costs one more build).
-        builder = asyncio.create_task(self.snapshot(self.seq))
+        builder = asyncio.create_task(self.build(self.seq))
         self.builders.add(builder)
         builder.add_done_callback(self._built)
         for subscriber in list(self.subscribers):
@@ -209,24 +186,42 @@ class MeetingFeed:
         if not builder.cancelled() and builder.exception() is not None:
             logger.error("Attendance snapshot of meeting %s failed", self.meeting_id, exc_info=builder.exception())
 
-    def fresh(self) -> int:
-        """A sequence number only a new build satisfies, for one subscriber that needs it."""
+    def fresh(self, *, whole: bool = False) -> int:
+        """A sequence number only a new build satisfies, for one subscriber that needs it; with
+        `whole`, that build reads the whole board (its states follow the clock)."""
         self.seq += 1
+        self.pending_whole = self.pending_whole or whole
         return self.seq
 
-    async def snapshot(self, wanted: int) -> tuple[int, str]:
+    async def build(self, wanted: int) -> int:
+        """Bring the state up to the changes heard up to `wanted`; returns the seq it reflects."""
         async with self.lock:
             if self.built_seq < wanted:
-                seq = self.seq
-                # Off the thread that runs the sync views: a board waiting behind a queue of
-                # check-in requests would show them late.
-                self.text = await database_sync_to_async(snapshot_text, thread_sensitive=False)(self.meeting_id)
-                self.built_seq, self.built_at = seq, time.monotonic()
-            return self.built_seq, self.text
+                seq, whole, ids = self.seq, self.pending_whole, self.pending
+                self.pending, self.pending_whole = set(), False
+                try:
+                    await self.read(whole=whole, endpoint_ids=ids)
+                except BaseException:
+                    self.pending_whole = True  # read it all next time
+                    raise
+                self.built_seq = seq
+            return self.built_seq
+
+    async def read(self, *, whole: bool, endpoint_ids: set[int]) -> None:
+        # Off the thread that runs the sync views: a board waiting behind a queue of check-in
+        # requests would show them late.
+        reader = database_sync_to_async(read_board, thread_sensitive=False)
+        if whole:
+            self.state.apply_whole(await reader(self.meeting_id, unit_id=self.unit_id))
+            self.built_at = time.monotonic()
+        elif endpoint_ids:
+            found = await reader(self.meeting_id, unit_id=self.unit_id, endpoint_ids=sorted(endpoint_ids))
+            self.state.apply_some(found, endpoint_ids)
 
 
-# Feeds per (event loop, meeting): futures and locks belong to one loop, and tests run one loop per test.
-_feeds: dict[tuple[int, int], MeetingFeed] = {}
+# Feeds per (event loop, meeting, unit): futures and locks belong to one loop, and tests run one
+# loop per test.
+_feeds: dict[tuple[int, int, int | None], MeetingFeed] = {}
 
 
 def stale_feeds(*, older_than: float) -> list[int]:
@@ -235,11 +230,11 @@ def stale_feeds(*, older_than: float) -> list[int]:
     return sorted(f.meeting_id for f in list(_feeds.values()) if f.stale_since and now - f.stale_since > older_than)
 
 
-async def join_feed(meeting_id: int, subscriber: Subscriber) -> MeetingFeed:
-    key = (id(asyncio.get_running_loop()), meeting_id)
+async def join_feed(meeting_id: int, subscriber: Subscriber, unit_id: int | None = None) -> MeetingFeed:
+    key = (id(asyncio.get_running_loop()), meeting_id, unit_id)
     feed = _feeds.get(key)
     if feed is None:
-        feed = _feeds[key] = MeetingFeed(meeting_id, get_channel_layer())
+        feed = _feeds[key] = MeetingFeed(meeting_id, get_channel_layer(), unit_id)
         await feed.start()
     try:
         await asyncio.shield(feed.ready)
@@ -253,7 +248,7 @@ async def join_feed(meeting_id: int, subscriber: Subscriber) -> MeetingFeed:
 
 async def leave_feed(feed: MeetingFeed, subscriber: Subscriber) -> None:
     feed.subscribers.discard(subscriber)
-    key = (id(asyncio.get_running_loop()), feed.meeting_id)
+    key = (id(asyncio.get_running_loop()), feed.meeting_id, feed.unit_id)
     if not feed.subscribers and _feeds.get(key) is feed:
         del _feeds[key]
         await feed.stop()
@@ -277,8 +272,11 @@ class MeetingAttendanceConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
         self.wanted = self.sent_seq = 0
+        self.sent_version: int | None = None  # None: the next message is a whole snapshot
         self.last_sent = 0.0
-        code = await database_sync_to_async(refusal)(self.scope.get("user"), self.meeting_id)
+        code, unit_id = await database_sync_to_async(refusal)(
+            self.scope.get("user"), self.meeting_id, unit_param(self.scope)
+        )
         # Accept, then close with a code: a refusal before the handshake reaches a browser as a
         # bare failure, and the board could not tell "not allowed" from "network down".
         await self.accept()
@@ -286,14 +284,15 @@ class MeetingAttendanceConsumer(AsyncWebsocketConsumer):
             await self.close(code=code)
             return
         try:
-            self.feed = await join_feed(self.meeting_id, self)
+            self.feed = await join_feed(self.meeting_id, self, unit_id)
         except Exception:
             # The channel layer is down: the board polls, and reconnects later.
             logger.warning("Attendance board of meeting %s: no channel layer", self.meeting_id, exc_info=True)
             await self.close(code=1011)
             return
         # The feed is in the group: a change committed from now on reaches it; one committed
-        # before is in the snapshot built for this fresh seq.
+        # before is in the state it built (read whole when it started) or will build for the
+        # notice on its way.
         self.request_snapshot(self.feed.fresh())
         self.rechecking = asyncio.create_task(self.recheck())
 
@@ -314,9 +313,15 @@ class MeetingAttendanceConsumer(AsyncWebsocketConsumer):
             message = json.loads(text_data)
         except ValueError:
             return
-        if isinstance(message, dict) and message.get("type") == "refresh":
+        kind = message.get("type") if isinstance(message, dict) else None
+        if kind == "refresh":
             recent = time.monotonic() - self.feed.built_at <= REFRESH_REUSE_SECONDS
-            self.request_snapshot(self.feed.built_seq if recent else self.feed.fresh())
+            self.request_snapshot(self.feed.built_seq if recent else self.feed.fresh(whole=True))
+        elif kind == "resync":
+            # The client lost track (a missed delta, a tab woken from sleep): the whole board,
+            # from the state the feed keeps.
+            self.sent_version = None
+            self.request_snapshot(self.feed.built_seq)
 
     async def recheck(self) -> None:
         while self.feed is not None:
@@ -350,7 +355,7 @@ class MeetingAttendanceConsumer(AsyncWebsocketConsumer):
 
     async def flush(self, delay: float) -> None:
         try:
-            while self.feed is not None and self.wanted > self.sent_seq:
+            while self.feed is not None and (self.wanted > self.sent_seq or self.sent_version is None):
                 if delay > 0:
                     await asyncio.sleep(delay)
                 if self.feed is None:
@@ -360,16 +365,20 @@ class MeetingAttendanceConsumer(AsyncWebsocketConsumer):
                 # from the end would add that queueing to every interval (a slower rate and a
                 # longer wait for the subscribers served last).
                 slot = time.monotonic()
-                seq, text = await self.feed.snapshot(self.wanted)
+                seq = await self.feed.build(self.wanted)
                 if self.feed is None:
                     return
-                try:
-                    await self.send(text_data=text)
-                except Exception:
-                    # The client is gone (closed, timed out, never finished the handshake): the
-                    # server raises its own kind of error for each; disconnect() follows.
-                    return
-                self.sent_seq, self.last_sent = seq, slot
+                version = self.feed.state.version
+                text = self.feed.state.message_since(self.sent_version)
+                if text is not None:
+                    try:
+                        await self.send(text_data=text)
+                    except Exception:
+                        # The client is gone (closed, timed out, never finished the handshake):
+                        # the server raises its own kind of error for each; disconnect() follows.
+                        return
+                    self.last_sent = slot
+                self.sent_seq, self.sent_version = seq, version
                 # Changes heard meanwhile wait for the next slot.
                 delay = slot + SNAPSHOT_INTERVAL - time.monotonic()
         except asyncio.CancelledError:

@@ -4,6 +4,7 @@ Every view reuses these; a rule about access is written here once.
 """
 
 from django.contrib.auth import models as auth
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -11,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from rooms.models import Endpoint, Role, Unit
+from rooms.selectors.board import is_within
 from rooms.selectors.units import endpoints_under_units
 
 User = auth.User | auth.AnonymousUser
@@ -78,6 +80,24 @@ def can_watch_meeting(user: User, meeting_id: int) -> bool:
     if has_role(user, Role.STAFF, Role.LEADER) and endpoints_in_scope(user).filter(pk__in=booked).exists():
         return True
     return has_role(user, Role.OPERATOR) and booked.filter(operators=user).exists()
+
+
+def board_unit(user: User, asked: Unit | None = None) -> Unit | None:
+    """The unit whose subtree a user's board of a meeting shows (None: the whole meeting).
+
+    Delegated scope: a user with a home unit sees their part of a meeting (a province its rooms of
+    a national conference), administrators and users without one see all of it. A board asked for
+    a unit (`?unit=`) shows that unit's part when it lies in the user's scope, the user's own part
+    when the unit contains it (the national board opened by a province), and is refused when the
+    two do not overlap."""
+    home = None if is_administrator(user) else home_unit(user)
+    if asked is None or home is None:
+        return asked or home
+    if is_within(asked, home):
+        return asked
+    if is_within(home, asked):
+        return home
+    raise PermissionDenied(_("Đơn vị %(code)s ngoài phạm vi của bạn.") % {"code": asked.code})
 
 
 class ReadOnlyForAll(BasePermission):

@@ -111,3 +111,39 @@ async def opened(communicator: WebsocketCommunicator) -> dict:
     message = json.loads(await communicator.receive_from(timeout=3))
     assert message["type"] == "attendance"
     return message
+
+
+class LiveBoard:
+    """A live-board client for tests (delegated): applies the first snapshot, then each delta, as
+    static/js/liveboard.js does; `board` has the shape of a whole snapshot."""
+
+    def __init__(self, communicator: WebsocketCommunicator) -> None:
+        self.communicator = communicator
+        self.board: dict = {}
+        self.rows: dict[int, dict] = {}
+        self.messages: list[dict] = []
+
+    async def next(self, timeout: float = 3) -> dict:
+        """The board after the next snapshot or delta (heartbeats skipped)."""
+        while True:
+            message = json.loads(await self.communicator.receive_from(timeout=timeout))
+            if message["type"] in ("attendance", "attendance.delta"):
+                break
+        self.messages.append(message)
+        if message["type"] == "attendance":
+            self.board = dict(message)
+            self.rows = {row["endpoint"]: row for row in message["endpoints"]}
+        else:
+            assert self.board, "a delta before any snapshot"
+            for pk in message["removed"]:
+                self.rows.pop(pk, None)
+            self.rows.update({row["endpoint"]: row for row in message["endpoints"]})
+            lines = {line["province"]: line for line in self.board["provinces"]}
+            lines.update({line["province"]: line for line in message["provinces"]})
+            self.board.update(
+                status=message["status"],
+                totals=message["totals"],
+                provinces=[line for _, line in sorted(lines.items()) if line["endpoints"]],
+            )
+        self.board["endpoints"] = list(self.rows.values())
+        return self.board

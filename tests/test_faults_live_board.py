@@ -21,6 +21,7 @@ from rest_framework.authtoken.models import Token
 
 from rooms import consumers
 from rooms.services.attendance import record_checkin
+from tests.helpers import LiveBoard
 from tests.redis_server import RedisServer, needs_redis_server, redis_server
 from vconf.asgi import application
 
@@ -62,13 +63,16 @@ async def board(meeting_id: int, user: object) -> WebsocketCommunicator:
     return communicator
 
 
+_boards: dict[int, LiveBoard] = {}
+
+
 async def state_of(communicator: WebsocketCommunicator, endpoint_id: int, wanted: str, timeout: float = 5) -> dict:
-    """The first snapshot in which this endpoint is in the wanted state (fails after `timeout`)."""
+    """The board once this endpoint is in the wanted state, snapshot and deltas applied (fails
+    after `timeout`)."""
+    board = _boards.setdefault(id(communicator), LiveBoard(communicator))
     deadline = time.monotonic() + timeout
     while True:
-        message = json.loads(await communicator.receive_from(timeout=max(deadline - time.monotonic(), 0.01)))
-        if message["type"] != "attendance":
-            continue
+        message = await board.next(timeout=max(deadline - time.monotonic(), 0.01))
         row = next(r for r in message["endpoints"] if r["endpoint"] == endpoint_id)
         if row["state"] == wanted:
             return message

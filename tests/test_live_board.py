@@ -22,7 +22,7 @@ from rooms import consumers
 from rooms.broadcast import broadcast_attendance_changed, group_name
 from rooms.services.attendance import record_checkin
 from tests.conftest import make_user
-from tests.helpers import opened, session_cookie
+from tests.helpers import LiveBoard, opened, session_cookie
 from vconf.asgi import application
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
@@ -39,16 +39,17 @@ def socket(meeting_id: int, *, token: str | None = None, headers: list | None = 
 
 
 async def next_snapshot(communicator: WebsocketCommunicator, timeout: float = 3) -> dict:
+    """The next message: a whole snapshot or a delta."""
     message = json.loads(await communicator.receive_from(timeout=timeout))
-    assert message["type"] == "attendance"
+    assert message["type"] in ("attendance", "attendance.delta")
     return message
 
 
-async def snapshot_where(communicator, condition, timeout: float = 5) -> dict:
-    """The first snapshot that satisfies `condition` (other runs' notices may add extra ones)."""
+async def snapshot_where(board: LiveBoard, condition, timeout: float = 5) -> dict:
+    """The board once it satisfies `condition` (other runs' notices may add extra messages)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
-        snapshot = await next_snapshot(communicator, timeout=max(deadline - asyncio.get_running_loop().time(), 0.01))
+        snapshot = await board.next(timeout=max(deadline - asyncio.get_running_loop().time(), 0.01))
         if condition(snapshot):
             return snapshot
 
@@ -74,7 +75,10 @@ def meeting(clock, attendance_meeting):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 async def test_a_subscriber_gets_a_snapshot_on_connect_and_after_a_check_in(meeting, leader, operator, province):
     communicator = socket(meeting.pk, token=await database_sync_to_async(token_for)(leader))
-    first = await opened(communicator)
+    await communicator.connect()
+    board = LiveBoard(communicator)
+    first = await board.next()
+    assert first["type"] == "attendance"
     assert first["meeting"] == meeting.pk and len(first["endpoints"]) == 6
     assert set(states(first).values()) == {"invited"}
     assert first["totals"]["endpoints"] == 6
@@ -82,7 +86,7 @@ async def test_a_subscriber_gets_a_snapshot_on_connect_and_after_a_check_in(meet
     await database_sync_to_async(record_checkin)(
         user=operator, meeting=meeting, endpoint=province.ep_c1, kind="in", attendees=14, client_id=uuid.uuid4()
     )
-    update = await snapshot_where(communicator, lambda s: states(s)[province.ep_c1.pk] != "invited")
+    update = await snapshot_where(board, lambda s: states(s)[province.ep_c1.pk] != "invited")
     row = next(r for r in update["endpoints"] if r["endpoint"] == province.ep_c1.pk)
     assert row["state"] == "ready" and row["attendees"] == 14
     assert update["totals"]["attendees"] == 14
@@ -152,13 +156,13 @@ async def test_a_burst_of_changes_is_coalesced_into_a_few_snapshots(meeting, lea
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 async def test_subscribers_in_one_process_share_one_snapshot_per_change(meeting, leader, monkeypatch):
     built = []
-    original = consumers.snapshot_text
+    original = consumers.read_board
 
-    def counting(meeting_id: int) -> str:
+    def counting(meeting_id: int, **kwargs: object) -> object:
         built.append(meeting_id)
-        return original(meeting_id)
+        return original(meeting_id, **kwargs)
 
-    monkeypatch.setattr(consumers, "snapshot_text", counting)
+    monkeypatch.setattr(consumers, "read_board", counting)
     token = await database_sync_to_async(token_for)(leader)
     watchers = [socket(meeting.pk, token=token) for _ in range(5)]
     for watcher in watchers:
@@ -180,11 +184,12 @@ async def test_subscribers_in_one_process_share_one_snapshot_per_change(meeting,
 async def test_a_refresh_request_brings_a_snapshot_that_follows_the_clock(meeting, leader, clock, province):
     communicator = socket(meeting.pk, token=await database_sync_to_async(token_for)(leader))
     await communicator.connect()
-    assert (await next_snapshot(communicator))["status"] == "scheduled"
+    board = LiveBoard(communicator)
+    assert (await board.next())["status"] == "scheduled"
     clock.advance(minutes=30)  # past the start and the grace: nobody checked in
     await asyncio.sleep(consumers.REFRESH_REUSE_SECONDS)
     await communicator.send_to(text_data='{"type": "refresh"}')
-    later = await snapshot_where(communicator, lambda s: s["status"] == "in_progress")
+    later = await snapshot_where(board, lambda s: s["status"] == "in_progress")
     assert set(states(later).values()) == {"no_show"}
     await communicator.send_to(text_data="not json")  # ignored, the socket stays open
     await communicator.disconnect()
@@ -194,14 +199,16 @@ def test_a_check_in_broadcasts_after_commit_only(
     meeting, operator, province, django_capture_on_commit_callbacks, monkeypatch
 ):
     sent = []
-    monkeypatch.setattr("rooms.services.attendance.broadcast_attendance_changed", sent.append)
+    monkeypatch.setattr(
+        "rooms.services.attendance.broadcast_attendance_changed", lambda *ids, **kw: sent.append((ids, kw))
+    )
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         record_checkin(
             user=operator, meeting=meeting, endpoint=province.ep_c1, kind="in", attendees=3, client_id=uuid.uuid4()
         )
     assert sent == [] and len(callbacks) == 1
     callbacks[0]()
-    assert sent == [meeting.pk]
+    assert sent == [((meeting.pk,), {"endpoints": [province.ep_c1.pk]})]
 
 
 @pytest.mark.django_db

@@ -84,6 +84,7 @@ class EndpointAttendanceSerializer(serializers.Serializer):
     endpoint = serializers.IntegerField()
     name = serializers.CharField()
     unit = serializers.CharField(help_text="Unit code")
+    province = serializers.CharField(help_text="Code of its province (VN for a central room)")
     is_host = serializers.BooleanField()
     state = serializers.ChoiceField(choices=AttendanceState.ALL, source="derived.state")
     attendees = serializers.IntegerField(source="derived.attendees", allow_null=True)
@@ -108,6 +109,7 @@ class EndpointAttendanceSerializer(serializers.Serializer):
             "endpoint": instance.endpoint,
             "name": instance.name,
             "unit": instance.unit,
+            "province": instance.province,
             "is_host": instance.is_host,
             "state": d.state,
             "attendees": d.attendees,
@@ -134,6 +136,11 @@ class TotalsSerializer(serializers.Serializer):
     attendance_rate = serializers.FloatField(help_text="attended / endpoints, from 0 to 1")
 
 
+class ProvinceTotalsSerializer(TotalsSerializer):
+    province = serializers.CharField(help_text="Province code (VN: the central rooms)")
+    name = serializers.CharField()
+
+
 class MeetingAttendanceSerializer(serializers.Serializer):
     type = serializers.SerializerMethodField()
     meeting = serializers.IntegerField(source="meeting.pk")
@@ -147,6 +154,7 @@ class MeetingAttendanceSerializer(serializers.Serializer):
     generated_at = serializers.DateTimeField(source="now")
     endpoints = EndpointAttendanceSerializer(many=True)
     totals = TotalsSerializer()
+    provinces = ProvinceTotalsSerializer(many=True, help_text="The same totals, one line per province")
 
     def get_type(self, board: MeetingAttendance) -> str:
         return "attendance"

@@ -157,7 +157,7 @@ def record_checkin(
         if first := _replayed(client_id=client_id, meeting=meeting, endpoint=endpoint):
             return first, False
         raise
-    transaction.on_commit(lambda: broadcast_attendance_changed(meeting.pk))
+    transaction.on_commit(lambda: broadcast_attendance_changed(meeting.pk, endpoints=[endpoint.pk]))
     return record, True
 
 
@@ -175,6 +175,6 @@ def resolve_issue(*, user: User, record: CheckIn) -> tuple[CheckIn, bool]:
     record.resolved_at = clock.now()
     record.resolved_by = user if user.is_authenticated else None
     record.save(update_fields=["resolved_at", "resolved_by"])
-    meeting_id = record.meeting_id
-    transaction.on_commit(lambda: broadcast_attendance_changed(meeting_id))
+    meeting_id, endpoint_id = record.meeting_id, record.endpoint_id
+    transaction.on_commit(lambda: broadcast_attendance_changed(meeting_id, endpoints=[endpoint_id]))
     return record, True

@@ -3,15 +3,17 @@
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from rooms.models import CheckIn, Meeting
-from rooms.permissions import can_watch_meeting
+from rooms.models import CheckIn, Meeting, Unit
+from rooms.permissions import User, board_unit, can_watch_meeting
 from rooms.selectors.attendance import meeting_attendance
+from rooms.selectors.board import endpoints_within, unit_by_code
 from rooms.serializers.attendance import CheckInSerializer, MeetingAttendanceSerializer
 from rooms.services.attendance import resolve_issue
 from vconf import clock
@@ -97,11 +99,35 @@ class AttendanceView(APIView):
             "States: invited, ready (checked in before the start), connected, left (checked out), "
             "no_show (no check-in once start + grace has passed). The same payload as a WebSocket snapshot."
         ),
-        responses={200: MeetingAttendanceSerializer, 403: ERROR, 404: ERROR},
+        parameters=[
+            OpenApiParameter(
+                "unit",
+                OpenApiTypes.STR,
+                description="Only the endpoints at or below this unit (code). A user with a home unit "
+                "sees their part of the meeting; a unit that contains it shows that part, a unit "
+                "outside it is refused (403).",
+            )
+        ],
+        responses={200: MeetingAttendanceSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
     )
     def get(self, request: Request, meeting_id: int) -> Response:
         meeting = get_object_or_404(Meeting.objects.select_related("host"), pk=meeting_id)
         if not can_watch_meeting(request.user, meeting.pk):
             raise exceptions.PermissionDenied(_("Bạn không được xem điểm danh của cuộc họp này."))
-        board = meeting_attendance(meeting, now=clock.now())
+        unit = board_unit_or_refuse(request.user, request.query_params.get("unit"))
+        board = meeting_attendance(meeting, now=clock.now(), only=endpoints_within(unit))
         return Response(MeetingAttendanceSerializer(board).data)
+
+
+def board_unit_or_refuse(user: User, code: str | None) -> Unit | None:
+    """The unit a board shows for this user and `?unit=` code: 400 for an unknown code, 403 for a
+    unit outside the user's scope (rooms.permissions.board_unit)."""
+    asked = None
+    if code is not None:
+        asked = unit_by_code(code.strip()[:20])
+        if asked is None:
+            raise serializers.ValidationError({"unit": [_("Không có đơn vị mã %(code)s.") % {"code": code[:20]}]})
+    try:
+        return board_unit(user, asked)
+    except PermissionDenied as refused:
+        raise exceptions.PermissionDenied(str(refused)) from refused

@@ -7,6 +7,7 @@ from typing import IO, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -36,7 +37,7 @@ from rooms.serializers.meetings import (
     MeetingUpdateSerializer,
     endpoints_by_id,
 )
-from rooms.services import booking, invitations, series
+from rooms.services import booking, delegated, invitations, series
 from rooms.services.booking_rules import BookingRequest
 from vconf import clock
 from vconf.auth import signed_in
@@ -172,6 +173,9 @@ class MeetingViewSet(
         incoming = MeetingUpdateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
+        actor = signed_in(request)
+        if not delegated.holds_whole_meeting(actor, meeting):
+            return self.change_own_part(meeting, actor, data)
         scope = data.pop("scope", "this")
         if "bridge" not in data:
             data["bridge"] = booking.KEEP
@@ -184,6 +188,17 @@ class MeetingViewSet(
     def update(self, request: Request, *args: object, **kwargs: object) -> Response:
         return self.partial_update(request, *args, **kwargs)
 
+    def change_own_part(self, meeting: Meeting, actor: "User", data: dict) -> Response:
+        """Delegated scope: a user who holds only some rooms of the meeting adds or removes their
+        own; anything else (title, time, host, bridge, the following occurrences) is refused."""
+        delegated.require_booker(actor)
+        if set(data) - {"endpoints", "units", "scope"} or data.get("scope", "this") != "this":
+            delegated.require_whole_meeting(actor, meeting)
+        delegated.change_own_rooms(
+            meeting=meeting, actor=actor, endpoints=data.get("endpoints", ()), units=data.get("units", ())
+        )
+        return Response(meeting_body(meeting))
+
     @extend_schema(
         summary="Cancel a meeting (it is kept, its endpoints are freed)",
         description="`scope: following` cancels this occurrence and every later one of its series.",
@@ -195,6 +210,8 @@ class MeetingViewSet(
         meeting = self.get_object()
         incoming = CancelSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
+        delegated.require_booker(signed_in(request))
+        delegated.require_whole_meeting(signed_in(request), meeting)
         if incoming.validated_data["scope"] == "following":
             series.cancel_following(meeting=meeting, actor=signed_in(request))
         else:

@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from rooms.ical import feed_url
 from rooms.models import CheckIn, CheckInKind, Endpoint, IssueType, Meeting, MeetingStatus, Role
-from rooms.permissions import can_watch_meeting, endpoints_in_scope, has_role
+from rooms.permissions import board_unit, can_watch_meeting, endpoints_in_scope, has_role
 from rooms.selectors.attendance import (
     AttendanceState,
     issues_reported,
@@ -24,6 +24,7 @@ from rooms.selectors.attendance import (
     operator_agenda,
     watchable_meetings,
 )
+from rooms.selectors.board import endpoints_within, unit_by_code
 from rooms.serializers.attendance import CheckInSerializer, MeetingAttendanceSerializer
 from rooms.services.attendance import attendee_limit, resolve_issue
 from vconf import clock
@@ -31,6 +32,9 @@ from vconf.auth import signed_in
 from vconf.exceptions import Conflict, validation_lines
 from vconf.limits import POLL_SECONDS
 from vconf.params import int_or_none
+
+# The live board shows this many rooms per page (a national board has 3,356).
+BOARD_PAGE_ROWS = 100
 
 STATE_LABELS = {
     AttendanceState.INVITED: gettext_lazy("Chưa báo danh"),
@@ -144,43 +148,58 @@ def live_board(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = get_object_or_404(Meeting.objects.select_related("host"), pk=meeting_id)
     if not can_watch_meeting(request.user, meeting.pk):
         raise PermissionDenied
-    board = meeting_attendance(meeting, now=clock.now())
+    code = request.GET.get("unit")
+    asked = unit_by_code(code.strip()[:20]) if code else None
+    if code and asked is None:
+        return HttpResponseBadRequest(_("Không có đơn vị mã %(code)s.") % {"code": code[:20]})
+    unit = board_unit(request.user, asked)  # PermissionDenied: 403
+    board = meeting_attendance(meeting, now=clock.now(), only=endpoints_within(unit))
     payload = MeetingAttendanceSerializer(board).data
     labels = state_labels()
     issue_labels = {value: str(label) for value, label in IssueType.choices}
+    # The first page is rendered here (the page works without JavaScript); the script pages
+    # through the rest from the socket's snapshot.
+    payload["endpoints"] = payload["endpoints"][:BOARD_PAGE_ROWS]
     for row in payload["endpoints"]:
         row["label"] = labels[row["state"]]
         for issue in row["issues"]:
             issue["label"] = issue_labels.get(issue["issue_type"], issue["issue_type"])
+    query = f"?unit={unit.code}" if unit is not None and code else ""
     config = {
         "meeting": meeting.pk,
-        "socket": f"/ws/meetings/{meeting.pk}/",
-        "api": reverse("meeting-attendance", args=[meeting.pk]),
+        "socket": f"/ws/meetings/{meeting.pk}/{query}",
+        "api": reverse("meeting-attendance", args=[meeting.pk]) + query,
+        "page_rows": BOARD_PAGE_ROWS,
         "labels": labels,
         "issues": issue_labels,
         "statuses": {status.value: str(status.label) for status in MeetingStatus},
         "poll_seconds": POLL_SECONDS,
-        "words": {
-            "late": _("trễ"),
-            "not_ready": _("chưa sẵn sàng"),
-            "live": _("Trực tiếp"),
-            "polling": _("Cập nhật mỗi %s giây") % POLL_SECONDS,
-            "offline": _("Mất kết nối, đang thử lại"),
-            "forbidden": _("Không có quyền xem"),
-            "host": _("chủ trì"),
-        },
+        "words": board_words(),
     }
-    return render(
-        request,
-        "rooms/live_board.html",
-        {
-            "meeting": meeting,
-            "board": board,
-            "payload": payload,
-            "config": config,
-            "status_label": MeetingStatus(board.status).label,
-        },
-    )
+    context = {
+        "meeting": meeting,
+        "board": board,
+        "payload": payload,
+        "config": config,
+        "unit": unit,
+        "status_label": MeetingStatus(board.status).label,
+    }
+    return render(request, "rooms/live_board.html", context)
+
+
+def board_words() -> dict[str, str]:
+    return {
+        "late": _("trễ"),
+        "not_ready": _("chưa sẵn sàng"),
+        "live": _("Trực tiếp"),
+        "polling": _("Cập nhật mỗi %s giây") % POLL_SECONDS,
+        "offline": _("Mất kết nối, đang thử lại"),
+        "forbidden": _("Không có quyền xem"),
+        "host": _("chủ trì"),
+        "page": _("Trang %(page)s/%(pages)s (%(rows)s điểm cầu)"),
+        "previous": _("Trang trước"),
+        "next": _("Trang sau"),
+    }
 
 
 def _day_bounds(day: datetime) -> tuple[datetime, datetime]:

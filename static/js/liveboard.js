@@ -1,4 +1,5 @@
-/* Live board: snapshots over the WebSocket; when the socket fails, poll the attendance API.
+/* Live board: a snapshot, then deltas (only the changed rows) over the WebSocket; when the
+   socket fails, poll the attendance API. Rows are paged: only one page is in the document.
    The page is already complete without JavaScript (server-rendered); this only keeps it fresh.
    A sound socket says something at least every heartbeat (rooms/consumers.py HEARTBEAT_SECONDS):
    one that stays open but silent for SILENT_MS is not trusted, the board polls until it speaks. */
@@ -44,6 +45,7 @@
 
   function row(e) {
     var tr = el("tr", e.not_ready ? "flag" : "");
+    tr.setAttribute("data-endpoint", e.endpoint);
     var name = el("td", "", e.name);
     if (e.is_host) { name.appendChild(document.createTextNode(" ")); name.appendChild(el("span", "badge", cfg.words.host)); }
     var state = el("td");
@@ -61,16 +63,94 @@
     return tr;
   }
 
-  function render(snap) {
-    if (!snap || snap.type !== "attendance") { return; }
+  // The board keeps every row it knows (a national board: 3,356) but puts only one page of them
+  // in the document; a delta replaces only the changed rows that are on that page.
+  var known = {}, order = [], page = 0, pageRows = cfg.page_rows || 100, shown = {};
+  var pager = document.getElementById("board-pager");
+  var provinceRows = document.getElementById("province-rows");
+  window.vconfBoard = { seen: {}, messages: 0, lastGenerated: null };
+
+  function pages() { return Math.max(1, Math.ceil(order.length / pageRows)); }
+  function note(e) {
+    // For the bench: when each room was first shown out of "invited".
+    if (e.state !== "invited" && !window.vconfBoard.seen[e.endpoint]) { window.vconfBoard.seen[e.endpoint] = Date.now(); }
+  }
+  function drawPage() {
+    page = Math.min(page, pages() - 1);
     var body = document.createElement("tbody");
     body.id = "board-rows";
-    snap.endpoints.forEach(function (e) { body.appendChild(row(e)); });
+    shown = {};
+    order.slice(page * pageRows, (page + 1) * pageRows).forEach(function (id) {
+      var tr = row(known[id]);
+      shown[id] = tr;
+      body.appendChild(tr);
+    });
     rows.parentNode.replaceChild(body, rows);
     rows = body;
+    drawPager();
+  }
+  function drawPager() {
+    if (!pager) { return; }
+    pager.textContent = "";
+    if (order.length <= pageRows) { return; }
+    var back = el("button", "", cfg.words.previous), next = el("button", "", cfg.words.next);
+    back.type = next.type = "button";
+    back.disabled = page === 0;
+    next.disabled = page >= pages() - 1;
+    back.onclick = function () { page -= 1; drawPage(); };
+    next.onclick = function () { page += 1; drawPage(); };
+    var label = cfg.words.page.replace("%(page)s", page + 1).replace("%(pages)s", pages()).replace("%(rows)s", order.length);
+    [back, el("span", "", label), next].forEach(function (n) { pager.appendChild(n); });
+  }
+  function provinceLine(line) {
+    if (!provinceRows) { return; }
+    var tr = provinceRows.querySelector('tr[data-province="' + line.province + '"]');
+    if (!tr) { return; }
+    var figures = {
+      endpoints: line.endpoints, connected: line.connected, ready: line.ready, not_checked_in: line.invited + line.no_show,
+      attendees: line.attendees, rate: Math.round(line.attendance_rate * 100) + "%"
+    };
+    Object.keys(figures).forEach(function (k) {
+      var td = tr.querySelector('[data-k="' + k + '"]');
+      if (td) { td.textContent = figures[k]; }
+    });
+  }
+  function header(snap) {
     totals(snap.totals);
+    (snap.provinces || []).forEach(provinceLine);
     statusBadge.textContent = cfg.statuses[snap.status] || snap.status;
+    window.vconfBoard.messages += 1;
+    window.vconfBoard.lastGenerated = snap.generated_at;
+  }
+
+  function render(snap) {
+    if (!snap) { return; }
+    if (snap.type === "attendance.delta") { applyDelta(snap); return; }
+    if (snap.type !== "attendance") { return; }
+    known = {};
+    order = snap.endpoints.map(function (e) { known[e.endpoint] = e; note(e); return e.endpoint; });
+    drawPage();
+    header(snap);
     schedule(snap);
+  }
+  function applyDelta(delta) {
+    if (!order.length && !Object.keys(known).length) { resync(); return; }
+    var redraw = false;
+    delta.removed.forEach(function (id) {
+      if (known[id]) { delete known[id]; order = order.filter(function (x) { return x !== id; }); redraw = true; }
+    });
+    delta.endpoints.forEach(function (e) {
+      if (!known[e.endpoint]) { order.push(e.endpoint); redraw = true; }
+      known[e.endpoint] = e;
+      note(e);
+      var tr = shown[e.endpoint];
+      if (tr && !redraw) { var fresh = row(e); tr.parentNode.replaceChild(fresh, tr); shown[e.endpoint] = fresh; }
+    });
+    if (redraw) { drawPage(); }
+    header(delta);
+  }
+  function resync() {
+    if (socket && socket.readyState === 1) { socket.send('{"type":"resync"}'); } else { poll(); }
   }
 
   // States change with the clock too (ready -> connected at the start, invited -> no_show after
