@@ -4,8 +4,8 @@ DOMAIN.md "Coverage": N = communes of the province; installed = communes with an
 pilot or in service; in service = communes with an endpoint in service; active = communes with
 an endpoint that checked into a meeting within VCONF["ACTIVE_WINDOW_DAYS"] days up to the date.
 What held on a date comes from the StatusChange history, never from today's status. On the
-current tree an endpoint covers its own unit; on the legacy tree also the legacy unit it served
-(endpoints carried onto the current tree after the merger keep it).
+current tree an endpoint covers its own unit; on the legacy tree also every legacy unit it serves
+(`legacy_units`: a room of a merged commune covers each legacy commune the merger absorbed).
 
 The projection of 100% uses the pace of the last PACE_WINDOW_MONTHS months: communes gained
 over that window, per month, continued in a straight line.
@@ -92,7 +92,8 @@ def commune_coverage(communes_qs: QuerySet[Unit], structure: str, as_of: dt.date
     counts of installed and in-service communes over time."""
     covers = Q(unit__in=communes_qs.values("pk"))
     if structure == Structure.LEGACY:
-        covers |= Q(legacy_unit__in=communes_qs.values("pk"))
+        served = Endpoint.legacy_units.through.objects.filter(unit__in=communes_qs.values("pk"))
+        covers |= Q(legacy_unit__in=communes_qs.values("pk")) | Q(pk__in=served.values("endpoint_id"))
     endpoints = Endpoint.objects.filter(covers)
     communes = frames.communes_frame(communes_qs)
     links = frames.coverage_links(communes_qs, structure)

@@ -126,16 +126,32 @@ class SavingsQuerySerializer(PeriodQuerySerializer):
         groups=savings.GROUPS,
         required=False,
         default=lambda: ["month"],
-        help_text="month, district, endpoint or meeting; several with commas.",
+        help_text="month, province, district, endpoint or meeting; several with commas (province,month).",
     )
     district = UnitCodeField(
         level=Level.DISTRICT, required=False, default=None, help_text="District code (legacy tree)."
     )
-    province = UnitCodeField(level=Level.PROVINCE, required=False, default=None, help_text="Province code of the host.")
+    province = UnitCodeField(
+        level=Level.PROVINCE,
+        required=False,
+        default=None,
+        help_text="Province code: only the participations of endpoints in that province (not by the host's).",
+    )
 
 
 class UsageQuerySerializer(PeriodQuerySerializer):
-    group_by = QueryChoiceField(usage.GROUPS, required=False, default="month")
+    group_by = GroupByField(
+        groups=usage.GROUPS,
+        required=False,
+        default=lambda: ["month"],
+        help_text="month, province, district or endpoint; several with commas (province,month).",
+    )
+    province = UnitCodeField(
+        level=Level.PROVINCE,
+        required=False,
+        default=None,
+        help_text="Province code: only the participations of endpoints in that province.",
+    )
 
 
 class CoverageQuerySerializer(ReportQuerySerializer):
