@@ -36,7 +36,8 @@ class CoverageTargetSerializer(serializers.ModelSerializer):
     measure = serializers.ChoiceField(choices=CoverageTarget.Measure.choices, required=False)
     percent = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False, required=False)
     due = BoundedDateField()
-    label = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    # Named like Field.label, which it does not replace: DRF moves declared fields off the class.
+    label = serializers.CharField(max_length=200, required=False, allow_blank=True)  # type: ignore[assignment]
 
     class Meta:
         model = CoverageTarget
