@@ -4,8 +4,8 @@ DOMAIN.md "Coverage": N = communes of the province; installed = communes with an
 pilot or in service; in service = communes with an endpoint in service; active = communes with
 an endpoint that checked into a meeting within VCONF["ACTIVE_WINDOW_DAYS"] days up to the date.
 What held on a date comes from the StatusChange history, never from today's status. On the
-current tree an endpoint covers its own unit; on the legacy tree also the legacy unit it served
-(endpoints carried onto the current tree after the merger keep it).
+current tree an endpoint covers its own unit; on the legacy tree also every legacy unit it serves
+(`legacy_units`: a room of a merged commune covers each legacy commune the merger absorbed).
 
 The projection of 100% uses the pace of the last PACE_WINDOW_MONTHS months: communes gained
 over that window, per month, continued in a straight line.
@@ -33,12 +33,12 @@ from analytics.coverage_math import (
     step_counts,
 )
 from analytics.exports import Report
+from analytics.savings_math import unit_places
 from rooms.models import (
     CoverageTarget,
     Endpoint,
     EndpointStatus,
     Level,
-    ProvinceSettings,
     Structure,
     Unit,
 )
@@ -92,7 +92,8 @@ def commune_coverage(communes_qs: QuerySet[Unit], structure: str, as_of: dt.date
     counts of installed and in-service communes over time."""
     covers = Q(unit__in=communes_qs.values("pk"))
     if structure == Structure.LEGACY:
-        covers |= Q(legacy_unit__in=communes_qs.values("pk"))
+        served = Endpoint.legacy_units.through.objects.filter(unit__in=communes_qs.values("pk"))
+        covers |= Q(legacy_unit__in=communes_qs.values("pk")) | Q(pk__in=served.values("endpoint_id"))
     endpoints = Endpoint.objects.filter(covers)
     communes = frames.communes_frame(communes_qs)
     links = frames.coverage_links(communes_qs, structure)
@@ -175,6 +176,30 @@ def by_district_of(communes: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def by_province_of(communes: pd.DataFrame) -> list[dict]:
+    """The nationwide table: per province, its communes and how many are covered."""
+    units = frames.units_frame()
+    places = unit_places(units).set_index("unit")
+    provinces = units[units["level"] == Level.PROVINCE].sort_values("structure", ascending=False)
+    names = dict(zip(provinces["code"].astype("object"), provinces["name"].astype("object"), strict=True))
+    codes = places["province_code"].reindex(communes["unit"]).astype("object").fillna("").to_numpy()
+    sums = communes.assign(province=codes).groupby("province", sort=True)[["installed", "in_service", "active"]]
+    rows = []
+    for code, row in sums.sum().join(sums.size().rename("communes")).iterrows():
+        counts = {m: int(row[m]) for m in ("installed", "in_service", "active")}
+        total = int(row["communes"])
+        rows.append(
+            {
+                "code": code or None,
+                "name": names.get(code, code),
+                "communes": total,
+                **counts,
+                **{f"percent_{m}": percent(counts[m], total) for m in counts},
+            }
+        )
+    return rows
+
+
 def missing_of(communes: pd.DataFrame) -> list[dict]:
     return [
         {
@@ -209,6 +234,7 @@ def _compute(*, province_code: str, structure: str, as_of: dt.date) -> tuple[dic
         "target": (upcoming[0] if upcoming else targets[-1]) if targets else None,
         "targets": targets,
         "by_district": by_district_of(communes) if structure == Structure.LEGACY else [],
+        "by_province": by_province_of(communes) if province_code == ALL else [],
         "missing": missing_of(communes),
         "trend": trend_of(steps, first, as_of, total),
         "projected_full_coverage": projected,
@@ -228,11 +254,11 @@ def coverage_with_communes(*, province_code: str, structure: str, as_of: dt.date
 
 
 def default_province() -> str:
-    code = ProvinceSettings.objects.order_by("province_code").values_list("province_code", flat=True).first()
-    code = code or Unit.objects.filter(level=Level.PROVINCE).order_by("code").values_list("code", flat=True).first()
-    if code is None:
+    """The whole country once units are loaded (analytics.scope.default_province picks a reader's
+    own province first)."""
+    if not Unit.objects.filter(level=Level.PROVINCE).exists():
         raise ValidationError({"province": [_("Chưa có đơn vị hành chính nào (chạy load_units).")]})
-    return code
+    return ALL
 
 
 ROW_COLUMNS = ["district_code", "district_name", "code", "name", "installed", "in_service", "active", "installed_since"]
@@ -247,6 +273,7 @@ SUMMARY = [
     "projected_full_coverage",
 ]
 DISTRICT_COLUMNS = {"code": "district_code", "name": "district_name"}
+PROVINCE_COLUMNS = {"code": "province", "name": "province_name"}
 # The headers of every sheet: communes, summary, districts, trend, targets.
 LABELS = {
     "district_code": gettext_lazy("Mã huyện"),
@@ -264,7 +291,8 @@ LABELS = {
     "projected_full_coverage": gettext_lazy("Dự kiến đạt 100%"),
     "as_of": gettext_lazy("Tính đến ngày"),
     "structure": gettext_lazy("Cây đơn vị"),
-    "province": gettext_lazy("Tỉnh"),
+    "province": gettext_lazy("Mã tỉnh"),
+    "province_name": gettext_lazy("Tỉnh"),
     "month": gettext_lazy("Tháng"),
     "date": gettext_lazy("Ngày"),
     "percent": gettext_lazy("Mục tiêu (%)"),
@@ -287,7 +315,7 @@ def build_report(*, province: str, structure: str, as_of: dt.date, user: User | 
     if structure == Structure.CURRENT:
         rows = rows.drop(columns=["district_code", "district_name"])
     summary = pd.DataFrame([{key: body[key] for key in SUMMARY}]).assign(
-        as_of=body["as_of"], structure=structure, province=body["province"]["name"]
+        as_of=body["as_of"], structure=structure, province_name=body["province"]["name"]
     )
     return Report(
         name=_("Phủ sóng"),
@@ -298,6 +326,11 @@ def build_report(*, province: str, structure: str, as_of: dt.date, user: User | 
         sheets={
             _("Tổng hợp"): summary,
             _("Theo huyện"): pd.DataFrame(body["by_district"]).rename(columns=DISTRICT_COLUMNS),
+            **(
+                {_("Theo tỉnh"): pd.DataFrame(body["by_province"]).rename(columns=PROVINCE_COLUMNS)}
+                if body["by_province"]
+                else {}
+            ),
             _("Xu hướng"): pd.DataFrame(body["trend"]),
             _("Mục tiêu"): pd.DataFrame(body["targets"]),
         },

@@ -12,18 +12,17 @@ from django.utils.translation import gettext as _
 
 from analytics import charts, maps, months, payback, savings
 from analytics import savings_math as math
-from analytics.coverage import coverage_with_communes
-from analytics.scope import province_of, sees_province
-from rooms.models import Level, ProvinceSettings, Structure, Unit
+from analytics.coverage import ALL, coverage_with_communes
+from analytics.scope import default_province as report_province
+from analytics.scope import sees_province
+from rooms.models import Level, Structure, Unit
 from rooms.permissions import User
 from vconf import clock
 
 
 def default_province(user: User) -> str | None:
-    code = province_of(user)
-    if code:
-        return code
-    return ProvinceSettings.objects.order_by("province_code").values_list("province_code", flat=True).first()
+    """The reader's province; the whole country (None) for a reader without a home unit."""
+    return report_province(user)
 
 
 def legacy_districts(province: str | None) -> list[tuple[str, str]]:
@@ -37,11 +36,11 @@ def local_midnight(day: dt.date) -> dt.datetime:
 
 
 def coverage_summary(province: str | None, as_of: dt.date) -> dict | None:
-    """Coverage toward 100% on the current tree, when the province has units."""
-    if not province:
-        return None
+    """Coverage toward 100% on the current tree (None: the whole country), when there are units."""
     try:
-        report, communes = coverage_with_communes(province_code=province, structure=Structure.CURRENT, as_of=as_of)
+        report, communes = coverage_with_communes(
+            province_code=province or ALL, structure=Structure.CURRENT, as_of=as_of
+        )
     except ValidationError:
         return None
     trend = report.get("trend") or []

@@ -75,10 +75,12 @@ GROUP_LABELS = {
     "district_name": gettext_lazy("Huyện"),
     "endpoint": gettext_lazy("Mã điểm cầu"),
     "endpoint_name": gettext_lazy("Điểm cầu"),
+    "province": gettext_lazy("Mã tỉnh"),
+    "province_name": gettext_lazy("Tỉnh"),
     "meetings": gettext_lazy("Số cuộc họp"),
 }
 # The groupings in file names.
-GROUP_SLUGS = {"month": "thang", "district": "huyen", "endpoint": "diem-cau", "meeting": "cuoc-hop"}
+GROUP_SLUGS = {"month": "thang", "district": "huyen", "endpoint": "diem-cau", "meeting": "cuoc-hop", "province": "tinh"}
 
 
 def sheets_for_people(report: Report) -> dict[str, pd.DataFrame]:

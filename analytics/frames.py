@@ -311,6 +311,12 @@ def coverage_links(communes: QuerySet[Unit], structure: str) -> pd.DataFrame:
         )
         for field, column in links
     ]
+    if structure == Structure.LEGACY:
+        # A current room serves every legacy commune its commune absorbed: each one counts.
+        served = Endpoint.legacy_units.through.objects.filter(unit__in=communes.values("pk"))
+        parts.append(
+            frame_from(served.order_by().values_list("endpoint_id", "unit_id"), {"endpoint": "int64", "unit": "int64"})
+        )
     return pd.concat(parts, ignore_index=True).drop_duplicates()
 
 

@@ -160,7 +160,8 @@ def coverage_places(communes: pd.DataFrame, *, structure: str, missing_url: str)
     for endpoint, unit in Endpoint.objects.filter(unit__in=units).order_by("-pk").values_list("pk", "unit_id"):
         rooms[unit] = endpoint
     if structure == Structure.LEGACY:
-        served = Endpoint.objects.filter(legacy_unit__in=units).order_by("-pk").values_list("pk", "legacy_unit_id")
+        links = Endpoint.legacy_units.through.objects.filter(unit__in=units)
+        served = links.order_by("-endpoint_id").values_list("endpoint_id", "unit_id")
         for endpoint, unit in served:
             rooms.setdefault(unit, endpoint)
     places = []

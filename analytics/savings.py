@@ -17,12 +17,13 @@ from analytics import frames, months
 from analytics import savings_math as math
 from analytics.exports import GROUP_LABELS, GROUP_SLUGS, Report, period_stem
 from analytics.models import CostModel
+from analytics.provinces import participant_provinces, province_key, province_labels
 from analytics.scope import visible_endpoints
 from rooms.models import Level
 from rooms.permissions import User
 from vconf import clock
 
-GROUPS = ["month", "district", "endpoint", "meeting"]
+GROUPS = ["month", "province", "district", "endpoint", "meeting"]
 
 LABELS = {
     **GROUP_LABELS,
@@ -55,8 +56,8 @@ class Savings:
 def compute(
     *, start: dt.datetime | None, end: dt.datetime | None, now: dt.datetime, province: str | None = None
 ) -> Savings:
-    """Savings of every attended participation in meetings held in [start, end), hosted in the
-    province if one is given."""
+    """Savings of every attended participation in meetings held in [start, end); with a province,
+    only its participants' (the province of each participating endpoint's unit, not the host's)."""
     held = frames.held_meetings(start=start, end=end, now=now)
     meetings = frames.meetings_frame(held)
     attended = frames.head_counts_frame(held)
@@ -66,9 +67,11 @@ def compute(
     places = math.endpoint_places(endpoints, units, frames.distances_frame(wanted, endpoints))
     cost_models = frames.cost_models_frame()
     valued = math.value_meetings(meetings, places, cost_models)
-    if province:
-        valued = valued[valued["province_code"] == province]
     savings = math.participation_savings(attended, valued, places)
+    savings["province"] = participant_provinces(savings["endpoint"], places)
+    if province:
+        savings = savings[savings["province"].to_numpy() == province_key(province, places)]
+        savings = savings.reset_index(drop=True)
     return Savings(savings=savings, meetings=valued, units=units, cost_models=cost_models, places=places)
 
 
@@ -105,6 +108,9 @@ def labelled_rows(computed: Savings, by: list[str], *, span: tuple[int | None, i
         if key == "month":
             rows["month"] = months.labels(rows["month"])
             columns.append("month")
+        elif key == "province":
+            rows["province"], rows["province_name"] = province_labels(rows["province"], computed.places, units)
+            columns += ["province", "province_name"]
         elif key == "district":
             ids = rows["district"].to_numpy()
             names = units["name"].astype("object").reindex(ids).to_numpy()

@@ -11,7 +11,7 @@ import pandas as pd
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from rooms.models import Level
+from rooms.models import Level, ProvinceSettings, Structure, Unit
 from rooms.permissions import User, endpoints_in_scope, home_unit, is_administrator
 
 
@@ -33,6 +33,23 @@ def province_of(user: User | None) -> str | None:
     while unit is not None and unit.level != Level.PROVINCE:
         unit = unit.parent
     return unit.code if unit is not None else None
+
+
+def default_province(user: User | None) -> str | None:
+    """The province a report shows when none is asked for: the reader's own; for a reader without
+    one (or the command line), the whole country (None) once more than one province is loaded,
+    else the one province of the deployment."""
+    code = province_of(user)
+    if code:
+        return code
+    current = list(
+        Unit.objects.filter(structure=Structure.CURRENT, level=Level.PROVINCE).values_list("code", flat=True)[:2]
+    )
+    if len(current) > 1:
+        return None
+    configured = ProvinceSettings.objects.order_by("province_code").values_list("province_code", flat=True).first()
+    fallback = Unit.objects.filter(level=Level.PROVINCE).order_by("structure", "code").values_list("code", flat=True)
+    return configured or (current[0] if current else fallback.first())
 
 
 def sees_province(user: User | None, province: str | None) -> bool:

@@ -13,6 +13,7 @@ from rest_framework import serializers
 from analytics import coverage, payback, savings, usage
 from analytics.exports import FORMATS, Report
 from analytics.models import CostModel, Investment
+from analytics.scope import default_province
 from analytics.services import EDITABLE_FIELDS, cost_model_in_use
 from rooms.models import Level, Structure, Unit
 from rooms.permissions import User
@@ -126,16 +127,32 @@ class SavingsQuerySerializer(PeriodQuerySerializer):
         groups=savings.GROUPS,
         required=False,
         default=lambda: ["month"],
-        help_text="month, district, endpoint or meeting; several with commas.",
+        help_text="month, province, district, endpoint or meeting; several with commas (province,month).",
     )
     district = UnitCodeField(
         level=Level.DISTRICT, required=False, default=None, help_text="District code (legacy tree)."
     )
-    province = UnitCodeField(level=Level.PROVINCE, required=False, default=None, help_text="Province code of the host.")
+    province = UnitCodeField(
+        level=Level.PROVINCE,
+        required=False,
+        default=None,
+        help_text="Province code: only the participations of endpoints in that province (not by the host's).",
+    )
 
 
 class UsageQuerySerializer(PeriodQuerySerializer):
-    group_by = QueryChoiceField(usage.GROUPS, required=False, default="month")
+    group_by = GroupByField(
+        groups=usage.GROUPS,
+        required=False,
+        default=lambda: ["month"],
+        help_text="month, province, district or endpoint; several with commas (province,month).",
+    )
+    province = UnitCodeField(
+        level=Level.PROVINCE,
+        required=False,
+        default=None,
+        help_text="Province code: only the participations of endpoints in that province.",
+    )
 
 
 class CoverageQuerySerializer(ReportQuerySerializer):
@@ -144,7 +161,10 @@ class CoverageQuerySerializer(ReportQuerySerializer):
     end = QueryDateField(required=False, write_only=True)
     structure = QueryChoiceField(Structure.values, required=False, default=Structure.CURRENT)
     province = serializers.CharField(
-        required=False, help_text="Province code, or `all`. Default: the configured province."
+        required=False,
+        help_text="Province code, or `all` (the whole country, with `by_province`). Default: the reader's "
+        "province; for a reader without a home unit, the whole country (the one province of a one-province "
+        "deployment).",
     )
 
     def validate(self, data: dict) -> dict:
@@ -152,7 +172,10 @@ class CoverageQuerySerializer(ReportQuerySerializer):
         as_of = data.get("as_of") or data.get("end") or today
         if as_of > today:
             raise serializers.ValidationError({"as_of": [_("Ngày không được ở tương lai.")]})
-        province = data.get("province", "").strip()[:10] or coverage.default_province()
+        user = self.context.get("user")
+        # No province asked for and none of the reader's own: the whole country (refused, like the
+        # old default, when no unit is loaded at all).
+        province = data.get("province", "").strip()[:10] or default_province(user) or coverage.default_province()
         return {"format": data["format"], "as_of": as_of, "structure": data["structure"], "province": province}
 
 

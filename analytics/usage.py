@@ -17,7 +17,9 @@ Only held meetings count: not cancelled, over by now, started in [start, end). P
   no_shows, late   participations without a check-in; first check-in after start + grace
   ghost_meetings   meetings where no endpoint but the host checked in
 "district" is the endpoint's legacy district: its own district on the legacy tree, or its
-`legacy_unit`'s district for a current-tree endpoint; none for the province level.
+`legacy_unit`'s district for a current-tree endpoint; none for the province level. "province" is
+the province of the participating endpoint (analytics/provinces.py), and so is `province=<code>`.
+Several keys combine (`group_by=province,month`).
 """
 
 import datetime as dt
@@ -32,13 +34,14 @@ from django.utils.translation import gettext_lazy
 
 from analytics import frames, months
 from analytics.exports import GROUP_LABELS, GROUP_SLUGS, Report, period_stem
+from analytics.provinces import participant_provinces, province_key, province_labels
 from analytics.savings_math import unit_places
 from analytics.scope import visible_endpoints
 from rooms.permissions import User
 from rooms.selectors.attendance import CheckInRow, derive_attendance
 from vconf import clock
 
-GROUPS = ["month", "district", "endpoint"]
+GROUPS = ["month", "province", "district", "endpoint"]
 MEASURES = [
     "meetings",
     "hours",
@@ -74,15 +77,18 @@ class UsageFrames:
     participations: pd.DataFrame  # meeting, endpoint, is_host
     checkins: pd.DataFrame  # id, meeting, endpoint, kind, attendees, at (in and out records only)
     places: pd.DataFrame  # endpoint, endpoint_name, province_code, district, district_code, district_name
+    units: pd.DataFrame | None = None  # frames.units_frame, for the provinces' names
 
 
 def usage_frames(*, start: dt.datetime | None, end: dt.datetime, now: dt.datetime) -> UsageFrames:
     held = frames.held_meetings(start=start, end=end, now=now)
+    units = frames.units_frame()
     return UsageFrames(
         meetings=frames.meetings_frame(held),
         participations=frames.participations_frame(held, active_only=True),
         checkins=frames.checkins_frame(held),
-        places=endpoint_districts(frames.endpoints_frame(), frames.units_frame()),
+        places=endpoint_districts(frames.endpoints_frame(), units),
+        units=units,
     )
 
 
@@ -203,9 +209,10 @@ def meeting_facts(meetings: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def usage_by(facts: pd.DataFrame, per_meeting: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Roll facts up by `key`, a column of `facts`: key, then MEASURES, sorted by the key."""
-    groups = facts.groupby(key, sort=True, dropna=False)
+def usage_by(facts: pd.DataFrame, per_meeting: pd.DataFrame, key: str | list[str]) -> pd.DataFrame:
+    """Roll facts up by `key` (one column of `facts` or several): keys, then MEASURES, sorted by them."""
+    keys = [key] if isinstance(key, str) else list(key)
+    groups = facts.groupby(keys, sort=True, dropna=False)
     rows = pd.DataFrame(
         {
             "participations": groups.size().astype("int64"),
@@ -216,15 +223,15 @@ def usage_by(facts: pd.DataFrame, per_meeting: pd.DataFrame, key: str) -> pd.Dat
         }
     )
     per_meeting = per_meeting[["meeting", "scheduled_hours", "actual_hours", "ghost"]]
-    pairs = facts[[key, "meeting"]].drop_duplicates().merge(per_meeting, on="meeting", how="left")
-    meeting_groups = pairs.groupby(key, sort=True, dropna=False)
+    pairs = facts[[*keys, "meeting"]].drop_duplicates().merge(per_meeting, on="meeting", how="left")
+    meeting_groups = pairs.groupby(keys, sort=True, dropna=False)
     rows["meetings"] = meeting_groups.size().astype("int64")
     rows["scheduled_hours"] = meeting_groups["scheduled_hours"].sum().astype("float64")
     rows["actual_hours"] = meeting_groups["actual_hours"].sum().astype("float64")
     rows["ghost_meetings"] = meeting_groups["ghost"].sum().astype("int64")
     rows["hours"] = rows["scheduled_hours"]
     rows["attendance_rate"] = (rows["attended"] / rows["participations"]).astype("float64")
-    return rounded(rows.reset_index()[[key, *MEASURES]])
+    return rounded(rows.reset_index()[[*keys, *MEASURES]])
 
 
 def rounded(rows: pd.DataFrame) -> pd.DataFrame:
@@ -247,23 +254,59 @@ def usage_totals(facts: pd.DataFrame, per_meeting: pd.DataFrame) -> dict:
 # --- the report ---------------------------------------------------------------------------------
 
 
-def labelled(rows: pd.DataFrame, places: pd.DataFrame, group_by: str) -> pd.DataFrame:
-    if group_by == "month":
-        return rows.assign(month=months.labels(rows["month"]))
-    if group_by == "district":
-        names = places.drop_duplicates("district").set_index("district")
-        ids = rows["district"].to_numpy()
-        rows = rows.assign(
-            district=names["district_code"].reindex(ids).to_numpy(),
-            district_name=names["district_name"].reindex(ids).where(ids != 0, _("Cấp tỉnh / khác")).to_numpy(),
-        )
-        return rows[["district", "district_name", *MEASURES]]
-    names = places.set_index("endpoint")["endpoint_name"]
-    rows = rows.assign(endpoint_name=names.reindex(rows["endpoint"]).to_numpy())
-    return rows[["endpoint", "endpoint_name", *MEASURES]]
+def labelled(
+    rows: pd.DataFrame, places: pd.DataFrame, group_by: str | list[str], units: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The rolled-up rows with their keys made readable, keys first, then MEASURES."""
+    keys = [group_by] if isinstance(group_by, str) else group_by
+    columns: list[str] = []
+    for key in keys:
+        if key == "month":
+            rows = rows.assign(month=months.labels(rows["month"]))
+            columns.append("month")
+        elif key == "province":
+            codes, names = province_labels(
+                rows["province"], places, units if units is not None else frames.units_frame()
+            )
+            rows = rows.assign(province=codes, province_name=names)
+            columns += ["province", "province_name"]
+        elif key == "district":
+            named = places.drop_duplicates("district").set_index("district")
+            ids = rows["district"].to_numpy()
+            rows = rows.assign(
+                district=named["district_code"].reindex(ids).to_numpy(),
+                district_name=named["district_name"].reindex(ids).where(ids != 0, _("Cấp tỉnh / khác")).to_numpy(),
+            )
+            columns += ["district", "district_name"]
+        else:
+            names = places.set_index("endpoint")["endpoint_name"]
+            rows = rows.assign(endpoint_name=names.reindex(rows["endpoint"]).to_numpy())
+            columns += ["endpoint", "endpoint_name"]
+    return rows[[*columns, *MEASURES]]
 
 
-def build_report(*, start: dt.datetime | None, end: dt.datetime, group_by: str, user: User | None) -> Report:
+def keyed_facts(facts: pd.DataFrame, per_meeting: pd.DataFrame, places: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The facts with a column per group key (month, province, district; endpoint is one already)."""
+    extra: dict[str, np.ndarray] = {}
+    if "month" in keys:
+        extra["month"] = facts["meeting"].map(per_meeting.set_index("meeting")["month"]).to_numpy(dtype="int64")
+    if "province" in keys:
+        extra["province"] = participant_provinces(facts["endpoint"], places)
+    if "district" in keys:
+        districts = facts["endpoint"].map(places.set_index("endpoint")["district"])
+        extra["district"] = districts.fillna(0).to_numpy(dtype="int64")
+    return facts.assign(**extra) if extra else facts
+
+
+def build_report(
+    *,
+    start: dt.datetime | None,
+    end: dt.datetime,
+    group_by: str | list[str],
+    user: User | None,
+    province: str | None = None,
+) -> Report:
+    keys = [group_by] if isinstance(group_by, str) else list(group_by)
     now = clock.now()
     data = usage_frames(start=start, end=end, now=now)
     grace = dt.timedelta(minutes=settings.VCONF["CHECKIN_GRACE_MINUTES"])
@@ -273,29 +316,30 @@ def build_report(*, start: dt.datetime | None, end: dt.datetime, group_by: str, 
     scope = visible_endpoints(user, data.places)
     if scope is not None:
         facts = facts[facts["endpoint"].isin(scope)]
-    if group_by == "month":
-        facts = facts.assign(month=facts["meeting"].map(per_meeting.set_index("meeting")["month"]).astype("int64"))
-    elif group_by == "district":
-        districts = facts["endpoint"].map(data.places.set_index("endpoint")["district"])
-        facts = facts.assign(district=districts.fillna(0).astype("int64"))
-    rows = usage_by(facts, per_meeting, group_by)
-    if group_by == "month":
+    if province:
+        mine = participant_provinces(facts["endpoint"], data.places) == province_key(province, data.places)
+        facts = facts[mine]
+    facts = keyed_facts(facts, per_meeting, data.places, keys)
+    rows = usage_by(facts, per_meeting, keys)
+    if keys == ["month"]:
         last = months.month_of(end - dt.timedelta(seconds=1))
         # Without a start and without meetings, the month of the end still shows (as zeros).
         first = months.month_of(start) if start else (None if len(rows) else last)
         rows = months.fill(rows, first, last)
-    rows = labelled(rows, data.places, group_by)
+    rows = labelled(rows, data.places, keys, data.units)
     totals = usage_totals(facts, per_meeting)
     body = {
         "start": timezone.localtime(start).isoformat() if start else None,
         "end": timezone.localtime(end).isoformat(),
-        "group_by": group_by,
+        "group_by": ",".join(keys),
+        "province": province,
         "rows": rows.astype("object").where(rows.notna(), None).to_dict("records"),
         "totals": totals,
     }
+    grouping = "-".join(GROUP_SLUGS[key] for key in keys)
     return Report(
         name=_("Sử dụng"),
-        stem=f"su-dung-theo-{GROUP_SLUGS[group_by]}-{period_stem(start, end)}",
+        stem=f"su-dung-theo-{grouping}-{period_stem(start, end)}",
         body=body,
         rows=rows,
         labels=LABELS,

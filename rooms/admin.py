@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from rooms.models import (
     Bridge,
@@ -14,6 +17,8 @@ from rooms.models import (
     Series,
     Unit,
 )
+from rooms.models.accounts import Role, person_name
+from rooms.services.users import role_of
 from rooms.views import rollout_admin
 
 
@@ -29,6 +34,28 @@ admin.site.unregister(User)
 @admin.register(User)
 class VconfUserAdmin(UserAdmin):
     inlines = [ProfileInline]
+    # The national network's 3,356 operator accounts: find them by name, role and unit (natadmin).
+    list_display = ["username", "full_name", "role", "home_unit", "is_active"]
+    list_filter = ["groups", "is_active", "is_superuser"]
+    search_fields = ["username", "profile__full_name", "email", "profile__home_unit__code"]
+    list_select_related = ["profile__home_unit"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description=_("họ và tên"))
+    def full_name(self, user: User) -> str:
+        return person_name(user)
+
+    @admin.display(description=_("vai trò"))
+    def role(self, user: User) -> str:
+        role = role_of(user)
+        return str(Role(role).label) if role else "-"
+
+    @admin.display(description=_("đơn vị"))
+    def home_unit(self, user: User) -> str:
+        profile = getattr(user, "profile", None)
+        return str(profile.home_unit) if profile and profile.home_unit else str(_("Cả nước"))
 
 
 @admin.register(Unit)
@@ -48,7 +75,7 @@ class EndpointAdmin(rollout_admin.EndpointAdminMixin, admin.ModelAdmin):
     list_display = ["name", "unit", "status", "status_since", "seats", "connection", "bridge"]
     list_filter = ["status", "connection", "unit__structure", "bridge"]
     search_fields = ["name", "unit__name", "unit__code", "dial_address"]
-    autocomplete_fields = ["unit", "legacy_unit", "operators"]
+    autocomplete_fields = ["unit", "legacy_unit", "legacy_units", "operators"]
     readonly_fields = ["status", "status_since", "feed_token"]
     list_select_related = ["unit", "bridge"]
     inlines = [rollout_admin.StatusChangeInline]
@@ -64,6 +91,7 @@ class BridgeAdmin(admin.ModelAdmin):
 class ProvinceSettingsAdmin(admin.ModelAdmin):
     list_display = ["province_code", "name", "host", "circuity_factor"]
     autocomplete_fields = ["host"]
+    search_fields = ["province_code", "name"]
 
 
 @admin.register(CoverageTarget)

@@ -9,7 +9,9 @@ from rooms.views import endpoints as endpoint_views
 from rooms.views import feeds as feed_views
 from rooms.views import groups as group_views
 from rooms.views import meetings as meeting_views
+from rooms.views import provinces as province_views
 from rooms.views import units as unit_views
+from rooms.views import users as user_views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -18,6 +20,10 @@ router.register("units", unit_views.UnitViewSet, basename="unit")
 router.register("endpoints", endpoint_views.EndpointViewSet, basename="endpoint")
 router.register("bridges", endpoint_views.BridgeViewSet, basename="bridge")
 router.register("endpoint-groups", group_views.EndpointGroupViewSet, basename="endpoint-group")
+# The national network's administration (natadmin): provinces, coverage targets, accounts.
+router.register("provinces", province_views.ProvinceSettingsViewSet, basename="province")
+router.register("coverage-targets", province_views.CoverageTargetViewSet, basename="coverage-target")
+router.register("users", user_views.UserViewSet, basename="user")
 
 urlpatterns = [
     path("auth/token/", accounts.ObtainToken.as_view(), name="api-token"),

@@ -99,7 +99,7 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
     if not can_read_reports(request.user):
         raise PermissionDenied
     context: dict = {"structures": Structure.choices, "today": timezone.localtime(clock.now()).date()}
-    parsed = CoverageQuerySerializer(data=request.GET)
+    parsed = CoverageQuerySerializer(data=request.GET, context={"user": request.user})
     try:
         parsed.is_valid(raise_exception=True)
         province, structure, as_of = (parsed.validated_data[key] for key in ("province", "structure", "as_of"))

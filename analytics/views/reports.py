@@ -26,7 +26,7 @@ class ReportView(APIView):
     report = ""
 
     def get(self, request: Request) -> HttpResponse:
-        query = REPORTS[self.report][0](data=request.query_params)
+        query = REPORTS[self.report][0](data=request.query_params, context={"user": request.user})
         query.is_valid(raise_exception=True)
         return render(build_report(self.report, query.validated_data, request.user), query.validated_data["format"])
 

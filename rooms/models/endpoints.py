@@ -78,6 +78,11 @@ class Endpoint(models.Model):
         related_name="legacy_endpoints",
         verbose_name=_("đơn vị cũ"),
     )
+    # Every legacy commune a current room serves: a new commune absorbed about three old ones,
+    # and legacy-tree coverage counts each of them. legacy_unit stays as the first of them.
+    legacy_units = models.ManyToManyField(
+        "rooms.Unit", blank=True, related_name="legacy_rooms", verbose_name=_("các đơn vị cũ phục vụ")
+    )
     seats = models.PositiveIntegerField(_("số chỗ ngồi"), default=20)
     dial_address = models.CharField(_("địa chỉ quay số"), max_length=200, blank=True)
     connection = models.CharField(

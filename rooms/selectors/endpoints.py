@@ -128,6 +128,7 @@ def endpoints_for_api() -> QuerySet[Endpoint]:
     """Endpoints with what their API representation reads, in a fixed number of queries."""
     return Endpoint.objects.select_related("unit", "legacy_unit", "bridge").prefetch_related(
         "operators",
+        "legacy_units",
         Prefetch(
             "status_changes",
             queryset=StatusChange.objects.select_related("changed_by").order_by("effective", "id"),
@@ -153,7 +154,8 @@ def filter_endpoints(
     if unit is not None:
         below = Q(pk=unit.pk) | Q(parent=unit) | Q(parent__parent=unit)
         units = Unit.objects.filter(below).values("pk")
-        endpoints = endpoints.filter(Q(unit__in=units) | Q(legacy_unit__in=units))
+        served = Endpoint.legacy_units.through.objects.filter(unit__in=units).values("endpoint_id")
+        endpoints = endpoints.filter(Q(unit__in=units) | Q(legacy_unit__in=units) | Q(pk__in=served))
     if bridge is not None:
         endpoints = endpoints.filter(bridge_id=bridge)
     if search:

@@ -18,11 +18,12 @@ def unit_subtree_ids(unit: Unit) -> set[int]:
 
 def endpoints_under_units(units: list[Unit]) -> QuerySet[Endpoint]:
     """Endpoints located in these units or below them, on either tree (a current-tree endpoint
-    counts under the legacy district its commune came from)."""
+    counts under the legacy district of every legacy commune it serves)."""
     ids: set[int] = set()
     for unit in units:
         ids |= unit_subtree_ids(unit)
-    return Endpoint.objects.filter(Q(unit_id__in=ids) | Q(legacy_unit_id__in=ids))
+    served = Endpoint.legacy_units.through.objects.filter(unit_id__in=ids).values("endpoint_id")
+    return Endpoint.objects.filter(Q(unit_id__in=ids) | Q(legacy_unit_id__in=ids) | Q(pk__in=served))
 
 
 def search_units(units: QuerySet[Unit], *, search: str) -> QuerySet[Unit]:

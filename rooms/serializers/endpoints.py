@@ -72,6 +72,14 @@ class EndpointSerializer(ModelSerializer):
     legacy_unit = UnitCodeField(
         required=False, allow_null=True, help_text=_("Mã đơn vị trên cây cũ mà điểm cầu phục vụ trước 7/2025.")
     )
+    # Every legacy commune a current room serves (natadmin); legacy_unit is the first of them.
+    legacy_units = serializers.SlugRelatedField(
+        slug_field="code",
+        many=True,
+        required=False,
+        queryset=Unit.objects.filter(structure=Structure.LEGACY),
+        help_text=_("Mã các đơn vị trên cây cũ mà điểm cầu phục vụ; mặc định: các xã cũ sáp nhập vào đơn vị."),
+    )
     status = serializers.ChoiceField(choices=EndpointStatus.choices, required=False)
     status_since = BoundedDateField(required=False, help_text=_("Ngày hiệu lực của trạng thái."))
     effective = BoundedDateField(write_only=True, required=False, help_text=_("Như status_since (khi đổi trạng thái)."))
@@ -114,6 +122,7 @@ class EndpointSerializer(ModelSerializer):
             "unit_level",
             "structure",
             "legacy_unit",
+            "legacy_units",
             "status",
             "status_since",
             "effective",

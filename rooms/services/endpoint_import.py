@@ -1,6 +1,7 @@
 """Importing endpoints, and the bridges they use, from CSV files: all rows or none, every bad row named.
 
-Columns: name, unit (required); unit_structure, legacy_unit, seats, dial_address, connection,
+Columns: name, unit (required); unit_structure, legacy_unit, legacy_units (codes separated by
+spaces or semicolons; default: the legacy communes the unit absorbed), seats, dial_address, connection,
 bridge (id or name), road_km, status, status_since, operators (usernames separated by spaces
 or semicolons). Each row is read by the API's EndpointSerializer and written by the same
 create_endpoint service, so the file obeys exactly the rules of POST /api/endpoints/.
@@ -27,6 +28,7 @@ REQUIRED = {"name", "unit"}
 OPTIONAL = {
     "unit_structure",
     "legacy_unit",
+    "legacy_units",
     "seats",
     "dial_address",
     "connection",
@@ -51,6 +53,8 @@ def _payload(values: dict[str, str], errors: dict) -> dict:
     payload: dict[str, object] = {key: value for key, value in values.items() if value != ""}
     if "operators" in payload:
         payload["operators"] = [name for name in re.split(r"[\s;,]+", str(payload["operators"])) if name]
+    if "legacy_units" in payload:
+        payload["legacy_units"] = [code for code in re.split(r"[\s;,]+", str(payload["legacy_units"])) if code]
     if "road_km" in payload:
         payload["road_km"] = str(payload["road_km"]).replace(",", ".")
     bridge = payload.get("bridge")

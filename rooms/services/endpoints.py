@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from rooms.models import Bridge, Connection, Endpoint, EndpointStatus, Role, StatusChange, Structure, Unit
 from rooms.models.endpoints import new_feed_token
 from rooms.permissions import can_operate, has_role
+from rooms.services.legacy_units import served_legacy_units, set_legacy_units
 from vconf import clock
 from vconf.limits import MAX_PEOPLE, MAX_ROAD_KM, MAX_YEAR, MIN_YEAR
 
@@ -90,6 +91,7 @@ def create_endpoint(
     name: str,
     unit: Unit,
     legacy_unit: Unit | None = None,
+    legacy_units: Collection[Unit] | None = None,
     seats: int = 20,
     dial_address: str = "",
     connection: str = Connection.GOVERNMENT_NETWORK,
@@ -105,6 +107,7 @@ def create_endpoint(
     effective = status_since or today()
     check_effective(effective)
     check_operators(operators)
+    legacy_unit, served = served_legacy_units(unit=unit, legacy_unit=legacy_unit, legacy_units=legacy_units)
     endpoint = Endpoint(
         name=name,
         unit=unit,
@@ -119,6 +122,7 @@ def create_endpoint(
     )
     check_endpoint(endpoint)
     endpoint.save()
+    set_legacy_units(endpoint, served)
     if operators:
         endpoint.operators.set(operators)
     StatusChange.objects.create(endpoint=endpoint, status=status, effective=effective, changed_by=by, note=note[:200])
@@ -134,6 +138,7 @@ def update_endpoint(
     status: str | None = None,
     status_since: dt.date | None = None,
     note: str = "",
+    legacy_units: Collection[Unit] | None = None,
     **fields: object,
 ) -> Endpoint:
     """Change an endpoint's details; a status (with an optional effective date) goes through
@@ -146,10 +151,20 @@ def update_endpoint(
     if operators is not None:
         check_operators(operators)
     endpoint = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
+    moved = "unit" in fields and getattr(fields["unit"], "pk", None) != endpoint.unit_id
     for name, value in fields.items():
         setattr(endpoint, name, value)
+    served = None
+    if legacy_units is not None or "legacy_unit" in fields or moved:
+        # A new unit with no legacy unit named serves what the new unit absorbed.
+        legacy = endpoint.legacy_unit if "legacy_unit" in fields else None
+        endpoint.legacy_unit, served = served_legacy_units(
+            unit=endpoint.unit, legacy_unit=legacy, legacy_units=legacy_units
+        )
     check_endpoint(endpoint)
     endpoint.save()
+    if served is not None:
+        set_legacy_units(endpoint, served)
     if operators is not None:
         endpoint.operators.set(operators)
     if status is not None:

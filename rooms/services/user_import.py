@@ -1,0 +1,89 @@
+"""Importing user accounts from a CSV file: all rows or none, every bad row named by its line
+and column (API.md "The national network": 3,356 operator accounts are not typed by hand).
+
+Columns: username, role (required); full_name, email, phone, home_unit, home_unit_structure,
+is_active, password, endpoints. `endpoints` lists the rooms an operator runs, separated by spaces,
+commas or semicolons: each is a room's dial address (exactly as stored, ignoring case) or, when
+no room has that address, a room's id. A row without a password makes an account that cannot sign
+in until an administrator sets one. Each row is read by the API's UserSerializer and written by
+the same create_user service, so the file obeys exactly the rules of POST /api/users/.
+"""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+
+from rooms.models import Endpoint
+from rooms.services.csv_files import RowErrors, read_rows, too_many_cells
+from rooms.services.endpoint_import import _messages
+from rooms.services.users import create_user
+from vconf.exceptions import validation_messages
+
+REQUIRED = {"username", "role"}
+OPTIONAL = {"full_name", "email", "phone", "home_unit", "home_unit_structure", "is_active", "password", "endpoints"}
+
+
+class RoomFinder:
+    """Rooms by dial address (lower case) or id, read once for the whole file."""
+
+    def __init__(self) -> None:
+        self.by_address: dict[str, list[int]] = {}
+        rows = Endpoint.objects.exclude(dial_address="").values_list("pk", Lower("dial_address"))
+        for pk, address in rows:
+            self.by_address.setdefault(address, []).append(pk)
+        self.ids = set(Endpoint.objects.values_list("pk", flat=True))
+
+    def find(self, text: str) -> tuple[list[int], list[str]]:
+        found, errors = [], []
+        for token in (t for t in re.split(r"[\s;,]+", text) if t):
+            matches = self.by_address.get(token.lower(), [])
+            if len(matches) > 1:
+                errors.append(_("Nhiều điểm cầu có địa chỉ “%s”: ghi mã (id) điểm cầu.") % token)
+            elif matches:
+                found.append(matches[0])
+            elif token.isascii() and token.isdigit() and int(token) in self.ids:
+                found.append(int(token))
+            else:
+                errors.append(_("Không có điểm cầu địa chỉ hoặc mã “%s”.") % token)
+        return found, errors
+
+
+def _row_payload(values: dict[str, str], rooms: RoomFinder, errors: dict) -> dict:
+    payload: dict[str, object] = {key: value for key, value in values.items() if value != ""}
+    if "endpoints" in payload:
+        found, problems = rooms.find(str(payload["endpoints"]))
+        if problems:
+            errors["endpoints"] = problems
+        payload["endpoints"] = found
+    return payload
+
+
+def import_users_csv(*, data: bytes | str) -> list:
+    """Create one account per row in one transaction; RowErrors (nothing saved) if any row is bad."""
+    from rooms.serializers.users import UserSerializer
+
+    records = read_rows(data, required=REQUIRED, optional=OPTIONAL)
+    rooms = RoomFinder()
+    created: list = []
+    bad: list[dict] = []
+    with transaction.atomic():
+        for number, values in records:
+            errors = too_many_cells(values)
+            serializer = UserSerializer(data=_row_payload(values, rooms, errors))
+            if not serializer.is_valid():
+                errors.update({field: _messages(detail) for field, detail in serializer.errors.items()})
+            if not errors:
+                try:
+                    # Earlier rows are written in this transaction: a username twice in the file is
+                    # refused like one already in the database.
+                    created.append(create_user(**serializer.validated_data))
+                except ValidationError as error:
+                    errors = validation_messages(error)
+            if errors:
+                bad.append({"row": number, "errors": errors})
+        if bad:
+            raise RowErrors(bad)
+    return created
