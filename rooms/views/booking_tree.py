@@ -44,51 +44,110 @@ def unit_tree(
     checked_units: set[int] | None = None,
     opened: Collection[int] = (),
 ) -> list[TreeNode]:
-    """The endpoints this user may book, under their units; collapsed by province when large."""
+    """The endpoints this user may book, under their units; folded by province when large."""
     home = None if is_administrator(user) else home_unit(user)
     if home is not None and home.level == Level.COUNTRY:
         home = None  # every unit of either tree is the country's to tick
-    endpoints = list(
-        endpoints_on_tree(bookable_in_scope(user).only("pk", "name", "unit_id", "status"), structure=structure)
-    )
-    scope_units = selectable_units(structure=structure, home=home, in_scope={e.pk for e in endpoints})
-    tree = booking_tree(
-        endpoints=endpoints,
-        structure=structure,
-        scope_unit_ids=scope_units,
-        checked_endpoints=checked_endpoints,
-        checked_units=checked_units or set(),
-    )
-    if len(endpoints) > LARGE_TREE:
-        for node in tree:
-            collapse_provinces(node, opened=set(opened))
-    return tree
+    rooms = endpoints_on_tree(bookable_in_scope(user), structure=structure)
+    # tree_unit_id is endpoints_on_tree's annotation, which the type plugin cannot see.
+    placed: list[tuple[int, int]] = list(rooms.values_list("pk", "tree_unit_id"))  # type: ignore[misc]
+    scope_units = selectable_units(structure=structure, home=home, in_scope={pk for pk, _unit in placed})
+    tree = Tree(rooms, structure, scope_units, checked_endpoints, checked_units or set())
+    if len(placed) <= LARGE_TREE:
+        return tree.whole([pk for pk, _unit in placed])
+    return tree.folded(placed, opened=set(opened))
 
 
-def rooms_below(node: TreeNode) -> list[Endpoint]:
-    return [*node.endpoints, *(e for child in node.children for e in rooms_below(child))]
+class Tree:
+    """booking_tree for the rooms shown, and one folded line for each province not shown."""
+
+    def __init__(
+        self,
+        rooms: QuerySet[Endpoint],
+        structure: str,
+        scope_units: set[int] | None,
+        checked_endpoints: set[int],
+        checked_units: set[int],
+    ) -> None:
+        self.rooms, self.structure, self.scope_units = rooms, structure, scope_units
+        self.checked_endpoints, self.checked_units = checked_endpoints, checked_units
+
+    def whole(self, shown: list[int]) -> list[TreeNode]:
+        if not shown:
+            return []
+        return booking_tree(
+            endpoints=self.rooms.filter(pk__in=shown).only("pk", "name", "unit_id", "status"),
+            structure=self.structure,
+            scope_unit_ids=self.scope_units,
+            checked_endpoints=self.checked_endpoints,
+            checked_units=self.checked_units,
+        )
+
+    def selectable(self, pk: int) -> bool:
+        return self.scope_units is None or pk in self.scope_units
+
+    def folded(self, placed: list[tuple[int, int]], *, opened: set[int]) -> list[TreeNode]:
+        """A province is shown open when asked for, or when some but not all of its rooms are
+        ticked (they must be posted again); one whose every room is ticked folds into its ticked
+        box, which books the same rooms."""
+        units = {
+            pk: (parent, level, code, name)
+            for pk, parent, level, code, name in Unit.objects.filter(structure=self.structure).values_list(
+                "pk", "parent_id", "level", "code", "name"
+            )
+        }
+        per_province: dict[int, list[int]] = {}
+        above: list[int] = []  # rooms above every province: the Government hall
+        for pk, unit_id in placed:
+            province = province_of(unit_id, units)
+            (per_province.setdefault(province, []) if province else above).append(pk)
+        unfold = set()
+        for province, ids in per_province.items():
+            ticked = sum(pk in self.checked_endpoints for pk in ids)
+            whole = self.selectable(province) and ticked == len(ids)
+            if province in opened or (ticked and not whole and province not in self.checked_units):
+                unfold.add(province)
+        tree = self.whole(above + [pk for province in unfold for pk in per_province[province]])
+        for province in unfold:
+            if node := find_node(tree, province):
+                node.unit.opened = True  # type: ignore[attr-defined]  # kept open by the next post
+        for province, ids in per_province.items():
+            if province not in unfold:
+                self.attach(tree, self.folded_line(province, ids, units), units)
+        return tree
+
+    def folded_line(self, province: int, ids: list[int], units: dict) -> TreeNode:
+        _parent, level, code, name = units[province]
+        unit = Unit(pk=province, structure=self.structure, code=code, name=name, level=level)
+        every = self.selectable(province) and all(pk in self.checked_endpoints for pk in ids)
+        node = TreeNode(unit, [], [], self.selectable(province), checked=province in self.checked_units or every)
+        # Read by the template: the folded line and its count (for "Đã chọn n điểm cầu").
+        unit.lazy, unit.rooms = True, len(ids)  # type: ignore[attr-defined]
+        return node
+
+    def attach(self, tree: list[TreeNode], node: TreeNode, units: dict) -> None:
+        """Under its parent (made for it when no room shown sits there), in code order."""
+        parent_pk = units[node.unit.pk][0]
+        if parent_pk is None:
+            siblings = tree
+        else:
+            parent = find_node(tree, parent_pk)
+            if parent is None:
+                _grand, level, code, name = units[parent_pk]
+                unit = Unit(pk=parent_pk, structure=self.structure, code=code, name=name, level=level)
+                parent = TreeNode(unit, [], [], self.selectable(parent_pk), checked=parent_pk in self.checked_units)
+                tree.append(parent)
+            siblings = parent.children
+        siblings.append(node)
+        siblings.sort(key=lambda n: (n.unit.code, n.unit.name))
 
 
-def collapse_provinces(node: TreeNode, *, opened: set[int]) -> None:
-    """Fold every province of this subtree into one line (its name, its room count, one box for
-    all of it), unless it was opened or holds a choice that is not the whole province: a ticked
-    room stays visible so it is posted again. A province whose every room is ticked folds into
-    its ticked box, which books the same rooms."""
-    if node.unit.level != Level.PROVINCE:
-        for child in node.children:
-            collapse_provinces(child, opened=opened)
-        return
-    rooms = rooms_below(node)
-    ticked = sum(bool(getattr(e, "checked", False)) for e in rooms)
-    whole = node.selectable and rooms and ticked == len(rooms)
-    if node.unit.pk in opened or (ticked and not whole and not node.checked):
-        node.unit.opened = True  # type: ignore[attr-defined]  # kept open by the next post
-        return
-    node.checked = node.checked or bool(whole)
-    # Read by the template: the folded line and its count (for "Đã chọn n điểm cầu").
-    node.unit.lazy = True  # type: ignore[attr-defined]
-    node.unit.rooms = len(rooms)  # type: ignore[attr-defined]
-    node.children, node.endpoints = [], []
+def province_of(unit_id: int, units: dict) -> int | None:
+    """The province a unit is in (itself if it is one); None above the provinces."""
+    node: int | None = unit_id
+    while node is not None and node in units and units[node][1] != Level.PROVINCE:
+        node = units[node][0]
+    return node if node is not None and node in units else None
 
 
 def find_node(tree: list[TreeNode], pk: int) -> TreeNode | None:
