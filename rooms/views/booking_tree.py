@@ -188,9 +188,11 @@ def booking_host_search(request: HttpRequest) -> JsonResponse:
     """`?q=`: the first rooms this user may book whose name or unit matches, accent-blind."""
     if not has_role(request.user, Role.STAFF):
         return JsonResponse({"detail": "forbidden"}, status=403)
-    term = request.GET.get("q", "")[:100]
-    found = matching(bookable_in_scope(request.user), term, ["name", "unit__name"]) if term.strip() else None
-    rows = [] if found is None else found.select_related("unit").order_by("name", "pk")[:HOST_SEARCH_RESULTS]
+    words = request.GET.get("q", "")[:100].split()
+    found = bookable_in_scope(request.user)
+    for word in words:  # every word, anywhere in the room's or its unit's name: "hoi truong ha noi"
+        found = matching(found, word, ["name", "unit__name"])
+    rows = found.select_related("unit").order_by("name", "pk")[:HOST_SEARCH_RESULTS] if words else []
     return JsonResponse({"results": [{"id": e.pk, "name": e.name, "unit": e.unit.name} for e in rows]})
 
 
