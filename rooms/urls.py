@@ -3,7 +3,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from rooms.views import accounts, audit_pages, booking_pages, groups, meetings, operator_pages, rollout_pages
+from rooms.views import (
+    accounts,
+    audit_pages,
+    booking_pages,
+    booking_tree,
+    groups,
+    meetings,
+    operator_pages,
+    rollout_pages,
+)
 
 urlpatterns = [
     path("", accounts.home, name="home"),
@@ -15,6 +24,8 @@ urlpatterns = [
     path("truc-tiep/<int:meeting_id>/", operator_pages.live_board, name="live-board"),
     path("lich-hop/", booking_pages.meeting_calendar, name="meeting-calendar"),
     path("lich-hop/dat-lich/", booking_pages.meeting_book, name="meeting-book"),
+    path("lich-hop/cay-don-vi/<int:pk>/", booking_tree.booking_subtree, name="booking-subtree"),
+    path("lich-hop/tim-diem-cau/", booking_tree.booking_host_search, name="booking-host-search"),
     path("lich-hop/<int:pk>/", booking_pages.meeting_detail, name="meeting-detail"),
     path("lich-hop/<int:pk>/huy/", booking_pages.meeting_cancel, name="meeting-cancel"),
     path("lich-hop/<int:pk>/doi-lich/", booking_pages.meeting_reschedule, name="meeting-reschedule"),

@@ -36,7 +36,9 @@ def load(*, stdout: OutputWrapper) -> None:
     if owner is None or district is None:
         return
     district_rooms = list(bookable_endpoints_under([district]))
-    border = Unit.objects.filter(structure=Structure.CURRENT, level=Level.COMMUNE, name__in=BORDER_COMMUNES)
+    border = Unit.objects.filter(
+        structure=Structure.CURRENT, level=Level.COMMUNE, name__in=BORDER_COMMUNES, parent__code=PROVINCE
+    )
     border_rooms = list(bookable_endpoints_under(list(border)))
     for name, rooms in (
         (f"Khối huyện cũ {FORMER_DISTRICT.removeprefix('Huyện ')}", district_rooms),

@@ -87,7 +87,10 @@ class Province:
     def __init__(self, host: Endpoint) -> None:
         self.host = host
         rooms = list(
-            Endpoint.objects.filter(unit__structure=Structure.CURRENT, unit__level=Level.COMMUNE)
+            # The province's own communes: with `demo --national` the others are there too.
+            Endpoint.objects.filter(
+                unit__structure=Structure.CURRENT, unit__level=Level.COMMUNE, unit__parent=host.unit_id
+            )
             .exclude(pk=host.pk)
             .select_related("unit", "legacy_unit")
             .order_by("unit__code", "pk")

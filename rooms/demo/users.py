@@ -15,6 +15,8 @@ USERS = [
     ("vanphong", Role.STAFF, "Nguyễn Thị Lan", "Chuyên viên Văn phòng UBND tỉnh", (Structure.CURRENT, PROVINCE)),
     ("kythuat", Role.OPERATOR, "Hoàng Văn Minh", "Kỹ thuật viên điểm cầu", None),
     ("lanhdao", Role.LEADER, "Lương Văn Hùng", "Phó Chủ tịch UBND tỉnh", (Structure.CURRENT, PROVINCE)),
+    # The Government office books the national conferences (home unit VN: the whole country).
+    ("chinhphu", Role.STAFF, "Đỗ Thị Thu Hà", "Chuyên viên Văn phòng Chính phủ", (Structure.CURRENT, "VN")),
 ]
 
 
@@ -25,6 +27,7 @@ def operator_endpoints() -> list[Endpoint]:
     communes = Endpoint.objects.filter(
         unit__structure=Structure.CURRENT,
         unit__level=Level.COMMUNE,
+        unit__parent__code=PROVINCE,
         status=EndpointStatus.IN_SERVICE,
         legacy_unit__code=F("unit__code"),
     ).order_by("unit__code", "pk")
@@ -36,7 +39,7 @@ def load(*, stdout: OutputWrapper) -> None:
         user, created = User.objects.get_or_create(username=username)
         if created:
             user.set_password(PASSWORD)
-            user.email = f"{username}@langson.example.vn"
+            user.email = f"{username}@{'chinhphu' if home and home[1] == 'VN' else 'langson'}.example.vn"
             if role == Role.ADMINISTRATOR:
                 user.is_superuser = user.is_staff = True
             user.save()

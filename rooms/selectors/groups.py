@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
-from rooms.models import Endpoint, EndpointGroup
+from rooms.models import Endpoint, EndpointGroup, Level
 from rooms.permissions import User, endpoints_in_scope, home_unit, is_administrator
 from vconf.params import ids_in
 
@@ -16,7 +16,9 @@ def groups_for(user: User) -> QuerySet[EndpointGroup]:
     groups = EndpointGroup.objects.select_related("owner", "owner__profile").prefetch_related(
         Prefetch("endpoints", queryset=Endpoint.objects.only("pk", "name", "status").order_by("name"))
     )
-    if is_administrator(user) or home_unit(user) is None:
+    home = home_unit(user)
+    # The country's office may book every room (its subtree is the whole network).
+    if is_administrator(user) or home is None or home.level == Level.COUNTRY:
         return groups
     outside = Endpoint.objects.exclude(pk__in=endpoints_in_scope(user).values("pk"))
     return groups.exclude(endpoints__in=outside)

@@ -7,14 +7,16 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.contrib.auth.models import User as Account
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from rooms.models import Bridge, Endpoint, Unit
-from rooms.models.endpoints import BOOKABLE_STATUSES
-from rooms.permissions import User, endpoints_in_scope
+from rooms.permissions import User
 from rooms.services.booking_rules import BookingRequest
 from rooms.validators import MAX_DESCRIPTION, validate_description, validate_title
+from rooms.views.booking_tree import LARGE_TREE, bookable_in_scope, host_shortlist
+from vconf.params import ids_in
 
 REPEATS = [
     ("", gettext_lazy("Không lặp")),
@@ -75,9 +77,15 @@ class BookingForm(TimeForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["host"]).queryset = (
-            endpoints_in_scope(user).filter(status__in=BOOKABLE_STATUSES).select_related("unit").order_by("name")
-        )
+        host = cast(forms.ModelChoiceField, self.fields["host"])
+        host.queryset = bookable_in_scope(user).select_related("unit").order_by("name")
+        host.widget.attrs["data-host-search"] = reverse("booking-host-search")
+        # Any room in scope is a valid host; a national scope lists only the halls (the search
+        # box of booking.js finds the others), so the page does not carry 3,403 options.
+        if host.queryset.count() > LARGE_TREE:
+            chosen = ids_in([str(self["host"].value() or "")])
+            shortlist = host_shortlist(user, keep=chosen)
+            host.widget.choices = [("", host.empty_label or ""), *((e.pk, e.name) for e in shortlist)]
 
     def recurrence(self) -> str:
         repeat, count = self.cleaned_data.get("repeat"), self.cleaned_data.get("count") or 10

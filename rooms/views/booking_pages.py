@@ -18,53 +18,22 @@ from django.views.decorators.http import require_POST
 
 from rooms.models import Endpoint, Level, Meeting, MeetingStatus, ProvinceSettings, Role, Structure, Unit
 from rooms.models.endpoints import BOOKABLE_STATUSES
-from rooms.permissions import User, can_watch_meeting, endpoints_in_scope, has_role, home_unit, is_administrator
+from rooms.permissions import can_watch_meeting, has_role
 from rooms.recurrence_text import describe_rule
 from rooms.selectors import meetings as selectors
 from rooms.selectors.attendance import meeting_attendance
 from rooms.selectors.groups import group_choices, rooms_of_ticked_groups
-from rooms.selectors.units import endpoints_on_tree, selectable_units, unit_subtree_ids
+from rooms.selectors.units import unit_subtree_ids
 from rooms.services import booking, series
 from rooms.services.booking_rules import Booking
 from rooms.views import booking_office as office
 from rooms.views.booking_forms import BookingForm, CalendarForm, ParticipantsForm, RescheduleForm, TimeForm
+from rooms.views.booking_refusals import conflicts_csv, refusal
+from rooms.views.booking_tree import opened_units, unit_tree
 from vconf import clock
 from vconf.auth import signed_in
 from vconf.exceptions import Conflict, validation_lines
 from vconf.limits import MAX_YEAR, MIN_YEAR
-
-
-def conflict_rows(error: Conflict) -> list[dict]:
-    """A refusal's conflicts with real datetimes, for the page's table."""
-    rows = []
-    for conflict in error.conflicts:
-        row = dict(conflict)
-        for key in ("start", "end", "occurrence"):
-            if key in row:
-                row[key] = datetime.fromisoformat(row[key])
-        rows.append(row)
-    return rows
-
-
-def unit_tree(
-    *, user: User, structure: str, checked_endpoints: set[int], checked_units: set[int] | None = None
-) -> list[selectors.TreeNode]:
-    """The booking form's unit tree: the endpoints this user may book, under their units."""
-    home = None if is_administrator(user) else home_unit(user)
-    endpoints = list(
-        endpoints_on_tree(
-            endpoints_in_scope(user).filter(status__in=BOOKABLE_STATUSES).only("pk", "name", "unit_id", "status"),
-            structure=structure,
-        )
-    )
-    scope_units = selectable_units(structure=structure, home=home, in_scope={e.pk for e in endpoints})
-    return selectors.booking_tree(
-        endpoints=endpoints,
-        structure=structure,
-        scope_unit_ids=scope_units,
-        checked_endpoints=checked_endpoints,
-        checked_units=checked_units or set(),
-    )
 
 
 def tree_structure(request: HttpRequest) -> str:
@@ -130,16 +99,8 @@ def meeting_book(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         # "Họp ngay", "the next free slot", "without the busy rooms": the form as if typed so.
         request.POST = office.rewrite_post(request.POST, now=clock.now())  # type: ignore[assignment]
-    if "switch_structure" in request.POST:
-        # Switching trees shows the form again with what was typed, unchecked (no errors yet); a
-        # unit ticked on one tree becomes its rooms, which the other tree shows under their units.
-        form = BookingForm(user=request.user, initial={**initial, **request.POST.dict()})
-        participants = ParticipantsForm(request.POST)
-        participants.is_valid()
-        ticked, _units = participants.checked()
-        switched = office.switched_selection(endpoint_ids=ticked, units=participants.cleaned_data.get("units", []))
-        context: dict = {"form": form, "structure": tree_structure(request)}
-        return booking_page(request, context, participants, checked_endpoints=switched)
+    if "switch_structure" in request.POST or "open_unit" in request.POST:
+        return shown_again(request, initial)
     form = BookingForm(request.POST or None, user=request.user, initial=initial)
     participants = ParticipantsForm(request.POST or None)
     context = {"form": form, "structure": tree_structure(request)}
@@ -149,6 +110,21 @@ def meeting_book(request: HttpRequest) -> HttpResponse:
         context["errors"] = [m for errors in participants.errors.values() for m in errors]
         return booking_page(request, context, participants, status=400)
     return handle_booking(request, form, participants, context)
+
+
+def shown_again(request: HttpRequest, initial: dict) -> HttpResponse:
+    """The form again with what was typed, unchecked (no errors yet), after switching trees or
+    opening a folded province. A unit ticked on one tree becomes its rooms, which the other tree
+    shows under their own units; opening a province keeps the ticked units as they are."""
+    form = BookingForm(user=request.user, initial={**initial, **request.POST.dict()})
+    participants = ParticipantsForm(request.POST)
+    participants.is_valid()
+    context: dict = {"form": form, "structure": tree_structure(request)}
+    if "open_unit" in request.POST:
+        return booking_page(request, context, participants)
+    ticked, _units = participants.checked()
+    switched = office.switched_selection(endpoint_ids=ticked, units=participants.cleaned_data.get("units", []))
+    return booking_page(request, context, participants, checked_endpoints=switched)
 
 
 def booking_page(
@@ -167,6 +143,7 @@ def booking_page(
         structure=context["structure"],
         checked_endpoints=ticked_endpoints,
         checked_units=checked_units,
+        opened=opened_units(request),
     )
     context["groups"] = group_choices(user=request.user, checked=request.POST.getlist("groups"))
     return render(request, "rooms/booking_form.html", context, status=status)
@@ -180,7 +157,9 @@ def handle_booking(
     booking_request = form.booking_request(
         organizer=signed_in(request), participants=participants, group_rooms=group_rooms
     )
-    recurrence, checking = form.recurrence(), request.POST.get("action") == "check"
+    action = request.POST.get("action")
+    # "Tải CSV" of a summed-up refusal checks again and answers every conflict as a file.
+    recurrence, checking = form.recurrence(), action in ("check", "conflicts_csv")
     try:
         result = booking.book(
             booking_request, rule=recurrence, skip_conflicts=form.cleaned_data["skip_conflicts"], preview=checking
@@ -192,7 +171,9 @@ def handle_booking(
         context["errors"] = [str(error)]
         return booking_page(request, context, participants, status=403)
     except Conflict as error:
-        context["conflict"], context["conflicts"] = error, conflict_rows(error)
+        if action == "conflicts_csv":
+            return conflicts_csv(error)
+        context.update(refusal(error), csv_download=True)
         if not recurrence:
             context.update(office.way_out(request=booking_request, conflicts=error.conflicts, now=clock.now()))
         return booking_page(request, context, participants, status=409)
@@ -255,7 +236,10 @@ def render_detail(request: HttpRequest, meeting: Meeting, *, status: int = 200, 
         structure = tree_structure(request)
         context["structure"] = structure
         context["tree"] = unit_tree(
-            user=request.user, structure=structure, checked_endpoints={p.endpoint_id for p in participations}
+            user=request.user,
+            structure=structure,
+            checked_endpoints={p.endpoint_id for p in participations},
+            opened=opened_units(request),
         )
     return render(request, "rooms/meeting_detail.html", context, status=status)
 
@@ -304,6 +288,6 @@ def meeting_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     except PermissionDenied as error:
         return render_detail(request, meeting, status=403, errors=[str(error)])
     except Conflict as error:
-        return render_detail(request, meeting, status=409, conflict=error, conflicts=conflict_rows(error))
+        return render_detail(request, meeting, status=409, **refusal(error))
     messages.success(request, _("Đã cập nhật lịch họp."))
     return redirect("meeting-detail", pk=meeting.pk)

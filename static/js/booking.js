@@ -3,6 +3,8 @@
 // see what they chose), unticking one endpoint unticks the units above it, a box filters the
 // tree by name (ignoring accents and case), a line counts the rooms chosen (groups included),
 // "Số buổi" shows only for a repeating meeting, and the endpoint page copies its feed link.
+// At national size the provinces come folded (li[data-lazy-unit]): opening one fetches its
+// part of the tree; the host list offers the halls, and a search box finds any other room.
 (function () {
   "use strict";
 
@@ -42,12 +44,38 @@
     if (!line) return;
     var chosen = {};
     tree.querySelectorAll("input[name=endpoints]:checked").forEach(function (b) { chosen[b.value] = true; });
+    var folded = 0;  // a ticked province not opened yet counts all its rooms
+    tree.querySelectorAll("li[data-lazy-unit]").forEach(function (li) {
+      var own = li.querySelector(":scope > label > input[data-select-below]");
+      if (own && own.checked) folded += Number(li.getAttribute("data-rooms")) || 0;
+    });
     var form = tree.closest("form");
     (form ? form.querySelectorAll("input[data-group-rooms]:checked") : []).forEach(function (g) {
       g.getAttribute("data-group-rooms").split(",").forEach(function (id) { if (id) chosen[id] = true; });
     });
-    line.textContent = tree.getAttribute("data-chosen-text").replace("{n}", Object.keys(chosen).length);
+    line.textContent = tree.getAttribute("data-chosen-text").replace("{n}", Object.keys(chosen).length + folded);
     line.hidden = false;
+  }
+
+  // A folded province's rooms, fetched once; ticked already if the province was.
+  function openUnit(tree, li, opener) {
+    if (!li || li.hasAttribute("data-loading")) return;
+    li.setAttribute("data-loading", "");
+    fetch(li.getAttribute("data-lazy-unit"), { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) throw new Error(response.status);
+      return response.text();
+    }).then(function (html) {
+      var list = li.querySelector(":scope > ul");
+      list.innerHTML = html;
+      li.removeAttribute("data-lazy-unit");
+      opener.remove();
+      var own = li.querySelector(":scope > label > input[data-select-below]");
+      if (own && own.checked) below(own).forEach(function (b) { b.checked = true; });
+      refreshIndeterminate(tree);
+      refreshCount(tree);
+    }).catch(function () {
+      li.removeAttribute("data-loading");
+    });
   }
 
   document.querySelectorAll("[data-tree]").forEach(function (tree) {
@@ -62,6 +90,12 @@
       }
       refreshIndeterminate(tree);
       refreshCount(tree);
+    });
+    tree.addEventListener("click", function (event) {
+      var opener = event.target.closest("[data-open-unit]");
+      if (!opener) return;
+      event.preventDefault();
+      openUnit(tree, opener.closest("li[data-lazy-unit]"), opener);
     });
     var form = tree.closest("form");
     if (form) {
@@ -86,6 +120,66 @@
         });
       });
     }
+  });
+
+  // The host: type part of a name (accents and case do not matter), pick one of the rooms found.
+  document.querySelectorAll("select[data-host-search]").forEach(function (select) {
+    var box = document.createElement("input");
+    box.type = "search";
+    box.className = "host-search";
+    box.placeholder = select.form ? select.form.getAttribute("data-host-search-hint") || "" : "";
+    box.setAttribute("aria-label", box.placeholder);
+    box.setAttribute("autocomplete", "off");
+    var found = document.createElement("ul");
+    found.className = "host-found";
+    found.setAttribute("role", "listbox");
+    found.hidden = true;
+    select.parentElement.insertBefore(box, select);
+    select.parentElement.insertBefore(found, select.nextSibling);
+    var timer = null;
+    var asked = 0;
+    function pick(id, name) {
+      var option = Array.prototype.find.call(select.options, function (o) { return o.value === String(id); });
+      if (!option) {
+        option = new Option(name, String(id));
+        select.add(option);
+      }
+      select.value = String(id);
+      found.hidden = true;
+      box.value = "";
+    }
+    box.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      var text = box.value.trim();
+      if (text.length < 2) { found.hidden = true; return; }
+      timer = window.setTimeout(function () {
+        var mine = ++asked;
+        fetch(select.getAttribute("data-host-search") + "?q=" + encodeURIComponent(text), { credentials: "same-origin" })
+          .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+          .then(function (data) {
+            if (mine !== asked) return;  // a later search answered first
+            found.innerHTML = "";
+            data.results.forEach(function (row) {
+              var item = document.createElement("li");
+              var button = document.createElement("button");
+              button.type = "button";
+              button.className = "link";
+              button.textContent = row.name + " — " + row.unit;
+              button.addEventListener("click", function () { pick(row.id, row.name); });
+              item.appendChild(button);
+              found.appendChild(item);
+            });
+            found.hidden = !data.results.length;
+          });
+      }, 200);
+    });
+    box.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") {  // the first room found, not the form's submit
+        event.preventDefault();
+        var first = found.querySelector("button");
+        if (first && !found.hidden) first.click();
+      }
+    });
   });
 
   // "Số buổi" and "skip conflicts" mean nothing for a meeting that does not repeat; a monthly
