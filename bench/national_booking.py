@@ -3,7 +3,7 @@
     .venv/bin/python bench/national_booking.py                 # PostgreSQL (+ Redis if REDIS_URL is set)
     .venv/bin/python bench/national_booking.py --runs 10
 
-Fills the scratch PostgreSQL database vconf_bench_national (removed afterwards) with the country:
+Fills the scratch PostgreSQL database vconf_bench_cascade_national (removed afterwards) with the country:
 VN, 34 provinces, 3,321 communes (about 98 per province); a central MCU (34 links + central rooms)
 and 34 provincial MCUs cascaded to it, each sized for its communes; the Government hall and two
 central rooms, 34 provincial halls and 3,321 commune rooms. Background: every province's communes
@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 
 from scratch import ROOT, Scratch, arguments, percentile
 
-SCRATCH = Scratch("vconf_bench_national")
+SCRATCH = Scratch("vconf_bench_cascade_national")
 PROVINCES, COMMUNES, GROUP, DAYS = 34, 3321, 20, 151
 
 
