@@ -2,9 +2,9 @@
 written; a file with one bad row imports nothing and names every bad row.
 
 Columns: code, name, level (country|province|district|commune, or quốc gia|tỉnh|huyện|xã), parent
-(the parent's code on the same tree: empty for the country, VN or empty for a province), and optionally lat, lon, especially_difficult
-(1/0, có/không) and, for a current-tree commune, absorbed (the legacy codes it took over,
-separated by spaces or semicolons).
+(the parent's code on the same tree: empty for the country, VN or empty for a province), and
+optionally lat, lon, especially_difficult (1/0, có/không) and, for a current-tree commune,
+absorbed (the legacy codes it took over, separated by spaces or semicolons).
 """
 
 import re
