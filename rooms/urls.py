@@ -13,6 +13,7 @@ from rooms.views import (
     operator_pages,
     rollout_pages,
 )
+from rooms.views.bridge_pages import bridge_detail, bridge_list
 
 urlpatterns = [
     path("", accounts.home, name="home"),
@@ -35,4 +36,6 @@ urlpatterns = [
     path("diem-cau/", rollout_pages.endpoint_list, name="endpoints-page"),
     path("diem-cau/<int:pk>/", rollout_pages.endpoint_detail, name="endpoint-page"),
     path("diem-cau/<int:pk>/trang-thai/", rollout_pages.endpoint_change_status, name="endpoint-change-status"),
+    path("diem-cau/mcu/", bridge_list, name="bridges-page"),
+    path("diem-cau/mcu/<int:pk>/", bridge_detail, name="bridge-page"),
 ]

@@ -3,6 +3,7 @@
 from types import SimpleNamespace
 
 import pytest
+from django.test import Client
 
 from rooms.models import Bridge, Level, Meeting, Role, Structure, Unit
 from rooms.selectors.meetings import endpoints_in_scope_of
@@ -295,3 +296,32 @@ class TestBridgeImport:
         rows = response.json()["rows"]
         assert [(r["row"], sorted(r["errors"])) for r in rows] == [(3, ["parent"]), (4, ["ports"])]
         assert Bridge.objects.count() == count
+
+
+class TestPages:
+    def test_the_meeting_page_shows_what_it_holds_on_each_bridge(self, api, nation, clock):
+        meeting = post(api, nation.gov_staff, nation.gov_hall, national(nation), at(3, 9), at(3, 11)).json()
+        client = Client()
+        client.force_login(nation.gov_staff)
+        page = client.get(f"/lich-hop/{meeting['id']}/").content.decode()
+        assert "MCU Lạng Sơn" in page and "5 / 5" in page and "3 / 4" in page and "4 / 4" in page
+
+    def test_a_bridge_page_shows_its_peak_per_day_over_the_cascade(self, api, nation, clock):
+        post(api, nation.gov_staff, nation.gov_hall, national(nation), at(3, 9), at(3, 11))
+        post(api, nation.ls_staff, *nation.ls_rooms[:1], nation.ls_rooms[1:], at(4, 9), at(4, 10))
+        client = Client()
+        client.force_login(nation.ls_staff)
+        response = client.get(f"/diem-cau/mcu/{nation.mcu_ls.pk}/")
+        assert response.status_code == 200
+        ahead = {day.day: peak for day, peak, _percent in response.context["ahead"]}
+        assert ahead[2] == 0 and ahead[3] == 5 and ahead[4] == 2 and ahead[5] == 0
+        listing = client.get("/diem-cau/mcu/").content.decode()
+        assert "MCU trung ương" in listing and f"/diem-cau/mcu/{nation.mcu_hn.pk}/" in listing
+
+    def test_a_cancelled_meeting_frees_its_ports_on_the_bridge_page(self, api, nation, clock):
+        meeting = post(api, nation.gov_staff, nation.gov_hall, national(nation), at(3, 9), at(3, 11)).json()
+        assert api(nation.gov_staff).post(f"/api/meetings/{meeting['id']}/cancel/").status_code == 200
+        client = Client()
+        client.force_login(nation.gov_staff)
+        response = client.get(f"/diem-cau/mcu/{nation.central.pk}/")
+        assert {day.day: peak for day, peak, _p in response.context["ahead"]}[3] == 0

@@ -194,3 +194,26 @@ def test_units_api_answers_bad_requests_with_4xx(api, staff, both_trees):
     assert bad.status_code == 400 and "structure" in bad.json()
     assert client.get("/api/units/?level=village").status_code == 400
     assert api().get("/api/units/").status_code == 401
+
+
+def test_a_csv_tree_may_start_at_the_country(tmp_path):
+    text = (
+        "code,name,level,parent\n"
+        "VN,Việt Nam,country,\n"
+        "20,Tỉnh Lạng Sơn,province,VN\n"
+        "21,Tỉnh Cao Bằng,tỉnh,\n"  # a province may still stand alone
+        "06280,Xã Tân Thanh,commune,20\n"
+    )
+    load("--csv", write(tmp_path, text), "--structure", "current")
+    commune = Unit.objects.get(structure=Structure.CURRENT, code="06280")
+    assert commune.parent.parent.code == "VN" and commune.parent.parent.level == Level.COUNTRY
+    assert Unit.objects.get(structure=Structure.CURRENT, code="21").parent is None
+
+
+def test_a_csv_country_has_no_parent_and_a_province_parent_must_be_the_country(tmp_path):
+    text = "code,name,level,parent\nVN,Việt Nam,quốc gia,20\n20,Tỉnh Lạng Sơn,province,\n21,Tỉnh Cao Bằng,province,20\n"
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="2 bad rows"):
+        call_command("load_units", "--csv", write(tmp_path, text), "--structure", "current", stderr=err)
+    assert "Dòng 2:" in err.getvalue() and "Dòng 4:" in err.getvalue()
+    assert Unit.objects.count() == 0

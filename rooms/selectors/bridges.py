@@ -9,7 +9,7 @@ is 36 grouped rows, not 3,356.
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 
 from django.conf import settings
@@ -177,3 +177,38 @@ def peak_ports(load: Iterable[BridgeUse], *, start: datetime, end: datetime) -> 
     uses = [u for u in uses if u[0] < u[1]]
     points = sorted({s for s, _, _ in uses})
     return max((sum(p for s, e, p in uses if s <= t < e) for t in points), default=0)
+
+
+@dataclass(frozen=True)
+class BridgeShare:
+    """What a meeting holds on one bridge, for the meeting page."""
+
+    bridge: Bridge
+    ports: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.ports / self.bridge.ports)
+
+
+def meeting_bridge_load(meeting: Meeting) -> list[BridgeShare]:
+    """Each bridge a meeting holds ports on, with its ports there (two queries)."""
+    bridges = all_bridges()
+    ports = ports_of_meeting(meeting, parents=parents_of(bridges))
+    return [BridgeShare(bridges[pk], n) for pk, n in sorted(ports.items()) if pk in bridges]
+
+
+def daily_peaks(bridge: Bridge, *, first: date, days: int) -> list[tuple[date, int]]:
+    """The most ports booked at once on this bridge, per local day from `first` for `days`
+    days: scheduled meetings only (cancelled ones freed their ports), over the whole cascade."""
+    start = timezone.make_aware(datetime.combine(first, time()))
+    end = start + timedelta(days=days)
+    parents = dict(Bridge.objects.values_list("pk", "parent_id"))
+    uses = bridge_load(bridge_ids=[bridge.pk], start=start, end=end, parents=parents)[bridge.pk]
+    peaks = []
+    for n in range(days):
+        day = first + timedelta(days=n)
+        lo = timezone.make_aware(datetime.combine(day, time()))
+        hi = timezone.make_aware(datetime.combine(day + timedelta(days=1), time()))
+        peaks.append((day, peak_ports([u for u in uses if u.start < hi and lo < u.end], start=lo, end=hi)))
+    return peaks

@@ -220,7 +220,8 @@ class EndpointSerializer(ModelSerializer):
 class BridgeSerializer(ModelSerializer):
     ports = serializers.IntegerField(min_value=1, max_value=MAX_PEOPLE, error_messages={"min_value": PORTS_RANGE})
     endpoints = serializers.SerializerMethodField(help_text=_("Số điểm cầu dùng cầu này."))
-    parent = serializers.PrimaryKeyRelatedField(
+    # DRF's metaclass pops declared fields off the class, so this does not shadow Field.parent.
+    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
         queryset=Bridge.objects.all(), allow_null=True, required=False, help_text=_("Cầu MCU cấp trên (nối tầng).")
     )
     unit = UnitCodeField(required=False, allow_null=True, help_text=_("Mã đơn vị sở hữu MCU (VN, mã tỉnh)."))

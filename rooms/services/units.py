@@ -28,7 +28,7 @@ ALL = "all"
 LAT_BOUNDS = (8.0, 24.0)
 LON_BOUNDS = (102.0, 118.0)
 BATCH_SIZE = 500
-LEVEL_ORDER: list[str] = [Level.PROVINCE, Level.DISTRICT, Level.COMMUNE]
+LEVEL_ORDER: list[str] = [Level.COUNTRY, Level.PROVINCE, Level.DISTRICT, Level.COMMUNE]
 
 
 class ProgressBar(Protocol):

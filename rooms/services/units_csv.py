@@ -1,10 +1,10 @@
 """A tree of administrative units that a user prepared as CSV: every row is checked before any is
 written; a file with one bad row imports nothing and names every bad row.
 
-Columns: code, name, level (province|district|commune, or tỉnh|huyện|xã), parent (the parent's
-code on the same tree, empty for the province), and optionally lat, lon, especially_difficult
-(1/0, có/không) and, for a current-tree commune, absorbed (the legacy codes it took over,
-separated by spaces or semicolons).
+Columns: code, name, level (country|province|district|commune, or quốc gia|tỉnh|huyện|xã), parent
+(the parent's code on the same tree: empty for the country, VN or empty for a province), and
+optionally lat, lon, especially_difficult (1/0, có/không) and, for a current-tree commune,
+absorbed (the legacy codes it took over, separated by spaces or semicolons).
 """
 
 import re
@@ -29,6 +29,9 @@ REQUIRED = {"code", "name", "level"}
 OPTIONAL = {"parent", "lat", "lon", "especially_difficult", "absorbed"}
 CODE = re.compile(r"^[0-9A-Za-z_-]{1,10}$")
 LEVELS = {
+    "country": Level.COUNTRY,
+    "quốc gia": Level.COUNTRY,
+    "quoc gia": Level.COUNTRY,
     "province": Level.PROVINCE,
     "tỉnh": Level.PROVINCE,
     "tinh": Level.PROVINCE,
@@ -44,9 +47,16 @@ TRUE = {"1", "true", "yes", "có", "co", "x"}
 FALSE = {"", "0", "false", "no", "không", "khong"}
 # Which level a unit's parent has, per tree (the current tree has no districts).
 PARENT_LEVEL: dict[str, dict[str, str | None]] = {
-    Structure.LEGACY: {Level.PROVINCE: None, Level.DISTRICT: Level.PROVINCE, Level.COMMUNE: Level.DISTRICT},
-    Structure.CURRENT: {Level.PROVINCE: None, Level.COMMUNE: Level.PROVINCE},
+    Structure.LEGACY: {
+        Level.COUNTRY: None,
+        Level.PROVINCE: Level.COUNTRY,
+        Level.DISTRICT: Level.PROVINCE,
+        Level.COMMUNE: Level.DISTRICT,
+    },
+    Structure.CURRENT: {Level.COUNTRY: None, Level.PROVINCE: Level.COUNTRY, Level.COMMUNE: Level.PROVINCE},
 }
+# A province may still stand alone (a one-province deployment loaded without VN).
+OPTIONAL_PARENT = {Level.PROVINCE}
 
 
 def _number(raw: str, errors: dict, name: str) -> float | None:
@@ -71,11 +81,11 @@ def _check_row(values: dict[str, str], structure: str) -> tuple[UnitRow | None, 
         errors["name"] = [_("Tối đa 120 ký tự.")]
     level = LEVELS.get(values.get("level", "").lower())
     if level is None or level not in PARENT_LEVEL[structure]:
-        allowed = "province, commune" if structure == Structure.CURRENT else "province, district, commune"
+        allowed = ", ".join(PARENT_LEVEL[structure])
         errors["level"] = [_("Cấp phải là một trong: %s.") % allowed]
     elif PARENT_LEVEL[structure][level] is None and parent:
-        errors["parent"] = [_("Tỉnh không có đơn vị cấp trên.")]
-    elif PARENT_LEVEL[structure][level] is not None and not parent:
+        errors["parent"] = [_("Cấp quốc gia không có đơn vị cấp trên.")]
+    elif PARENT_LEVEL[structure][level] is not None and not parent and level not in OPTIONAL_PARENT:
         errors["parent"] = [_("Bắt buộc với đơn vị cấp dưới tỉnh.")]
     lat, lon = _number(values.get("lat", ""), errors, "lat"), _number(values.get("lon", ""), errors, "lon")
     if (lat is None) != (lon is None) and "lat" not in errors and "lon" not in errors:

@@ -22,6 +22,7 @@ from rooms.permissions import can_watch_meeting, has_role
 from rooms.recurrence_text import describe_rule
 from rooms.selectors import meetings as selectors
 from rooms.selectors.attendance import meeting_attendance
+from rooms.selectors.bridges import meeting_bridge_load
 from rooms.selectors.groups import group_choices, rooms_of_ticked_groups
 from rooms.selectors.units import unit_subtree_ids
 from rooms.services import booking, series
@@ -230,6 +231,7 @@ def render_detail(request: HttpRequest, meeting: Meeting, *, status: int = 200, 
         else [],
         # The figures in the page itself, so they show without JavaScript (liveboard.js refreshes them).
         "attendance": meeting_attendance(meeting, now=now) if can_watch_meeting(request.user, meeting.pk) else None,
+        "bridge_load": meeting_bridge_load(meeting),
         **extra,
     }
     if changeable:
