@@ -79,7 +79,9 @@ def payback_chart(frame: pd.DataFrame) -> str | None:
     )
 
 
-def downloads(*, start: dt.date, end: dt.date, district: str | None, with_payback: bool) -> list[tuple[str, str]]:
+def downloads(
+    *, start: dt.date, end: dt.date, district: str | None, with_payback: bool, nationwide: bool = False
+) -> list[tuple[str, str]]:
     query = {"start": start.isoformat(), "end": end.isoformat(), **({"district": district} if district else {})}
     api = reverse("savings-report")
     buttons = [
@@ -87,6 +89,7 @@ def downloads(*, start: dt.date, end: dt.date, district: str | None, with_paybac
         (_("Excel theo tháng"), "month", "xlsx"),
         (_("Excel theo huyện"), "district", "xlsx"),
         (_("Excel theo cuộc họp"), "meeting", "xlsx"),
+        *([(_("Excel theo tỉnh và tháng"), "province,month", "xlsx")] if nationwide else []),
     ]
     links = [(label, f"{api}?{urlencode({**query, 'group_by': by, 'format': fmt})}") for label, by, fmt in buttons]
     if with_payback:
@@ -123,5 +126,7 @@ def dashboard_data(*, user: User, province: str | None, start: dt.date, end: dt.
         ),
         "payback_chart": payback_chart(paid["frame"]) if paid else None,
         "coverage": coverage_summary(province, end),
-        "downloads": downloads(start=start, end=end, district=district, with_payback=paid is not None),
+        "downloads": downloads(
+            start=start, end=end, district=district, with_payback=paid is not None, nationwide=province is None
+        ),
     }

@@ -235,3 +235,34 @@ class TestUserImport:
         path.write_text("username;role;full_name\nvp1;staff;Đặng Thu Hà\n", encoding="utf-8")
         call_command("import_users", str(path))
         assert User.objects.get(username="vp1").profile.full_name == "Đặng Thu Hà"
+
+
+class TestEndpointImportLegacyUnits:
+    def test_a_legacy_units_column_names_the_communes_a_room_serves(self, api, admin, province):
+        from rooms.models import Endpoint, Level, Structure, Unit
+
+        current = Unit.objects.create(
+            structure=Structure.CURRENT, code="20", name="Tỉnh Lạng Sơn", level=Level.PROVINCE
+        )
+        Unit.objects.create(
+            structure=Structure.CURRENT, code="06280", name="Xã Tân Thanh", level=Level.COMMUNE, parent=current
+        )
+        text = "name,unit,unit_structure,legacy_units\nPhòng họp xã Tân Thanh,06280,current,06280;06283\n"
+        response = api(admin).post("/api/endpoints/import/", text.encode(), content_type="text/csv")
+        assert response.status_code == 201, response.json()
+        room = Endpoint.objects.get(pk=response.json()["endpoints"][0])
+        assert sorted(room.legacy_units.values_list("code", flat=True)) == ["06280", "06283"]
+        assert room.legacy_unit.code == "06280"
+
+
+def test_the_admin_lists_accounts_with_their_role_and_full_name(admin_user, staff):
+    from django.test import Client
+
+    staff.profile.full_name = "Trần Văn Bình"
+    staff.profile.save()
+    client = Client()
+    client.force_login(admin_user)
+    page = client.get("/admin/auth/user/")
+    assert page.status_code == 200
+    assert "Trần Văn Bình" in page.content.decode()
+    assert "Văn phòng" in page.content.decode()

@@ -212,3 +212,5 @@ class TestWholeCountry:
         client.force_login(reader)
         page = client.get("/bao-cao/")
         assert page.status_code == 200
+        assert "group_by=province%2Cmonth" in page.content.decode()
+        assert page.context["coverage"]["report"]["province"]["code"] == "all"

@@ -16,6 +16,7 @@ STEPS = [
     "rooms.demo.groups",  # saved endpoint groups, a meeting booked by former district
     "rooms.demo.attendance",  # check-ins for every past meeting
     "analytics.demo",  # cost models, investments, the history since 2010
+    "rooms.demo.natadmin",  # commune operators imported from CSV, a nationwide coverage target
 ]
 NATIONAL = "rooms.demo.country"  # --national: 34 provinces, 3,321 communes, 35 MCUs
 
