@@ -201,6 +201,8 @@ def national_conferences(networks: list[tuple[Unit, Endpoint]], *, checkins: lis
 def provincial_briefings(networks: list[tuple[Unit, Endpoint]], *, checkins: list[CheckIn]) -> int:
     """Each province's monthly briefing with its communes (Lạng Sơn has its own in the demo)."""
     organizer = User.objects.filter(is_superuser=True).order_by("pk").first()
+    if organizer is None:  # no demo users yet (`--only`): nobody to have booked them
+        return 0
     today = timezone.localdate(clock.now())
     days = list(first_thursdays(today - timedelta(days=PAST_DAYS), today + timedelta(days=AHEAD_DAYS)))
     added = 0
