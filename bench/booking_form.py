@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bin"))
-from scratch import Scratch, arguments  # noqa: E402
+from scratch import Scratch, arguments
 
 SCRATCH = Scratch("bench_booking_form")
 PASSWORD = "vconf-demo-2026"
@@ -58,7 +58,10 @@ def child(database: str, runs: int) -> None:
     call_command("demo", national=True, only=["none"], stdout=quiet)
     again_s = time.perf_counter() - started
     print(f"[{database}] demo: {default_s:.0f} s; --national on top: {national_s:.0f} s; again: {again_s:.0f} s")
-    print(f"[{database}] units, endpoints, meetings, participations, check-ins: {first} (second run: same={counts() == first})")
+    print(
+        f"[{database}] units, endpoints, meetings, participations, check-ins: {first}"
+        f" (second run: same={counts() == first})"
+    )
 
     client = Client()
     from django.contrib.auth.models import User
@@ -66,7 +69,9 @@ def child(database: str, runs: int) -> None:
     client.force_login(User.objects.get(username=USER))
     status, ms, page = timed_get(client, "/lich-hop/dat-lich/", runs)
     verdict = "within" if len(page) <= BUDGET_BYTES else "OVER"
-    print(f"[{database}] booking form ({USER}): {status}, {len(page):,} bytes ({verdict} {BUDGET_BYTES:,}), {ms:.0f} ms")
+    print(
+        f"[{database}] booking form ({USER}): {status}, {len(page):,} bytes ({verdict} {BUDGET_BYTES:,}), {ms:.0f} ms"
+    )
     options, boxes = page.count(b"<option"), page.count(b'type="checkbox"')
     print(f"[{database}]   <option>s: {options}, checkboxes: {boxes}")
     large = booking_tree.LARGE_TREE
@@ -81,7 +86,10 @@ def child(database: str, runs: int) -> None:
     status, ms, fragment = timed_get(client, f"/lich-hop/cay-don-vi/{hanoi.pk}/", runs)
     print(f"[{database}] one province's fragment (Hà Nội): {status}, {len(fragment):,} bytes, {ms:.0f} ms")
     status, ms, found = timed_get(client, "/lich-hop/tim-diem-cau/?q=hoi%20truong%20ha%20noi", runs)
-    print(f"[{database}] host search “hoi truong ha noi”: {status}, {len(json.loads(found)['results'])} found, {ms:.0f} ms")
+    print(
+        f"[{database}] host search “hoi truong ha noi”: {status},"
+        f" {len(json.loads(found)['results'])} found, {ms:.0f} ms"
+    )
 
 
 def browser_figures(database_url: str) -> None:
@@ -112,8 +120,10 @@ def browser_figures(database_url: str) -> None:
         opened = (time.perf_counter() - started) * 1000
         browser.close()
     print(f"[browser] time to interactive: {', '.join(f'{f:.0f}' for f in figures)} ms (goto → booking.js ready)")
-    print(f"[browser] navigation: response end {timing[0]:.0f} ms, DOM interactive {timing[1]:.0f} ms,"
-          f" DOMContentLoaded {timing[2]:.0f} ms; a province opened in {opened:.0f} ms")
+    print(
+        f"[browser] navigation: response end {timing[0]:.0f} ms, DOM interactive {timing[1]:.0f} ms,"
+        f" DOMContentLoaded {timing[2]:.0f} ms; a province opened in {opened:.0f} ms"
+    )
 
 
 def main() -> None:

@@ -87,6 +87,7 @@ def provincial_network(province: Unit, *, central: Bridge, rooms: int) -> tuple[
     if host is None:
         host = Endpoint.objects.filter(dial_address=f"sip:ubnd-tinh@{domain(province)}").first()
     if host is None:
+        since = IN_SERVICE_FROM - timedelta(days=14)
         host = Endpoint.objects.create(
             name=f"Hội trường {hall(province)}",
             unit=province,
@@ -94,9 +95,9 @@ def provincial_network(province: Unit, *, central: Bridge, rooms: int) -> tuple[
             dial_address=f"sip:ubnd-tinh@{domain(province)}",
             bridge=bridge,
             status=EndpointStatus.IN_SERVICE,
-            status_since=IN_SERVICE_FROM - timedelta(days=14),
+            status_since=since,
         )
-        StatusChange.objects.create(endpoint=host, status=EndpointStatus.IN_SERVICE, effective=host.status_since)
+        StatusChange.objects.create(endpoint=host, status=EndpointStatus.IN_SERVICE, effective=since)
     short = province.name.removeprefix("Tỉnh ").removeprefix("Thành phố ")
     ProvinceSettings.objects.get_or_create(province_code=province.code, defaults={"name": short, "host": host})
     if settings is not None and settings.host is None:
@@ -131,7 +132,8 @@ def commune_rooms(provinces: list[Unit], bridges: dict[int, Bridge], *, per_prov
             )
     Endpoint.objects.bulk_create(new, batch_size=BATCH)
     StatusChange.objects.bulk_create(
-        [StatusChange(endpoint=e, status=e.status, effective=e.status_since) for e in new], batch_size=BATCH
+        [StatusChange(endpoint=e, status=e.status, effective=e.status_since or IN_SERVICE_FROM) for e in new],
+        batch_size=BATCH,
     )
     return len(new)
 
@@ -201,6 +203,8 @@ def national_conferences(networks: list[tuple[Unit, Endpoint]], *, checkins: lis
 def provincial_briefings(networks: list[tuple[Unit, Endpoint]], *, checkins: list[CheckIn]) -> int:
     """Each province's monthly briefing with its communes (Lạng Sơn has its own in the demo)."""
     organizer = User.objects.filter(is_superuser=True).order_by("pk").first()
+    if organizer is None:  # no demo users yet (`--only`): nobody to have booked them
+        return 0
     today = timezone.localdate(clock.now())
     days = list(first_thursdays(today - timedelta(days=PAST_DAYS), today + timedelta(days=AHEAD_DAYS)))
     added = 0

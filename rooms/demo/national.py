@@ -31,7 +31,7 @@ HALL_SINCE = dt.date(2025, 6, 16)  # in service for the first national conferenc
 
 def ensure_country() -> dict[str, Unit]:
     """VN on both trees, with every province that stands alone put under it."""
-    roots = {}
+    roots: dict[str, Unit] = {}
     for structure in (Structure.CURRENT, Structure.LEGACY):
         roots[structure], _ = Unit.objects.get_or_create(
             structure=structure, code=COUNTRY, defaults={"name": COUNTRY_NAME, "level": Level.COUNTRY}
