@@ -49,6 +49,8 @@ class BookingRequest:
     units: Collection[Unit] = ()
     bridge: Bridge | None = None
     description: str = ""
+    # The delegation per site the invitation names (None: the cost model's default), for savings.
+    delegates_per_site: int | None = None
 
 
 @dataclass
@@ -282,6 +284,7 @@ def unsaved_meeting(request: BookingRequest, participants: Participants, slot: S
         start=slot[0],
         end=slot[1],
         organizer=request.organizer,
+        delegates_per_site=request.delegates_per_site,
     )
 
 

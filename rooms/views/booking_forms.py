@@ -15,6 +15,7 @@ from rooms.models.endpoints import BOOKABLE_STATUSES
 from rooms.permissions import User, endpoints_in_scope
 from rooms.services.booking_rules import BookingRequest
 from rooms.validators import MAX_DESCRIPTION, validate_description, validate_title
+from vconf.limits import MAX_PEOPLE
 
 REPEATS = [
     ("", gettext_lazy("Không lặp")),
@@ -72,6 +73,14 @@ class BookingForm(TimeForm):
         initial=10,
     )
     skip_conflicts = forms.BooleanField(label=gettext_lazy("Bỏ qua các buổi bị trùng lịch"), required=False)
+    # trips: the delegation per site the invitation names ("Thành phần: mỗi điểm cầu N người").
+    delegates_per_site = forms.IntegerField(
+        label=gettext_lazy("Thành phần: mỗi điểm cầu (người)"),
+        min_value=1,
+        max_value=MAX_PEOPLE,
+        required=False,
+        help_text=gettext_lazy("Số đại biểu giấy mời triệu tập ở mỗi điểm cầu; để trống: theo định mức chi phí."),
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -96,7 +105,9 @@ class BookingForm(TimeForm):
         self, *, organizer: Account, participants: "ParticipantsForm", group_rooms: list[Endpoint]
     ) -> BookingRequest:
         data, chosen = self.cleaned_data, participants.cleaned_data
-        texts_and_places = {name: data[name] for name in ("title", "description", "host", "bridge")}
+        texts_and_places = {
+            name: data.get(name) for name in ("title", "description", "host", "bridge", "delegates_per_site")
+        }
         start, end = self.interval()
         endpoints, units = [*chosen["endpoints"], *group_rooms], list(chosen["units"])
         return BookingRequest(
