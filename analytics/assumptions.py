@@ -26,14 +26,16 @@ def assumption_lines(model: dict, *, fmt: Callable[[float], str] = group) -> lis
     return [
         (
             _(
-                "Người lẽ ra phải đi: tối đa %(n)s người mỗi điểm cầu, hoặc số cuộc họp ghi khi đặt lịch; người dự thêm không tính thành tiền."
+                "Người lẽ ra phải đi: tối đa %(n)s người mỗi điểm cầu, hoặc số cuộc họp ghi khi đặt lịch; "
+                "người dự thêm không tính thành tiền."
             )
             % {"n": model["default_delegates_per_site"]},
             assumed,
         ),
         (
             _(
-                "Tự túc phương tiện: %(rate)s đ/km (0,2 lít/km × giá xăng %(petrol)s đ/lít), chỉ thanh toán từ %(km)s km một chiều (%(difficult)s km từ xã đặc biệt khó khăn); ngắn hơn vẫn tính km, giờ và CO2."
+                "Tự túc phương tiện: %(rate)s đ/km (0,2 lít/km × giá xăng %(petrol)s đ/lít), chỉ thanh toán từ "
+                "%(km)s km một chiều (%(difficult)s km từ xã đặc biệt khó khăn); ngắn hơn vẫn tính km, giờ và CO2."
             )
             % {
                 "rate": fmt(model["transport_vnd_per_km"]),
@@ -68,7 +70,8 @@ def assumption_lines(model: dict, *, fmt: Callable[[float], str] = group) -> lis
         ),
         (
             _(
-                "Đảo, đặc khu: theo quãng đường và phương tiện đã nhập (tàu, máy bay: giá vé hai chiều), không ước tính đường bộ."
+                "Đảo, đặc khu: theo quãng đường và phương tiện đã nhập (tàu, máy bay: giá vé hai chiều), "
+                "không ước tính đường bộ."
             ),
             _("quy tắc của hệ thống"),
         ),
