@@ -105,13 +105,17 @@ class BookingForm(TimeForm):
         self, *, organizer: Account, participants: "ParticipantsForm", group_rooms: list[Endpoint]
     ) -> BookingRequest:
         data, chosen = self.cleaned_data, participants.cleaned_data
-        texts_and_places = {
-            name: data.get(name) for name in ("title", "description", "host", "bridge", "delegates_per_site")
-        }
+        texts_and_places = {name: data[name] for name in ("title", "description", "host", "bridge")}
         start, end = self.interval()
         endpoints, units = [*chosen["endpoints"], *group_rooms], list(chosen["units"])
         return BookingRequest(
-            organizer=organizer, start=start, end=end, endpoints=endpoints, units=units, **texts_and_places
+            organizer=organizer,
+            start=start,
+            end=end,
+            endpoints=endpoints,
+            units=units,
+            delegates_per_site=data.get("delegates_per_site"),
+            **texts_and_places,
         )
 
 
