@@ -183,3 +183,19 @@ def test_trips_under_the_transport_threshold_are_counted_apart():
     assert result["money_vnd"].tolist() == [0.0, 0.0]
     assert result["person_km"].tolist() == pytest.approx([0.0, 3 * 29.8])
     assert reports.totals(result)["trips_below_transport_threshold"] == 1
+
+
+def test_special_zones_and_island_districts_are_islands():
+    from types import SimpleNamespace as Row
+
+    from rooms.services.islands import island_codes
+
+    rows = [
+        Row(code="22", name="Tỉnh Quảng Ninh", level="province", parent=None),
+        Row(code="207", name="Huyện Cô Tô", level="district", parent="22"),
+        Row(code="07192", name="Thị trấn Cô Tô", level="commune", parent="207"),
+        Row(code="193", name="Thành phố Hạ Long", level="district", parent="22"),
+        Row(code="26000", name="Đặc khu Trường Sa", level="commune", parent="56"),
+        Row(code="06280", name="Xã Cô Tô", level="commune", parent="178"),  # a name is not an island
+    ]
+    assert island_codes(rows) == {"207", "07192", "26000"}
