@@ -113,3 +113,21 @@ class TestSavingsCarryTravellers:
         row = island[province.ep_c3.pk]
         # 3 × (2 × 200,000 fare + 300,000 per diem); no car: no vehicles, no CO2.
         assert (row["distance_basis"], row["money_vnd"], row["vehicles"], row["co2_kg"]) == ("boat", 2_100_000, 0, 0.0)
+
+
+def test_the_demo_sets_the_conferences_delegation_once(province, held_meeting, clock):
+    from io import StringIO
+
+    from django.core.management.base import OutputWrapper
+
+    from rooms.demo import trips as demo
+
+    conference = held_meeting(start=FEB, title=demo.CONFERENCE_TITLES[1])
+    briefing = held_meeting(start=datetime(2026, 2, 3, 1, 0, tzinfo=UTC))
+    demo.load(stdout=OutputWrapper(StringIO()))
+    assert Meeting.objects.get(pk=conference.pk).delegates_per_site == demo.CONFERENCE_DELEGATES
+    Meeting.objects.filter(pk=conference.pk).update(delegates_per_site=5)  # changed by hand later
+    demo.load(stdout=OutputWrapper(StringIO()))
+    conference.refresh_from_db()
+    briefing.refresh_from_db()
+    assert (conference.delegates_per_site, briefing.delegates_per_site) == (5, None)
