@@ -222,84 +222,12 @@ def _of_counted(attended: pd.DataFrame, counted: pd.DataFrame) -> tuple[np.ndarr
     return meeting_pos, endpoint, a, meeting
 
 
-def _trip(rows: trips.Rows, endpoint: np.ndarray, cost_models: pd.DataFrame | None) -> dict[str, np.ndarray]:
-    """Where each row's delegation would have gone and how far: distance (NaN unknown), estimated,
-    basis, destination, mode, fare, and the cost model valuing it (analytics/trips.py)."""
-    host = rows.meeting("host").astype("int64")
-    is_host = endpoint == host
-    place_numbers, meeting_numbers, codes = trips.province_numbers(rows.places, rows.counted)
-    province = np.where(rows.found, place_numbers[np.maximum(rows.place_pos, 0)], -1)
-    away = rows.found & ~is_host & (province != meeting_numbers[rows.meeting_pos])
-    distance = rows.place("distance_km", np.nan, "float64")
-    estimated = rows.place("estimated", False, "bool")
-    if "basis" in rows.places:
-        basis = rows.place("basis", trips.UNKNOWN, "int8")
-    else:
-        basis = np.where(np.isnan(distance), trips.UNKNOWN, np.where(estimated, trips.ESTIMATED, trips.ENTERED))
-    mode = rows.place("mode", trips.ROAD, "int8")
-    hall_leg = away & rows.place("hall", False, "bool")
-    if hall_leg.any():
-        # A provincial hall in a meeting hosted outside its province goes to the meeting's host.
-        host_pos = pd.Index(rows.places["endpoint"]).get_indexer(host[hall_leg])
-        lat, lon = rows.place("lat", np.nan, "float64"), rows.place("lon", np.nan, "float64")
-        host_lat = np.where(host_pos >= 0, rows.places["lat"].to_numpy(dtype="float64")[host_pos], np.nan)
-        host_lon = np.where(host_pos >= 0, rows.places["lon"].to_numpy(dtype="float64")[host_pos], np.nan)
-        km = trips.haversine_km(lat[hall_leg], lon[hall_leg], host_lat, host_lon)
-        km = (km * rows.place("circuity", trips.DEFAULT_CIRCUITY, "float64")[hall_leg]).round(1)
-        distance[hall_leg], estimated[hall_leg], mode[hall_leg] = km, ~np.isnan(km), trips.ROAD
-        basis[hall_leg] = np.where(np.isnan(km), trips.UNKNOWN, trips.ESTIMATED)
-    own_host = rows.place("own_host", 0, "int64")
-    model = rows.meeting("model")
-    if cost_models is not None:
-        model = trips.traveller_models(
-            away=away,
-            meeting_pos=rows.meeting_pos,
-            province=province,
-            codes=codes,
-            meetings=rows.counted,
-            cost_models=cost_models,
-            choose=choose_cost_models,
-        )
-    return {
-        "is_host": is_host,
-        "distance": np.where(is_host, 0.0, distance),
-        "estimated": estimated & ~is_host,
-        "basis": np.where(is_host, trips.HOST_SITE, basis).astype("int8"),
-        "destination": np.where(away & ~hall_leg & (own_host > 0), own_host, host),
-        "mode": np.where(is_host, trips.ROAD, mode),
-        "fare": np.where(is_host | hall_leg, 0.0, np.nan_to_num(rows.place("fare_vnd", np.nan, "float64"))),
-        "model": model,
-    }
-
-
-def _rates(rows: trips.Rows, model: np.ndarray, cost_models: pd.DataFrame | None) -> dict[str, np.ndarray]:
-    """Each rate of MODEL_RATES per row, from the row's own cost model (or its meeting's)."""
-    if cost_models is None:
-        return {name: rows.meeting(name, np.nan).astype("float64") for name in MODEL_RATES}
-    table = cost_models.set_index("model")
-    position = pd.Index(table.index).get_indexer(model)
-    return {name: table[name].to_numpy(dtype="float64")[position] for name in MODEL_RATES}
-
-
-def participation_savings(
-    attended: pd.DataFrame, meetings: pd.DataFrame, places: pd.DataFrame, cost_models: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """One row per attended participation of a counted meeting, with every input and result.
-
-    attended: meeting, endpoint, attendees (frames.head_counts_frame). meetings: value_meetings(...).
-    Participations of meetings not in `meetings` or not counted are left out. With `cost_models`,
-    a traveller from another province than the host's is valued with their own province's model.
-    """
-    counted = meetings[meetings["counted"].to_numpy(dtype=bool)]
-    meeting_pos, endpoint, a, meeting = _of_counted(attended, counted)
-    rows = trips.Rows(counted, meeting_pos, places, endpoint)
-    trip = _trip(rows, endpoint, cost_models)
-    rate = _rates(rows, trip["model"], cost_models)
-    invited = rows.meeting("delegates_per_site").astype("float64")
-    travellers = np.minimum(a, np.where(invited > 0, invited, rate["default_delegates_per_site"]))
+def _trip_results(
+    trip: dict[str, np.ndarray], rate: dict[str, np.ndarray], travellers: np.ndarray, difficult: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Thresholds, person-km, hours, money, vehicles and CO2 of each row's trip (docs/savings.md)."""
     known = ~np.isnan(trip["distance"])
     d = np.where(known, trip["distance"], 0.0)
-    difficult = rows.place("difficult", False, "bool")
     road = trip["mode"] == trips.ROAD
 
     def at_least(name: str, difficult_name: str | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -321,20 +249,8 @@ def participation_savings(
         + np.where(per_diem_applies, rate["per_diem_vnd"], 0.0)
         + np.where(lodging_applies, rate["lodging_vnd_per_night"], 0.0)
     )
-    columns = {
-        "meeting": meeting,
-        "endpoint": endpoint,
-        "month": rows.meeting("month").astype("int64"),
-        "district": rows.place("district", NO_DISTRICT, "int64"),
-        "model": trip["model"].astype("int64"),
-        "is_host": trip["is_host"],
-        "attendees": a.astype("int64"),
-        "travellers": travellers.astype("int64"),
-        "destination": trip["destination"].astype("int64"),
+    return {
         "distance_km": np.where(known, d, np.nan),
-        "estimated": trip["estimated"],
-        "basis": trip["basis"],
-        "difficult": difficult,
         "transport_threshold_km": transport_threshold,
         "transport_applies": transport_applies,
         "per_diem_threshold_km": per_diem_threshold,
@@ -345,6 +261,43 @@ def participation_savings(
         "money_vnd": money,
         "vehicles": vehicles.astype("int64"),
         "co2_kg": vehicles * round_trip * rate["co2_kg_per_vehicle_km"],
+    }
+
+
+def participation_savings(
+    attended: pd.DataFrame, meetings: pd.DataFrame, places: pd.DataFrame, cost_models: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """One row per attended participation of a counted meeting, with every input and result.
+
+    attended: meeting, endpoint, attendees (frames.head_counts_frame). meetings: value_meetings(...).
+    Participations of meetings not in `meetings` or not counted are left out. With `cost_models`,
+    a traveller from another province than the host's is valued with their own province's model.
+    Travellers: min(attendees, the meeting's delegates_per_site or the model's default).
+    """
+    counted = meetings[meetings["counted"].to_numpy(dtype=bool)]
+    meeting_pos, endpoint, a, meeting = _of_counted(attended, counted)
+    rows = trips.Rows(counted, meeting_pos, places, endpoint)
+    trip = trips.row_trips(rows, endpoint, cost_models, choose_cost_models)
+    rate = trips.row_rates(rows, trip["model"], cost_models, MODEL_RATES)
+    invited = rows.meeting("delegates_per_site").astype("float64")
+    travellers = np.minimum(a, np.where(invited > 0, invited, rate["default_delegates_per_site"]))
+    difficult = rows.place("difficult", False, "bool")
+    results = _trip_results(trip, rate, travellers, difficult)
+    columns = {
+        "meeting": meeting,
+        "endpoint": endpoint,
+        "month": rows.meeting("month").astype("int64"),
+        "district": rows.place("district", NO_DISTRICT, "int64"),
+        "model": trip["model"].astype("int64"),
+        "is_host": trip["is_host"],
+        "attendees": a.astype("int64"),
+        "travellers": travellers.astype("int64"),
+        "destination": trip["destination"].astype("int64"),
+        "distance_km": results.pop("distance_km"),
+        "estimated": trip["estimated"],
+        "basis": trip["basis"],
+        "difficult": difficult,
+        **results,
     }
     # copy=False keeps one block per column: consolidating a million rows would cost a second.
     return pd.DataFrame(columns, copy=False)

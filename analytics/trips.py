@@ -37,6 +37,8 @@ ROAD, BY_BOAT, BY_AIR = 0, 1, 2
 EARTH_RADIUS_KM = 6371.0088
 DEFAULT_CIRCUITY = 1.4
 HALL_LEVELS = ("province", "country")
+# savings_math.choose_cost_models: (day, province_code) rows and the cost models -> model ids.
+Chooser = Callable[[pd.DataFrame, pd.DataFrame], pd.Series]
 
 
 def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
@@ -126,7 +128,7 @@ def traveller_models(
     codes: np.ndarray,
     meetings: pd.DataFrame,
     cost_models: pd.DataFrame,
-    choose: Callable[[pd.DataFrame, pd.DataFrame], pd.Series],
+    choose: Chooser,
 ) -> np.ndarray:
     """The cost model id valuing each row: the meeting's (its host's province) for rows in the
     host's province; for the others, their own province's model in force on the meeting's day.
@@ -169,3 +171,66 @@ class Rows:
         if column in self.places:
             values[self.found] = self.places[column].to_numpy(dtype=dtype)[self.place_pos[self.found]]
         return values
+
+
+def row_trips(
+    rows: Rows, endpoint: np.ndarray, cost_models: pd.DataFrame | None, choose: Chooser
+) -> dict[str, np.ndarray]:
+    """Where each row's delegation would have gone and how far: distance (NaN unknown), estimated,
+    basis, destination, mode, fare, and the cost model valuing it (analytics/py)."""
+    host = rows.meeting("host").astype("int64")
+    is_host = endpoint == host
+    place_numbers, meeting_numbers, codes = province_numbers(rows.places, rows.counted)
+    province = np.where(rows.found, place_numbers[np.maximum(rows.place_pos, 0)], -1)
+    away = rows.found & ~is_host & (province != meeting_numbers[rows.meeting_pos])
+    distance = rows.place("distance_km", np.nan, "float64")
+    estimated = rows.place("estimated", False, "bool")
+    if "basis" in rows.places:
+        basis = rows.place("basis", UNKNOWN, "int8")
+    else:
+        basis = np.where(np.isnan(distance), UNKNOWN, np.where(estimated, ESTIMATED, ENTERED))
+    mode = rows.place("mode", ROAD, "int8")
+    hall_leg = away & rows.place("hall", False, "bool")
+    if hall_leg.any():
+        # A provincial hall in a meeting hosted outside its province goes to the meeting's host.
+        host_pos = pd.Index(rows.places["endpoint"]).get_indexer(host[hall_leg])
+        lat, lon = rows.place("lat", np.nan, "float64"), rows.place("lon", np.nan, "float64")
+        host_lat = np.where(host_pos >= 0, rows.places["lat"].to_numpy(dtype="float64")[host_pos], np.nan)
+        host_lon = np.where(host_pos >= 0, rows.places["lon"].to_numpy(dtype="float64")[host_pos], np.nan)
+        km = haversine_km(lat[hall_leg], lon[hall_leg], host_lat, host_lon)
+        km = (km * rows.place("circuity", DEFAULT_CIRCUITY, "float64")[hall_leg]).round(1)
+        distance[hall_leg], estimated[hall_leg], mode[hall_leg] = km, ~np.isnan(km), ROAD
+        basis[hall_leg] = np.where(np.isnan(km), UNKNOWN, ESTIMATED)
+    own_host = rows.place("own_host", 0, "int64")
+    model = rows.meeting("model")
+    if cost_models is not None:
+        model = traveller_models(
+            away=away,
+            meeting_pos=rows.meeting_pos,
+            province=province,
+            codes=codes,
+            meetings=rows.counted,
+            cost_models=cost_models,
+            choose=choose,
+        )
+    return {
+        "is_host": is_host,
+        "distance": np.where(is_host, 0.0, distance),
+        "estimated": estimated & ~is_host,
+        "basis": np.where(is_host, HOST_SITE, basis).astype("int8"),
+        "destination": np.where(away & ~hall_leg & (own_host > 0), own_host, host),
+        "mode": np.where(is_host, ROAD, mode),
+        "fare": np.where(is_host | hall_leg, 0.0, np.nan_to_num(rows.place("fare_vnd", np.nan, "float64"))),
+        "model": model,
+    }
+
+
+def row_rates(
+    rows: Rows, model: np.ndarray, cost_models: pd.DataFrame | None, names: list[str]
+) -> dict[str, np.ndarray]:
+    """Each rate of MODEL_RATES per row, from the row's own cost model (or its meeting's)."""
+    if cost_models is None:
+        return {name: rows.meeting(name, np.nan).astype("float64") for name in names}
+    table = cost_models.set_index("model")
+    position = pd.Index(table.index).get_indexer(model)
+    return {name: table[name].to_numpy(dtype="float64")[position] for name in names}

@@ -49,8 +49,7 @@ class BookingRequest:
     units: Collection[Unit] = ()
     bridge: Bridge | None = None
     description: str = ""
-    # The delegation per site the invitation names (None: the cost model's default), for savings.
-    delegates_per_site: int | None = None
+    delegates_per_site: int | None = None  # the invitation's delegation per site (savings); None: default
 
 
 @dataclass
