@@ -24,10 +24,16 @@ DISTRICT_PREFIXES = ("huyện đảo ", "huyện ", "thành phố ")
 
 
 class Named(Protocol):
-    code: str
-    name: str
-    level: str
-    parent: str | None
+    """A unit row being loaded (rooms.services.units.UnitRow)."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def level(self) -> str: ...
+    @property
+    def parent(self) -> str | None: ...
 
 
 def is_island_name(name: str, level: str) -> bool:
