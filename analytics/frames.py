@@ -32,6 +32,7 @@ from rooms.models import (
     Meeting,
     MeetingStatus,
     Participation,
+    ProvinceSettings,
     StatusChange,
     Structure,
     Unit,
@@ -126,10 +127,17 @@ def held_meetings(*, start: dt.datetime | None, end: dt.datetime | None, now: dt
 
 
 def meetings_frame(meetings: QuerySet[Meeting]) -> pd.DataFrame:
-    """meeting, host, start, end (UTC timestamps)."""
-    fields = ["id", "host_id", "start_seconds", "end_seconds"]
-    rows = meetings.order_by().annotate(start_seconds=EpochSeconds("start"), end_seconds=EpochSeconds("end"))
-    frame = integer_frame(rows.values_list(*fields), fields).set_axis(["meeting", "host", "start", "end"], axis=1)
+    """meeting, host, start, end (UTC timestamps), delegates_per_site (0 when the meeting leaves it
+    to the cost model)."""
+    fields = ["id", "host_id", "start_seconds", "end_seconds", "delegates"]
+    rows = meetings.order_by().annotate(
+        start_seconds=EpochSeconds("start"),
+        end_seconds=EpochSeconds("end"),
+        delegates=Coalesce("delegates_per_site", 0),
+    )
+    frame = integer_frame(rows.values_list(*fields), fields).set_axis(
+        ["meeting", "host", "start", "end", "delegates_per_site"], axis=1
+    )
     frame["start"] = to_timestamps(frame["start"])
     frame["end"] = to_timestamps(frame["end"])
     return frame
@@ -180,10 +188,19 @@ def checkins_frame(meetings: QuerySet[Meeting]) -> pd.DataFrame:
 
 
 def units_frame() -> pd.DataFrame:
-    """unit, code, name, level, structure, parent (0 for none), difficult."""
+    """unit, code, name, level, structure, parent (0 for none), difficult, island, lat, lon (NaN if unknown)."""
     return frame_from(
         Unit.objects.order_by().values_list(
-            "id", "code", "name", "level", "structure", Coalesce("parent_id", 0), "especially_difficult"
+            "id",
+            "code",
+            "name",
+            "level",
+            "structure",
+            Coalesce("parent_id", 0),
+            "especially_difficult",
+            "island",
+            "lat",
+            "lon",
         ),
         {
             "unit": "int64",
@@ -193,23 +210,53 @@ def units_frame() -> pd.DataFrame:
             "structure": "string",
             "parent": "int64",
             "difficult": "bool",
+            "island": "bool",
+            "lat": "float64",
+            "lon": "float64",
         },
     )
 
 
 def endpoints_frame(endpoint_ids: Iterable[int] | None = None) -> pd.DataFrame:
-    """endpoint, name, unit, legacy_unit (0 for none), road_km (NaN when nobody entered it)."""
+    """endpoint, name, unit, legacy_unit (0 for none), road_km (NaN when nobody entered it),
+    travel_mode (road|boat|air), fare_vnd (one way per person, NaN for road)."""
     endpoints = Endpoint.objects.order_by()
     if endpoint_ids is not None:
         endpoints = endpoints.filter(pk__in=list(endpoint_ids))
     frame = frame_from(
         endpoints.values_list(
-            "id", "name", "unit_id", Coalesce("legacy_unit_id", 0), Cast("road_km", output_field=FloatField())
+            "id",
+            "name",
+            "unit_id",
+            Coalesce("legacy_unit_id", 0),
+            Cast("road_km", output_field=FloatField()),
+            "travel_mode",
+            Cast("fare_vnd", output_field=FloatField()),
         ),
-        {"endpoint": "int64", "name": "string", "unit": "int64", "legacy_unit": "int64", "road_km": "object"},
+        {
+            "endpoint": "int64",
+            "name": "string",
+            "unit": "int64",
+            "legacy_unit": "int64",
+            "road_km": "object",
+            "travel_mode": "string",
+            "fare_vnd": "object",
+        },
     )
-    frame["road_km"] = pd.to_numeric(frame["road_km"], errors="coerce").astype("float64")
+    for column in ("road_km", "fare_vnd"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
     return frame
+
+
+def provinces_frame() -> pd.DataFrame:
+    """province_code, host (endpoint id, 0 for none), circuity_factor: where each province's rooms
+    would otherwise meet, and how much longer its roads are than the straight line."""
+    return frame_from(
+        ProvinceSettings.objects.order_by().values_list(
+            "province_code", Coalesce("host_id", 0), Cast("circuity_factor", output_field=FloatField())
+        ),
+        {"province_code": "string", "host": "int64", "circuity_factor": "float64"},
+    )
 
 
 def distances_frame(endpoint_ids: Iterable[int], endpoints: pd.DataFrame) -> pd.DataFrame:

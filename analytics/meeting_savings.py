@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from analytics import frames
+from analytics import frames, trips
 from analytics import savings_math as math
 from analytics.scope import visible_endpoints
 from rooms.models import Meeting, MeetingStatus
@@ -17,6 +18,8 @@ from rooms.permissions import User
 from vconf import clock
 
 NOTHING_SAVED = {
+    "travellers": 0,
+    "transport_applies": False,
     "per_diem_applies": False,
     "lodging_applies": False,
     "person_km": 0.0,
@@ -24,6 +27,16 @@ NOTHING_SAVED = {
     "money_vnd": 0,
     "vehicles": 0,
     "co2_kg": 0.0,
+}
+# How the breakdown says a distance was found (analytics/trips.py BASIS), for people.
+BASIS_LABELS = {
+    "host_site": gettext_lazy("tại nơi họp"),
+    "entered": gettext_lazy("đã nhập (đường bộ)"),
+    "estimated": gettext_lazy("ước tính theo đường bộ"),
+    "boat": gettext_lazy("đã nhập (tàu thuyền)"),
+    "air": gettext_lazy("đã nhập (máy bay)"),
+    "not_entered": gettext_lazy("chưa nhập quãng đường"),
+    "unknown": gettext_lazy("chưa có quãng đường"),
 }
 
 
@@ -39,28 +52,56 @@ def not_counted_because(state: str, valued: pd.Series) -> str | None:
     return None
 
 
+def place_facts(endpoint_id: int, valued: pd.Series, place: pd.DataFrame) -> dict:
+    """The trip of an endpoint that has no savings row (did not attend): from its place alone."""
+    is_host = int(endpoint_id) == int(valued["host"])
+    difficult = bool(place["difficult"].get(endpoint_id, False))
+    basis = trips.HOST_SITE if is_host else int(place["basis"].get(endpoint_id, trips.UNKNOWN))
+    distance = 0.0 if is_host else place["distance_km"].get(endpoint_id, np.nan)
+    prefix = "difficult_" if difficult else ""
+    return {
+        "distance_km": distance,
+        "estimated": bool(place["estimated"].get(endpoint_id, False)) and not is_host,
+        "basis": basis,
+        "destination": int(valued["host"]),
+        "difficult": difficult,
+        "transport_threshold_km": valued[f"{prefix}transport_threshold_km"],
+        "per_diem_threshold_km": valued[f"{prefix}per_diem_threshold_km"],
+    }
+
+
 def endpoint_item(endpoint_id: int, valued: pd.Series, facts: dict[str, pd.DataFrame | pd.Series]) -> dict:
     place, counts, result = facts["places"], facts["counts"], facts["result"]
-    is_host = int(endpoint_id) == int(valued["host"])
-    distance = 0.0 if is_host else place["distance_km"].get(endpoint_id, np.nan)
-    difficult = bool(place["difficult"].get(endpoint_id, False))
-    threshold = valued["difficult_per_diem_threshold_km"] if difficult else valued["per_diem_threshold_km"]
+    attended = endpoint_id in result.index
+    r = result.loc[endpoint_id] if attended else NOTHING_SAVED
+    trip = result.loc[endpoint_id] if attended else place_facts(endpoint_id, valued, place)
+    basis = trips.BASIS[int(trip["basis"])]
     item = {
         "endpoint": int(endpoint_id),
         "name": str(place["endpoint_name"].get(endpoint_id, "")),
         "unit": str(facts["unit_codes"].get(endpoint_id, "")),
-        "is_host": is_host,
+        "is_host": int(endpoint_id) == int(valued["host"]),
         "attended": bool(endpoint_id in counts.index),
         "attendees": int(counts[endpoint_id]) if endpoint_id in counts.index else None,
-        "distance_km": None if pd.isna(distance) else float(distance),
-        "distance_estimated": bool(place["estimated"].get(endpoint_id, False)) and not is_host,
-        "especially_difficult": difficult,
-        "per_diem_threshold_km": None if pd.isna(threshold) else math.plain(threshold),
+        "travellers": int(r["travellers"]) if endpoint_id in counts.index else None,
+        "destination": int(trip["destination"]),
+        # A traveller from another province than the host's is valued with their own province's model.
+        "cost_model": int(r["model"]) if attended else None,
+        "distance_km": None if pd.isna(trip["distance_km"]) else float(trip["distance_km"]),
+        "distance_estimated": bool(trip["estimated"]),
+        "distance_basis": basis,
+        "distance_basis_label": str(BASIS_LABELS[basis]),
+        "especially_difficult": bool(trip["difficult"]),
+        "transport_threshold_km": None
+        if pd.isna(trip["transport_threshold_km"])
+        else math.plain(trip["transport_threshold_km"]),
+        "per_diem_threshold_km": None
+        if pd.isna(trip["per_diem_threshold_km"])
+        else math.plain(trip["per_diem_threshold_km"]),
     }
-    r = result.loc[endpoint_id] if endpoint_id in result.index else NOTHING_SAVED
     return {
         **item,
-        **{name: bool(r[name]) for name in ("per_diem_applies", "lodging_applies")},
+        **{name: bool(r[name]) for name in ("transport_applies", "per_diem_applies", "lodging_applies")},
         **{name: round(float(r[name]), 1) for name in ("person_km", "person_hours", "co2_kg")},
         "money_vnd": round(float(r["money_vnd"])),
         "vehicles": int(r["vehicles"]),
@@ -75,7 +116,8 @@ def meeting_breakdown(meeting: Meeting, *, user: User | None = None) -> dict:
     booked = frames.participations_frame(one)
     units = frames.units_frame()
     endpoints = frames.endpoints_frame(np.union1d(booked["endpoint"], attended["endpoint"]))
-    places = math.endpoint_places(endpoints, units, frames.distances_frame(endpoints["endpoint"], endpoints))
+    distances = frames.distances_frame(endpoints["endpoint"], endpoints)
+    places = math.endpoint_places(endpoints, units, distances, frames.provinces_frame())
     cost_models = frames.cost_models_frame()
     valued = math.value_meetings(frames.meetings_frame(one), places, cost_models)
     row = valued.iloc[0]
@@ -85,7 +127,7 @@ def meeting_breakdown(meeting: Meeting, *, user: User | None = None) -> dict:
     if scope is not None:
         shown = shown[shown.isin(scope)]
         attended = attended[attended["endpoint"].isin(scope)]
-    result = math.participation_savings(attended, valued.assign(counted=counted), places)
+    result = math.participation_savings(attended, valued.assign(counted=counted), places, cost_models)
     facts = {
         "places": places.set_index("endpoint"),
         "counts": attended.set_index("endpoint")["attendees"],
@@ -103,6 +145,9 @@ def meeting_breakdown(meeting: Meeting, *, user: User | None = None) -> dict:
         "state": state,
         "minutes": int(row["minutes"]),
         "counted": counted,
+        # Travellers per site: the meeting's own figure, else its cost model's default.
+        "delegates_per_site": meeting.delegates_per_site
+        or (None if pd.isna(row["default_delegates_per_site"]) else int(row["default_delegates_per_site"])),
         "reason": not_counted_because(state, row),
         "cost_model": math.cost_model_dict(model.iloc[0]) if len(model) else None,
         "endpoints": [endpoint_item(endpoint_id, row, facts) for endpoint_id in shown],

@@ -24,6 +24,17 @@ class CostModel(models.Model):
     difficult_per_diem_threshold_km = models.DecimalField(
         _("ngưỡng phụ cấp vùng khó khăn (km)"), max_digits=6, decimal_places=1, default=10
     )
+    # Circular 40/2017/TT-BTC Art. 5: the own-vehicle allowance is paid from 15 km one way
+    # (10 km from especially difficult communes); shorter trips still count km, hours and CO2.
+    transport_threshold_km = models.DecimalField(
+        _("ngưỡng thanh toán tự túc phương tiện (km)"), max_digits=6, decimal_places=1, default=15
+    )
+    difficult_transport_threshold_km = models.DecimalField(
+        _("ngưỡng tự túc phương tiện xã ĐBKK (km)"), max_digits=6, decimal_places=1, default=10
+    )
+    # Who would have travelled when the meeting does not say: the delegation an invitation names
+    # per site (the chairman and one or two officials), not everyone in the room.
+    default_delegates_per_site = models.PositiveIntegerField(_("số đại biểu mỗi điểm cầu (mặc định)"), default=3)
     lodging_vnd_per_night = models.DecimalField(_("tiền phòng nghỉ (đồng/đêm)"), max_digits=12, decimal_places=0)
     # A trip at least this long one way cannot be done in one day: lodging is paid.
     lodging_threshold_km = models.DecimalField(
@@ -51,6 +62,7 @@ class CostModel(models.Model):
             models.UniqueConstraint(fields=["province_code", "effective_from"], name="costmodel_one_per_day"),
             models.CheckConstraint(condition=Q(average_speed_kmh__gt=0), name="costmodel_speed_positive"),
             models.CheckConstraint(condition=Q(vehicle_occupancy__gte=1), name="costmodel_occupancy_positive"),
+            models.CheckConstraint(condition=Q(default_delegates_per_site__gte=1), name="costmodel_delegates_positive"),
             models.CheckConstraint(
                 condition=Q(transport_vnd_per_km__gte=0, per_diem_vnd__gte=0, lodging_vnd_per_night__gte=0),
                 name="costmodel_rates_not_negative",

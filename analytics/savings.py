@@ -32,6 +32,10 @@ LABELS = {
     "start": gettext_lazy("Bắt đầu"),
     "participations": gettext_lazy("Lượt điểm cầu tham dự"),
     "attendees": gettext_lazy("Số người dự"),
+    "travellers": gettext_lazy("Số người lẽ ra phải đi"),
+    "reached_beyond_delegation": gettext_lazy("Số người dự thêm ngoài đoàn"),
+    "participations_distance_not_entered": gettext_lazy("Lượt chưa nhập quãng đường (đảo, đặc khu)"),
+    "trips_below_transport_threshold": gettext_lazy("Lượt dưới ngưỡng thanh toán phương tiện"),
     "person_km": gettext_lazy("Người·km không phải đi"),
     "person_hours": gettext_lazy("Giờ đi đường tiết kiệm"),
     "money_vnd": gettext_lazy("Chi phí tiết kiệm (đồng)"),
@@ -64,10 +68,11 @@ def compute(
     units = frames.units_frame()
     endpoints = frames.endpoints_frame()
     wanted = np.union1d(attended["endpoint"].unique(), meetings["host"].unique())
-    places = math.endpoint_places(endpoints, units, frames.distances_frame(wanted, endpoints))
+    distances = frames.distances_frame(wanted, endpoints)
+    places = math.endpoint_places(endpoints, units, distances, frames.provinces_frame())
     cost_models = frames.cost_models_frame()
     valued = math.value_meetings(meetings, places, cost_models)
-    savings = math.participation_savings(attended, valued, places)
+    savings = math.participation_savings(attended, valued, places, cost_models)
     savings["province"] = participant_provinces(savings["endpoint"], places)
     if province:
         savings = savings[savings["province"].to_numpy() == province_key(province, places)]
@@ -198,6 +203,9 @@ MODEL_LABELS = {
     "notes": gettext_lazy("Giả định"),
     "transport_vnd_per_km": gettext_lazy("Phương tiện (đ/km)"),
     "per_diem_vnd": gettext_lazy("Phụ cấp lưu trú (đ/ngày)"),
+    "transport_threshold_km": gettext_lazy("Ngưỡng phương tiện (km)"),
+    "difficult_transport_threshold_km": gettext_lazy("Ngưỡng phương tiện xã ĐBKK (km)"),
+    "default_delegates_per_site": gettext_lazy("Số đại biểu mỗi điểm cầu"),
     "per_diem_threshold_km": gettext_lazy("Ngưỡng phụ cấp (km)"),
     "difficult_per_diem_threshold_km": gettext_lazy("Ngưỡng xã ĐBKK (km)"),
     "lodging_vnd_per_night": gettext_lazy("Phòng nghỉ (đ/đêm)"),

@@ -18,15 +18,36 @@ from typing import SupportsFloat
 import numpy as np
 import pandas as pd
 
-from analytics.months import LOCAL_TZ, between, months_of
+from analytics import trips
+from analytics.months import LOCAL_TZ, months_of
 
-MEASURES = ["meetings", "participations", "attendees", "person_km", "person_hours", "money_vnd", "co2_kg"]
+# Re-exported: payback lived here before this module grew the trips.
+from analytics.payback_math import PAYBACK_COLUMNS as PAYBACK_COLUMNS
+from analytics.payback_math import payback as payback
+from analytics.payback_math import payback_month as payback_month
+from analytics.payback_math import projected_payback_month as projected_payback_month
+
+MEASURES = [
+    "meetings",
+    "participations",
+    "attendees",
+    "travellers",
+    "person_km",
+    "person_hours",
+    "money_vnd",
+    "co2_kg",
+    "reached_beyond_delegation",
+]
+# Counted in whole people or meetings; the others are amounts.
+WHOLE_MEASURES = ["meetings", "participations", "attendees", "travellers", "reached_beyond_delegation"]
 NO_DISTRICT = 0  # district key of endpoints above or outside any district (province hall, new communes)
 
 # The rates a meeting takes from its cost model.
 MODEL_RATES = [
     "transport_vnd_per_km",
     "per_diem_vnd",
+    "transport_threshold_km",
+    "difficult_transport_threshold_km",
     "per_diem_threshold_km",
     "difficult_per_diem_threshold_km",
     "lodging_vnd_per_night",
@@ -35,9 +56,10 @@ MODEL_RATES = [
     "vehicle_occupancy",
     "co2_kg_per_vehicle_km",
     "min_meeting_minutes",
+    "default_delegates_per_site",
 ]
 # Of those, the ones counted in whole units (people, minutes) rather than amounts.
-WHOLE_RATES = ["vehicle_occupancy", "min_meeting_minutes"]
+WHOLE_RATES = ["default_delegates_per_site", "vehicle_occupancy", "min_meeting_minutes"]
 
 
 def plain(value: SupportsFloat) -> int | float:
@@ -80,8 +102,12 @@ def unit_places(units: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def endpoint_places(endpoints: pd.DataFrame, units: pd.DataFrame, distances: pd.DataFrame) -> pd.DataFrame:
-    """endpoint, endpoint_name, province_code, district, difficult, distance_km, estimated.
+def endpoint_places(
+    endpoints: pd.DataFrame, units: pd.DataFrame, distances: pd.DataFrame, provinces: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """endpoint, endpoint_name, province_code, district, difficult, distance_km, estimated, and
+    what trips need (analytics/trips.py): basis, hall, lat, lon, mode, fare_vnd, island,
+    own_host, circuity. provinces: frames.provinces_frame().
 
     A current-tree endpoint counts under the legacy district of the unit it served before the
     2025 merger (`legacy_unit`), so history and today roll up to the same districts. Distances
@@ -98,17 +124,37 @@ def endpoint_places(endpoints: pd.DataFrame, units: pd.DataFrame, distances: pd.
     by_endpoint = distances.set_index("endpoint")
     known_km = by_endpoint["distance_km"].reindex(endpoints["endpoint"])
     estimated = by_endpoint["estimated"].reindex(endpoints["endpoint"], fill_value=False)
-    return pd.DataFrame(
+    province_code = own["province_code"].astype("string").fillna("").reset_index(drop=True)
+    frame = pd.DataFrame(
         {
             "endpoint": endpoints["endpoint"].to_numpy(dtype="int64"),
             "endpoint_name": endpoints["name"].astype("string").to_numpy(),
-            "province_code": own["province_code"].astype("string").fillna("").to_numpy(),
+            "province_code": province_code.to_numpy(),
             "district": district,
             "difficult": units.set_index("unit")["difficult"].reindex(endpoints["unit"]).fillna(False).to_numpy(bool),
             "distance_km": known_km.round(1).to_numpy(dtype="float64"),
             "estimated": estimated.to_numpy(dtype=bool),
         }
     )
+    extra = pd.concat(
+        [
+            trips.trip_places(endpoints.reset_index(drop=True), units, provinces),
+            trips.province_trip_columns(province_code, provinces),
+        ],
+        axis=1,
+    )
+    for column in extra.columns:
+        frame[column] = extra[column].to_numpy()
+    basis = trips.place_basis(
+        frame["distance_km"].to_numpy(),
+        frame["estimated"].to_numpy(),
+        frame["mode"].to_numpy(),
+        frame["island"].to_numpy(),
+    )
+    frame["basis"] = basis
+    # No road guess for an island or a boat or air trip: without an entered distance, none.
+    frame.loc[basis == trips.NOT_ENTERED, ["distance_km", "estimated"]] = [np.nan, False]
+    return frame
 
 
 def choose_cost_models(meetings: pd.DataFrame, cost_models: pd.DataFrame) -> pd.Series:
@@ -176,62 +222,82 @@ def _of_counted(attended: pd.DataFrame, counted: pd.DataFrame) -> tuple[np.ndarr
     return meeting_pos, endpoint, a, meeting
 
 
-def participation_savings(attended: pd.DataFrame, meetings: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+def _trip_results(
+    trip: dict[str, np.ndarray], rate: dict[str, np.ndarray], travellers: np.ndarray, difficult: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Thresholds, person-km, hours, money, vehicles and CO2 of each row's trip (docs/savings.md)."""
+    known = ~np.isnan(trip["distance"])
+    d = np.where(known, trip["distance"], 0.0)
+    road = trip["mode"] == trips.ROAD
+
+    def at_least(name: str, difficult_name: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        threshold = rate[name] if difficult_name is None else np.where(difficult, rate[difficult_name], rate[name])
+        return threshold, known & (d >= threshold)
+
+    transport_threshold, transport_applies = at_least("transport_threshold_km", "difficult_transport_threshold_km")
+    transport_applies &= road
+    per_diem_threshold, per_diem_applies = at_least("per_diem_threshold_km", "difficult_per_diem_threshold_km")
+    _, lodging_applies = at_least("lodging_threshold_km")
+    round_trip = 2 * d
+    # Road: the own-vehicle allowance per km from the threshold on; boat or air: the fare both ways.
+    transport = np.where(transport_applies, round_trip * rate["transport_vnd_per_km"], 0.0) + np.where(
+        known & ~road, 2 * trip["fare"], 0.0
+    )
+    vehicles = np.where(road, np.ceil(travellers / rate["vehicle_occupancy"]), 0.0)
+    money = travellers * (
+        transport
+        + np.where(per_diem_applies, rate["per_diem_vnd"], 0.0)
+        + np.where(lodging_applies, rate["lodging_vnd_per_night"], 0.0)
+    )
+    return {
+        "distance_km": np.where(known, d, np.nan),
+        "transport_threshold_km": transport_threshold,
+        "transport_applies": transport_applies,
+        "per_diem_threshold_km": per_diem_threshold,
+        "per_diem_applies": per_diem_applies,
+        "lodging_applies": lodging_applies,
+        "person_km": travellers * round_trip,
+        "person_hours": np.where(road, travellers * round_trip / rate["average_speed_kmh"], 0.0),
+        "money_vnd": money,
+        "vehicles": vehicles.astype("int64"),
+        "co2_kg": vehicles * round_trip * rate["co2_kg_per_vehicle_km"],
+    }
+
+
+def participation_savings(
+    attended: pd.DataFrame, meetings: pd.DataFrame, places: pd.DataFrame, cost_models: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """One row per attended participation of a counted meeting, with every input and result.
 
     attended: meeting, endpoint, attendees (frames.head_counts_frame). meetings: value_meetings(...).
-    Participations of meetings not in `meetings` or not counted are left out.
+    Participations of meetings not in `meetings` or not counted are left out. With `cost_models`,
+    a traveller from another province than the host's is valued with their own province's model.
+    Travellers: min(attendees, the meeting's delegates_per_site or the model's default).
     """
     counted = meetings[meetings["counted"].to_numpy(dtype=bool)]
     meeting_pos, endpoint, a, meeting = _of_counted(attended, counted)
-
-    def per_meeting(column: str) -> np.ndarray:
-        return counted[column].to_numpy()[meeting_pos]
-
-    place_pos = pd.Index(places["endpoint"]).get_indexer(endpoint)
-    found = place_pos >= 0
-
-    def place(column: str, default: object, dtype: str) -> np.ndarray:
-        values = np.full(len(endpoint), default, dtype=dtype)
-        values[found] = places[column].to_numpy(dtype=dtype)[place_pos[found]]
-        return values
-
-    is_host = endpoint == per_meeting("host")
-    distance = np.where(is_host, 0.0, place("distance_km", np.nan, "float64"))
-    known = ~np.isnan(distance)
-    d = np.where(known, distance, 0.0)
-    difficult = place("difficult", False, "bool")
-    threshold = np.where(
-        difficult, per_meeting("difficult_per_diem_threshold_km"), per_meeting("per_diem_threshold_km")
-    )
-    per_diem_applies = known & (d >= threshold)
-    lodging_applies = known & (d >= per_meeting("lodging_threshold_km"))
-    round_trip = 2 * d
-    vehicles = np.ceil(a / per_meeting("vehicle_occupancy"))
-    money = a * (
-        round_trip * per_meeting("transport_vnd_per_km")
-        + np.where(per_diem_applies, per_meeting("per_diem_vnd"), 0.0)
-        + np.where(lodging_applies, per_meeting("lodging_vnd_per_night"), 0.0)
-    )
+    rows = trips.Rows(counted, meeting_pos, places, endpoint)
+    trip = trips.row_trips(rows, endpoint, cost_models, choose_cost_models)
+    rate = trips.row_rates(rows, trip["model"], cost_models, MODEL_RATES)
+    invited = rows.meeting("delegates_per_site").astype("float64")
+    travellers = np.minimum(a, np.where(invited > 0, invited, rate["default_delegates_per_site"]))
+    difficult = rows.place("difficult", False, "bool")
+    results = _trip_results(trip, rate, travellers, difficult)
     columns = {
         "meeting": meeting,
         "endpoint": endpoint,
-        "month": per_meeting("month").astype("int64"),
-        "district": place("district", NO_DISTRICT, "int64"),
-        "model": per_meeting("model").astype("int64"),
-        "is_host": is_host,
+        "month": rows.meeting("month").astype("int64"),
+        "district": rows.place("district", NO_DISTRICT, "int64"),
+        "model": trip["model"].astype("int64"),
+        "is_host": trip["is_host"],
         "attendees": a.astype("int64"),
-        "distance_km": np.where(known, d, np.nan),
-        "estimated": place("estimated", False, "bool") & ~is_host,
+        "travellers": travellers.astype("int64"),
+        "destination": trip["destination"].astype("int64"),
+        "distance_km": results.pop("distance_km"),
+        "estimated": trip["estimated"],
+        "basis": trip["basis"],
         "difficult": difficult,
-        "per_diem_threshold_km": threshold,
-        "per_diem_applies": per_diem_applies,
-        "lodging_applies": lodging_applies,
-        "person_km": a * round_trip,
-        "person_hours": a * round_trip / per_meeting("average_speed_kmh"),
-        "money_vnd": money,
-        "vehicles": vehicles.astype("int64"),
-        "co2_kg": vehicles * round_trip * per_meeting("co2_kg_per_vehicle_km"),
+        **results,
     }
     # copy=False keeps one block per column: consolidating a million rows would cost a second.
     return pd.DataFrame(columns, copy=False)
@@ -249,85 +315,44 @@ def roll_up(savings: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Sum participation savings by these keys: keys, then MEASURES, sorted by the keys."""
     if savings.empty:
         empty = {key: pd.Series(dtype=savings[key].dtype) for key in by}
-        empty.update({name: pd.Series(dtype="int64") for name in MEASURES[:3]})
-        empty.update({name: pd.Series(dtype="float64") for name in MEASURES[3:]})
-        return _rounded(pd.DataFrame(empty))
+        empty.update({name: pd.Series(dtype="int64" if name in WHOLE_MEASURES else "float64") for name in MEASURES})
+        return _rounded(pd.DataFrame(empty))[[*by, *MEASURES]]
     groups = savings.groupby(by, sort=True)
-    sums = groups[["attendees", "person_km", "person_hours", "money_vnd", "co2_kg"]].sum()
+    sums = groups[["attendees", "travellers", "person_km", "person_hours", "money_vnd", "co2_kg"]].sum()
     sums.insert(0, "participations", groups.size().astype("int64"))
     meetings = savings.drop_duplicates([*by, "meeting"]).groupby(by, sort=True).size().astype("int64")
     sums.insert(0, "meetings", meetings)
+    # The people a meeting reached beyond the delegation that would have travelled: a benefit of
+    # its own, never money.
+    sums["reached_beyond_delegation"] = sums["attendees"] - sums["travellers"]
     return _rounded(sums.reset_index())[[*by, *MEASURES]]
 
 
 def totals(savings: pd.DataFrame) -> dict:
     """The whole period in one line, plus what a reader needs to judge it."""
+    basis = savings["basis"].to_numpy() if "basis" in savings else np.zeros(len(savings), "int8")
+    attendees, travellers = int(savings["attendees"].sum()), int(savings["travellers"].sum())
+    away = savings["distance_km"] > 0
     return {
         "meetings": int(savings["meeting"].nunique()),
         "participations": len(savings),
         # Participations away from the host's own site: the trips that were really not made.
-        "trips_avoided": int((savings["distance_km"] > 0).sum()),
-        "attendees": int(savings["attendees"].sum()),
+        "trips_avoided": int(away.sum()),
+        "attendees": attendees,
+        "travellers": travellers,
+        "reached_beyond_delegation": attendees - travellers,
         "person_km": round(float(savings["person_km"].sum()), 1),
         "person_hours": round(float(savings["person_hours"].sum()), 1),
         "money_vnd": round(float(savings["money_vnd"].sum())),
         "co2_kg": round(float(savings["co2_kg"].sum()), 1),
         "participations_with_estimated_distance": int(savings["estimated"].sum()),
         "participations_without_distance": int(savings["distance_km"].isna().sum()),
+        # Islands and special zones whose distance nobody entered: counted, no money, no road guess.
+        "participations_distance_not_entered": int((basis == trips.NOT_ENTERED).sum()),
+        # Road trips under the transport threshold: km, hours and CO2 avoided, no allowance paid.
+        "trips_below_transport_threshold": int(
+            (away & ~savings["transport_applies"] & (basis != trips.BOAT) & (basis != trips.AIR)).sum()
+        )
+        if "transport_applies" in savings
+        else 0,
     }
-
-
-PAYBACK_COLUMNS = [
-    "month",
-    "savings_vnd",
-    "investment_vnd",
-    "cumulative_savings_vnd",
-    "cumulative_investment_vnd",
-    "balance_vnd",
-]
-
-
-def payback(monthly_savings: pd.DataFrame, investments: pd.DataFrame, last_month: int) -> pd.DataFrame:
-    """Month by month: savings, investment, both cumulated, and the balance (savings − investment).
-
-    monthly_savings: month (YYYYMM), money_vnd. investments: date (datetime64), amount_vnd.
-    Months run from the first saving or investment to last_month.
-    """
-    months_spent = (investments["date"].dt.year * 100 + investments["date"].dt.month).astype("int64")
-    spent = investments["amount_vnd"].groupby(months_spent.to_numpy()).sum()
-    saved = monthly_savings.set_index("month")["money_vnd"].astype("float64")
-    starts = [int(index.min()) for index in (spent.index, saved.index) if len(index)]
-    if not starts:
-        return pd.DataFrame({name: pd.Series(dtype="int64") for name in PAYBACK_COLUMNS})
-    months = between(min(starts), max(last_month, min(starts)))
-    frame = pd.DataFrame({"month": pd.Series(months, dtype="int64")})
-    frame["savings_vnd"] = saved.reindex(months, fill_value=0).round().astype("int64").to_numpy()
-    frame["investment_vnd"] = spent.reindex(months, fill_value=0).round().astype("int64").to_numpy()
-    frame["cumulative_savings_vnd"] = frame["savings_vnd"].cumsum()
-    frame["cumulative_investment_vnd"] = frame["investment_vnd"].cumsum()
-    frame["balance_vnd"] = frame["cumulative_savings_vnd"] - frame["cumulative_investment_vnd"]
-    return frame
-
-
-def payback_month(frame: pd.DataFrame) -> int | None:
-    """The first month from which cumulative savings stay at or above cumulative investment
-    (None while they are below, or when nothing was invested)."""
-    if frame.empty or frame["cumulative_investment_vnd"].iloc[-1] <= 0 or frame["balance_vnd"].iloc[-1] < 0:
-        return None
-    below = np.flatnonzero(frame["balance_vnd"].to_numpy() < 0)
-    first = 0 if len(below) == 0 else below[-1] + 1
-    return int(frame["month"].iloc[first])
-
-
-def projected_payback_month(frame: pd.DataFrame, *, pace_months: int = 12) -> int | None:
-    """If not yet paid back: the month the recent pace (mean monthly savings of the last
-    `pace_months` months) would close the gap; None if paid back or there is no pace."""
-    if frame.empty or frame["balance_vnd"].iloc[-1] >= 0:
-        return None
-    pace = frame["savings_vnd"].tail(pace_months).mean()
-    if not pace > 0:
-        return None
-    months_needed = int(np.ceil(-frame["balance_vnd"].iloc[-1] / pace))
-    last = int(frame["month"].iloc[-1])
-    index = (last // 100) * 12 + (last % 100 - 1) + months_needed
-    return (index // 12) * 100 + index % 12 + 1

@@ -110,8 +110,8 @@ def generate(backend: str, participations: int, communes: int) -> dict:
     tables = [
         (
             "rooms_unit",
-            ["id", "structure", "code", "name", "level", "parent_id", "lat", "lon", "especially_difficult"],
-            unit_rows,
+            ["id", "structure", "code", "name", "level", "parent_id", "lat", "lon", "especially_difficult", "island"],
+            [(*row, False) for row in unit_rows],
         ),
         (
             "rooms_endpoint",
@@ -120,6 +120,7 @@ def generate(backend: str, participations: int, communes: int) -> dict:
                 "name",
                 "unit_id",
                 "road_km",
+                "travel_mode",
                 "seats",
                 "dial_address",
                 "connection",
@@ -129,7 +130,7 @@ def generate(backend: str, participations: int, communes: int) -> dict:
                 "created_at",
             ],
             [
-                (i, n, u, km, 30, "", "government_network", "in_service", "2020-01-01", f"t{i}", now)
+                (i, n, u, km, "road", 30, "", "government_network", "in_service", "2020-01-01", f"t{i}", now)
                 for i, n, u, km in endpoint_rows
             ],
         ),

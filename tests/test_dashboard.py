@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def story(province, held_meeting, clock):
-    """A meeting in February 2026 that saved 11.8 million VND against a 5 million investment."""
+    """A meeting in February 2026 that saved 8.4 million VND against a 5 million investment."""
     for endpoint, km in [(province.ep_d1, 40), (province.ep_d2, 8), (province.ep_c2, 12), (province.ep_c3, 160)]:
         endpoint.road_km = Decimal(km)
         endpoint.save()
@@ -50,10 +50,10 @@ def test_the_leader_lands_on_the_dashboard_with_the_headline_figures(leader, sto
     html = response.content.decode()
     assert figure(html, "meetings") == "1"
     assert figure(html, "trips") == "4"
-    assert figure(html, "money") == "11,8 triệu đồng"
-    assert figure(html, "hours") == "44"
-    assert figure(html, "co2") == "100 kg"
-    assert figure(html, "payback") == "236%"  # 11,804,000 saved against 5,000,000 invested
+    assert figure(html, "money") == "8,4 triệu đồng"  # 3 travellers per site at most
+    assert figure(html, "hours") == "32"
+    assert figure(html, "co2") == "84 kg"
+    assert figure(html, "payback") == "169%"  # 8,442,000 saved against 5,000,000 invested
     assert "Thông tư 12/2025/TT-BTC" in html
 
 
@@ -67,8 +67,9 @@ def test_the_charts_are_inline_svg_and_the_page_uses_no_external_url(leader, sto
 
 def test_the_district_filter_and_the_period_change_the_figures(leader, story):
     html = page(leader, district="180").content.decode()
-    # Cao Lộc: its hall (3 × 16 km × 4,000) and Thụy Hùng (4 × (320 km × 4,000 + 300,000 + 350,000)).
-    assert figure(html, "money") == "7,9 triệu đồng"
+    # Cao Lộc: its hall (8 km, under the 15 km transport threshold: nothing) and Thụy Hùng
+    # (3 travellers × (320 km × 4,000 + 300,000 + 350,000)).
+    assert figure(html, "money") == "5,8 triệu đồng"
     assert 'value="180" selected' in html
     html = page(leader, start="2026-02-03", end="2026-03-01").content.decode()
     assert figure(html, "money") == "0 đồng"
@@ -77,7 +78,7 @@ def test_the_district_filter_and_the_period_change_the_figures(leader, story):
 def test_the_district_table_and_the_downloads(leader, story):
     html = page(leader, start="2026-01-01", end="2026-02-28").content.decode()
     assert "Huyện Văn Lãng" in html and "Huyện Cao Lộc" in html
-    assert "3.892.000" in html  # Văn Lãng: its hall and Hoàng Việt
+    assert "2.652.000" in html  # Văn Lãng: its hall (3 × 620,000) and Hoàng Việt (2 × 396,000)
     assert "/api/reports/savings/?start=2026-01-01&amp;end=2026-02-28&amp;group_by=month&amp;format=csv" in html
     assert "format=xlsx" in html
 
@@ -110,7 +111,7 @@ def test_the_meeting_partial_shows_the_breakdown_to_report_readers_only(leader, 
     request = RequestFactory().get("/")
     request.user = leader
     html = template.render(Context({"meeting": meeting, "request": request}))
-    assert "Tiết kiệm đi lại" in html and "11,8 triệu đồng" in html
+    assert "Tiết kiệm đi lại" in html and "8,4 triệu đồng" in html
     assert "không điểm danh" in html  # Tân Thanh was booked but never checked in
     request.user = operator
     assert "Tiết kiệm đi lại" not in template.render(Context({"meeting": meeting, "request": request}))

@@ -71,8 +71,9 @@ def test_the_payback_api_gives_the_date_and_percent(api, leader, province, held_
     body = api(leader).get("/api/reports/payback/", {"province": "20"}).json()
     assert body["payback_date"] == "2026-02-28"
     assert body["payback_month"] == "2026-02"
-    assert body["payback_percent"] == 310.0
-    assert body["totals"] == {"savings_vnd": 3_100_000, "investment_vnd": 1_000_000, "balance_vnd": 2_100_000}
+    # 5 people in Văn Lãng, 40 km: 3 of them (the default delegation) would have travelled.
+    assert body["payback_percent"] == 186.0
+    assert body["totals"] == {"savings_vnd": 1_860_000, "investment_vnd": 1_000_000, "balance_vnd": 860_000}
     assert [row["month"] for row in body["rows"]] == ["2025-12", "2026-01", "2026-02", "2026-03"]
     assert body["investments"][0]["description"] == "MCU"
 

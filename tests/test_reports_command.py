@@ -43,7 +43,7 @@ def test_the_savings_report_is_written_as_xlsx(saved, tmp_path):
 def test_json_and_csv_go_to_a_file_or_to_standard_output(saved, tmp_path):
     path = tmp_path / "savings.json"
     call_command("report", "savings", "--format", "json", "--output", str(path), stderr=io.StringIO())
-    assert json.loads(path.read_text())["totals"]["money_vnd"] == 3_100_000
+    assert json.loads(path.read_text())["totals"]["money_vnd"] == 1_860_000
     out = io.StringIO()
     call_command("report", "savings", "--format", "csv", "--group-by", "district", stdout=out, stderr=io.StringIO())
     assert out.getvalue().splitlines()[0].startswith("Mã huyện,Huyện")
@@ -52,7 +52,7 @@ def test_json_and_csv_go_to_a_file_or_to_standard_output(saved, tmp_path):
 def test_the_payback_and_coverage_reports_go_through_the_same_command(saved, tmp_path):
     out = io.StringIO()
     call_command("report", "payback", "--province", "20", stdout=out, stderr=io.StringIO())
-    assert json.loads(out.getvalue())["totals"]["savings_vnd"] == 3_100_000
+    assert json.loads(out.getvalue())["totals"]["savings_vnd"] == 1_860_000
     path = tmp_path / "coverage.csv"
     call_command("report", "coverage", "--structure", "legacy", "--output", str(path), stderr=io.StringIO())
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")

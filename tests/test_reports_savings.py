@@ -10,6 +10,9 @@ from analytics import savings_math as reports
 RATES_2017 = {
     "transport_vnd_per_km": 3400.0,
     "per_diem_vnd": 200_000.0,
+    "transport_threshold_km": 15.0,
+    "difficult_transport_threshold_km": 10.0,
+    "default_delegates_per_site": 100,
     "per_diem_threshold_km": 15.0,
     "difficult_per_diem_threshold_km": 10.0,
     "lodging_vnd_per_night": 350_000.0,
@@ -115,8 +118,9 @@ def test_the_formula_per_participation():
             "lodging_applies": [False, False, False, False, True, False],
             "person_km": [0.0, 400.0, 72.0, 48.0, 1200.0, 0.0],
             "person_hours": [0.0, 10.0, 1.8, 1.2, 30.0, 0.0],
-            # a × (2d × 4000 + per diem 300,000 if d ≥ threshold + lodging 350,000 if d ≥ 150)
-            "money_vnd": [0.0, 3_100_000.0, 288_000.0, 792_000.0, 4 * (1_200_000.0 + 650_000.0), 0.0],
+            # a × (2d × 4000 if d ≥ transport threshold + per diem 300,000 if d ≥ threshold + lodging
+            # 350,000 if d ≥ 150): 12 km from an ordinary commune pays nothing, from a difficult one both.
+            "money_vnd": [0.0, 3_100_000.0, 0.0, 792_000.0, 4 * (1_200_000.0 + 650_000.0), 0.0],
             "vehicles": [8, 2, 1, 1, 1, 2],
             "co2_kg": [0.0, 2 * 80 * 0.192, 24 * 0.192, 24 * 0.192, 300 * 0.192, 0.0],
         }
@@ -126,15 +130,35 @@ def test_the_formula_per_participation():
 
 
 @pytest.mark.parametrize(
-    ("km", "difficult", "per_diem"),
-    [(14.9, False, False), (15.0, False, True), (9.9, True, False), (10.0, True, True), (12.0, False, False)],
+    ("km", "difficult", "paid"),
+    [
+        (9.9, False, False),
+        (10.0, False, False),
+        (14.9, False, False),
+        (15.0, False, True),
+        (9.9, True, False),
+        (10.0, True, True),
+        (14.9, True, True),
+        (15.0, True, True),
+    ],
 )
-def test_the_per_diem_threshold_is_15_km_or_10_km_from_especially_difficult_communes(km, difficult, per_diem):
+def test_transport_and_per_diem_are_paid_from_15_km_or_10_km_from_especially_difficult_communes(km, difficult, paid):
     place = places((HOST, 0, False, 0.0, False), (9, 10, difficult, km, False))
     valued = reports.value_meetings(meetings((1, HOST, "2018-03-05T01:00", 60)), place, cost_models())
     result = reports.participation_savings(attended((1, 9, 1)), valued, place)
-    assert result["per_diem_applies"].tolist() == [per_diem]
-    assert result["money_vnd"].iloc[0] == pytest.approx(2 * km * 3400 + (200_000 if per_diem else 0))
+    expected = pd.DataFrame(
+        {
+            "transport_threshold_km": [10.0 if difficult else 15.0],
+            "transport_applies": [paid],
+            "per_diem_applies": [paid],
+            "money_vnd": [2 * km * 3400 + 200_000 if paid else 0.0],
+            # Below the threshold nothing is paid, but the km, hours and CO2 are still avoided.
+            "person_km": [2 * km],
+            "person_hours": [2 * km / 40],
+            "co2_kg": [2 * km * 0.192],
+        }
+    )
+    assert_frame_equal(result[expected.columns], expected, check_exact=False, rtol=1e-12)
 
 
 def test_lodging_is_paid_from_the_lodging_threshold():
@@ -179,11 +203,13 @@ def test_roll_up_by_month_and_district():
             "meetings": [1, 1],
             "participations": [2, 1],
             "attendees": [8, 1],
+            "travellers": [8, 1],
             "person_km": [472.0, 300.0],
             "person_hours": [11.8, 7.5],
-            # January 2024: Circular 40/2017 rates (3,400 VND/km, per diem 200,000).
-            "money_vnd": [5 * (80 * 3400 + 200_000) + 3 * 24 * 3400, 300 * 3400 + 200_000 + 350_000],
+            # January 2024: Circular 40/2017 rates (3,400 VND/km, per diem 200,000); 12 km pays nothing.
+            "money_vnd": [5 * (80 * 3400 + 200_000), 300 * 3400 + 200_000 + 350_000],
             "co2_kg": [round(2 * 80 * 0.192 + 24 * 0.192, 1), round(300 * 0.192, 1)],
+            "reached_beyond_delegation": [0, 0],
         }
     )
     assert_frame_equal(reports.roll_up(result, ["month", "district"]), expected)

@@ -43,8 +43,11 @@ def february(distances, held_meeting, clock):
 
 def test_leaders_get_the_savings_of_a_meeting_by_the_formula(api, leader, february):
     body = api(leader).get(URL, {"group_by": "meeting"}).json()
-    # Văn Lãng 5 × (80 × 4,000 + 300,000) + Cao Lộc 3 × 16 × 4,000 + Hoàng Việt 2 × (24 × 4,000 + 300,000)
-    # + Thụy Hùng 4 × (320 × 4,000 + 300,000 + 350,000); the host is at 0 km; Tân Thanh did not attend.
+    # At most 3 travellers per site (the cost model's default delegation): Văn Lãng 3 × (80 × 4,000 +
+    # 300,000) + Cao Lộc 8 km, under the 15 km transport threshold, nothing + Hoàng Việt (especially
+    # difficult, 10 km threshold) 2 × (24 × 4,000 + 300,000) + Thụy Hùng 3 × (320 × 4,000 + 300,000 +
+    # 350,000); the host is at 0 km; Tân Thanh did not attend. Person-km from travellers: 3 × 80 +
+    # 3 × 16 + 2 × 24 + 3 × 320.
     assert body["rows"] == [
         {
             "meeting": february.pk,
@@ -53,10 +56,12 @@ def test_leaders_get_the_savings_of_a_meeting_by_the_formula(api, leader, februa
             "meetings": 1,
             "participations": 5,
             "attendees": 24,
-            "person_km": 1776.0,
-            "person_hours": 44.4,
-            "money_vnd": 3_100_000 + 192_000 + 792_000 + 7_720_000,
-            "co2_kg": 99.8,
+            "travellers": 14,
+            "person_km": 1296.0,
+            "person_hours": 32.4,
+            "money_vnd": 1_860_000 + 0 + 792_000 + 5_790_000,
+            "co2_kg": 84.5,
+            "reached_beyond_delegation": 10,
         }
     ]
     assert body["totals"]["trips_avoided"] == 4
@@ -67,7 +72,7 @@ def test_leaders_get_the_savings_of_a_meeting_by_the_formula(api, leader, februa
 def test_rows_are_keyed_by_month_district_or_endpoint(api, leader, february):
     client = api(leader)
     by_month = client.get(URL, {"group_by": "month", "start": "2026-01-01", "end": "2026-02-28"}).json()["rows"]
-    assert [(r["month"], r["money_vnd"]) for r in by_month] == [("2026-01", 0), ("2026-02", 11_804_000)]
+    assert [(r["month"], r["money_vnd"]) for r in by_month] == [("2026-01", 0), ("2026-02", 8_442_000)]
     by_district = client.get(URL, {"group_by": "district"}).json()["rows"]
     assert [(r["district"], r["participations"]) for r in by_district] == [(None, 1), ("178", 2), ("180", 2)]
     assert by_district[1]["district_name"] == "Huyện Văn Lãng"
@@ -140,7 +145,7 @@ def test_csv_has_a_bom_and_vietnamese_headers(api, leader, february):
     assert rows[0][0] == "Tháng"
     assert "Chi phí tiết kiệm (đồng)" in rows[0]
     february_row = next(row for row in rows if row[0] == "2026-02")
-    assert february_row[rows[0].index("Chi phí tiết kiệm (đồng)")] == "11804000"
+    assert february_row[rows[0].index("Chi phí tiết kiệm (đồng)")] == "8442000"
 
 
 def test_an_xlsx_export_opens_with_vietnamese_headers_and_the_cost_models(api, leader, february):

@@ -116,6 +116,9 @@ def test_the_admin_shows_a_used_model_read_only_with_a_new_version_link(admin_us
             "province_code": "",
             "effective_from": "2026-01-15",
             "notes": "",
+            "transport_threshold_km": 15,
+            "difficult_transport_threshold_km": 10,
+            "default_delegates_per_site": 3,
             "per_diem_threshold_km": 15,
             "difficult_per_diem_threshold_km": 10,
             "lodging_threshold_km": 150,
@@ -162,9 +165,13 @@ def test_a_meetings_breakdown_lists_every_input(api, leader, province, held_meet
     district = rows[province.ep_d1.pk]
     assert district["attendees"] == 5 and district["distance_km"] == 40.0
     assert district["per_diem_threshold_km"] == 15 and district["per_diem_applies"] is True
-    assert district["money_vnd"] == 3_100_000 and district["vehicles"] == 2
+    # 5 in the room, 3 (the default delegation) would have travelled: 3 × (80 × 4,000 + 300,000).
+    assert district["travellers"] == 3 and district["distance_basis"] == "entered"
+    assert district["transport_threshold_km"] == 15 and district["transport_applies"] is True
+    assert district["money_vnd"] == 1_860_000 and district["vehicles"] == 1
     assert rows[province.ep_c1.pk]["attended"] is False
-    assert body["totals"]["money_vnd"] == 3_100_000
+    assert body["totals"]["money_vnd"] == 1_860_000
+    assert body["totals"]["travellers"] == 6 and body["totals"]["reached_beyond_delegation"] == 11
 
 
 def test_a_breakdown_says_why_a_meeting_is_not_counted(api, leader, operator, province, held_meeting, clock):

@@ -6,6 +6,7 @@ from django import template
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
+from analytics import assumptions
 from analytics.meeting_savings import meeting_breakdown
 from rooms.models import Meeting
 from rooms.permissions import can_read_reports, can_watch_meeting
@@ -51,3 +52,9 @@ def meeting_savings(context: template.Context, meeting: Meeting) -> dict | None:
     if user is None or meeting is None or not can_read_reports(user) or not can_watch_meeting(user, meeting.pk):
         return None
     return meeting_breakdown(meeting, user=user)
+
+
+@register.filter
+def assumption_lines(model: dict) -> list[tuple[str, str]]:
+    """The "Cách tính" lines of a cost model: (assumption, source), numbers as the language writes them."""
+    return assumptions.assumption_lines(model, fmt=num)

@@ -1,6 +1,15 @@
 from .accounts import Profile, Role
 from .attendance import CheckIn, CheckInKind, HeadCount, IssueType
-from .endpoints import Bridge, Connection, CoverageTarget, Endpoint, EndpointStatus, ProvinceSettings, StatusChange
+from .endpoints import (
+    Bridge,
+    Connection,
+    CoverageTarget,
+    Endpoint,
+    EndpointStatus,
+    ProvinceSettings,
+    StatusChange,
+    TravelMode,
+)
 from .groups import EndpointGroup
 from .meetings import Meeting, MeetingStatus, Participation, Series
 from .units import Level, Structure, Unit
@@ -26,5 +35,6 @@ __all__ = [
     "Series",
     "StatusChange",
     "Structure",
+    "TravelMode",
     "Unit",
 ]

@@ -30,6 +30,13 @@ class Connection(models.TextChoices):
     INTERNET = "internet", _("Internet")
 
 
+class TravelMode(models.TextChoices):
+    # How a room's delegation would otherwise reach its host: islands need a boat or a plane.
+    ROAD = "road", _("Đường bộ")
+    BOAT = "boat", _("Tàu thuyền")
+    AIR = "air", _("Máy bay")
+
+
 class Bridge(models.Model):
     """A multipoint control unit (MCU): the endpoints of overlapping meetings share its ports."""
 
@@ -98,6 +105,14 @@ class Endpoint(models.Model):
     )
     # One-way road distance to the host in km as entered by a person; wins over the estimate.
     road_km = models.DecimalField(_("khoảng cách đường bộ (km)"), max_digits=7, decimal_places=1, null=True, blank=True)
+    # With road_km, the entered trip: by road (own vehicle allowance per km) or, from an island,
+    # by boat or air at a one-way fare per person (the ticket is paid, not the km).
+    travel_mode = models.CharField(
+        _("phương tiện đi lại"), max_length=4, choices=TravelMode.choices, default=TravelMode.ROAD
+    )
+    fare_vnd = models.DecimalField(
+        _("giá vé một chiều (đồng/người)"), max_digits=12, decimal_places=0, null=True, blank=True
+    )
     # Current rollout status, denormalised from the latest StatusChange for fast filtering.
     status = models.CharField(
         _("trạng thái"), max_length=12, choices=EndpointStatus.choices, default=EndpointStatus.PLANNED
@@ -119,6 +134,11 @@ class Endpoint(models.Model):
             models.CheckConstraint(
                 condition=Q(road_km__isnull=True) | Q(road_km__gte=0, road_km__lte=MAX_ROAD_KM),
                 name="endpoint_road_km_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(travel_mode="road", fare_vnd__isnull=True)
+                | Q(travel_mode__in=["boat", "air"], fare_vnd__gte=0),
+                name="endpoint_fare_only_by_boat_or_air",
             ),
         ]
         indexes = [models.Index(fields=["status", "unit"], name="endpoint_status_unit_idx")]

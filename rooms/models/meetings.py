@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from vconf.limits import MAX_PEOPLE
+
 
 def new_uid() -> str:
     return f"{uuid.uuid4()}@vconf"
@@ -84,6 +86,9 @@ class Meeting(models.Model):
     # The e-mail (invitation, change, cancellation) that could not be sent after the booking
     # committed, for staff to resend (rooms/services/invitations.py); blank when all went out.
     invitations_unsent = models.CharField(_("thư chưa gửi được"), max_length=12, blank=True, default="")
+    # The delegation the invitation names per site (giấy mời: "mỗi điểm cầu N người"): at most
+    # this many of a room's attendees would have travelled. Null: the cost model's default.
+    delegates_per_site = models.PositiveIntegerField(_("số đại biểu mỗi điểm cầu"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("cuộc họp")
@@ -95,6 +100,11 @@ class Meeting(models.Model):
                 condition=Q(status="scheduled", cancelled_at__isnull=True)
                 | Q(status="cancelled", cancelled_at__isnull=False),
                 name="meeting_cancelled_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(delegates_per_site__isnull=True)
+                | Q(delegates_per_site__gte=1, delegates_per_site__lte=MAX_PEOPLE),
+                name="meeting_delegates_per_site_in_range",
             ),
         ]
         indexes = [models.Index(fields=["start", "end"], name="meeting_time_idx")]

@@ -36,6 +36,9 @@ class Unit(models.Model):
     lon = models.FloatField(_("kinh độ"), null=True, blank=True)
     # Communes classed as especially difficult get the lower per-diem threshold (10 km, not 15).
     especially_difficult = models.BooleanField(_("đặc biệt khó khăn"), default=False)
+    # Islands and special zones (đặc khu) are not reached by road: savings need an entered
+    # distance and travel mode for their rooms, never a road estimate from coordinates.
+    island = models.BooleanField(_("đảo / đặc khu"), default=False)
     # For a current-tree commune: the legacy communes merged into it on 1 July 2025.
     absorbed = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="absorbed_into", verbose_name=_("đơn vị sáp nhập vào")

@@ -19,6 +19,7 @@ from rooms.selectors.meetings import resolve_unit_codes
 from rooms.validators import MAX_DESCRIPTION, validate_description, validate_title
 from vconf import clock
 from vconf.fields import BoundedDateTimeField, ModelSerializer
+from vconf.limits import MAX_PEOPLE
 
 SCOPES = ["this", "following"]
 
@@ -58,6 +59,7 @@ class MeetingSerializer(ModelSerializer):
             "recurrence_id",
             "cancelled_at",
             "invitations_unsent",
+            "delegates_per_site",
         ]
         read_only_fields = fields
 
@@ -169,6 +171,14 @@ class MeetingCreateSerializer(ParticipantsMixin):
         help_text='RFC 5545 RRULE, e.g. "FREQ=WEEKLY;BYDAY=MO;COUNT=10"',
     )
     skip_conflicts = serializers.BooleanField(required=False, default=False)
+    delegates_per_site = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_PEOPLE,
+        help_text="People per site the invitation names (savings count at most this many travellers per room); "
+        "null: the cost model's default",
+    )
 
     def validate_host(self, pk: int) -> Endpoint:
         return endpoints_by_id([pk])[0]

@@ -59,8 +59,11 @@ def book_meeting(
     description: str = "",
     uid: str | None = None,
     notify: bool = True,
+    delegates_per_site: int | None = None,
 ) -> Meeting:
-    request = BookingRequest(organizer, title, start, end, host, endpoints, units, bridge, description)
+    request = BookingRequest(
+        organizer, title, start, end, host, endpoints, units, bridge, description, delegates_per_site
+    )
     return book(request, uid=uid, notify=notify).meetings[0]
 
 

@@ -50,6 +50,7 @@ class BookingRequest:
     units: Collection[Unit] = ()
     bridge: Bridge | None = None
     description: str = ""
+    delegates_per_site: int | None = None  # the invitation's delegation per site (savings); None: default
 
 
 @dataclass
@@ -278,6 +279,7 @@ def unsaved_meeting(request: BookingRequest, participants: Participants, slot: S
         start=slot[0],
         end=slot[1],
         organizer=request.organizer,
+        delegates_per_site=request.delegates_per_site,
     )
 
 

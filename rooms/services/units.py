@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from rooms.models import Level, Structure, Unit
+from rooms.services.islands import island_codes
 
 DATA_DIR = Path(vietnamadminunits.__file__).resolve().parent / "data"
 BOTH = "both"
@@ -298,6 +299,8 @@ def upsert_units(
                 )
                 bar.update(len(chunk))
             result.add(structure, level, len(batch), sum(row.code not in existing for row in batch))
+        # trips: islands and special zones get no road estimate; a flag set by hand is kept.
+        Unit.objects.filter(structure=structure, code__in=island_codes(rows)).update(island=True)
     finally:
         bar.close()
 

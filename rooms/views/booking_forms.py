@@ -17,6 +17,7 @@ from rooms.services.booking_rules import BookingRequest
 from rooms.validators import MAX_DESCRIPTION, validate_description, validate_title
 from rooms.views.booking_tree import LARGE_TREE, bookable_in_scope, host_shortlist
 from vconf.params import ids_in
+from vconf.limits import MAX_PEOPLE
 
 REPEATS = [
     ("", gettext_lazy("Không lặp")),
@@ -74,6 +75,14 @@ class BookingForm(TimeForm):
         initial=10,
     )
     skip_conflicts = forms.BooleanField(label=gettext_lazy("Bỏ qua các buổi bị trùng lịch"), required=False)
+    # trips: the delegation per site the invitation names ("Thành phần: mỗi điểm cầu N người").
+    delegates_per_site = forms.IntegerField(
+        label=gettext_lazy("Thành phần: mỗi điểm cầu (người)"),
+        min_value=1,
+        max_value=MAX_PEOPLE,
+        required=False,
+        help_text=gettext_lazy("Số đại biểu giấy mời triệu tập ở mỗi điểm cầu; để trống: theo định mức chi phí."),
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -108,7 +117,13 @@ class BookingForm(TimeForm):
         start, end = self.interval()
         endpoints, units = [*chosen["endpoints"], *group_rooms], list(chosen["units"])
         return BookingRequest(
-            organizer=organizer, start=start, end=end, endpoints=endpoints, units=units, **texts_and_places
+            organizer=organizer,
+            start=start,
+            end=end,
+            endpoints=endpoints,
+            units=units,
+            delegates_per_site=data.get("delegates_per_site"),
+            **texts_and_places,
         )
 
 

@@ -17,6 +17,7 @@ STEPS = [
     "rooms.demo.attendance",  # check-ins for every past meeting
     "analytics.demo",  # cost models, investments, the history since 2010
     "rooms.demo.natadmin",  # commune operators imported from CSV, a nationwide coverage target
+    "rooms.demo.trips",  # the conferences' delegation per site (trips)
 ]
 NATIONAL = "rooms.demo.country"  # --national: 34 provinces, 3,321 communes, 35 MCUs
 
