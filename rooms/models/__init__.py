@@ -1,5 +1,6 @@
 from .accounts import Profile, Role
 from .attendance import CheckIn, CheckInKind, HeadCount, IssueType
+from .cdr import BridgeLeg, BridgeRecord, RecordSource
 from .endpoints import Bridge, Connection, CoverageTarget, Endpoint, EndpointStatus, ProvinceSettings, StatusChange
 from .groups import EndpointGroup
 from .meetings import Meeting, MeetingStatus, Participation, Series
@@ -7,6 +8,8 @@ from .units import Level, Structure, Unit
 
 __all__ = [
     "Bridge",
+    "BridgeLeg",
+    "BridgeRecord",
     "CheckIn",
     "CheckInKind",
     "Connection",
@@ -22,6 +25,7 @@ __all__ = [
     "Participation",
     "Profile",
     "ProvinceSettings",
+    "RecordSource",
     "Role",
     "Series",
     "StatusChange",
