@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Exists, F, OuterRef, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from rooms.models import BridgeLeg, Endpoint, Meeting
 
@@ -92,3 +93,12 @@ def verification_for(
             bridge_connected_at=min(a for a, _ in found) if found else None,
         )
     return result
+
+
+def verification_labels() -> dict[str, str]:
+    return {
+        Verification.CONFIRMED: _("MCU xác nhận"),
+        Verification.BRIDGE_ONLY: _("chỉ MCU ghi nhận"),
+        Verification.OPERATOR_ONLY: _("MCU không ghi nhận"),
+        Verification.UNVERIFIED: _("chưa đối chiếu"),
+    }

@@ -13,13 +13,14 @@ The shared definitions it implements (see docs/attendance.md):
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from django.conf import settings
 from django.db.models import QuerySet
 
+from rooms.cdr.verification import verification_for
 from rooms.models import CheckIn, CheckInKind, Endpoint, Meeting, MeetingStatus, Participation
 
 # The live board flags rooms still not checked in this long before the start (Cisco TMS runs
@@ -179,6 +180,9 @@ class EndpointAttendance:
     unit: str
     is_host: bool
     derived: Derived
+    # What the bridge's call records say (rooms/cdr/verification.py).
+    verification: str = "unverified"
+    bridge_minutes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -290,7 +294,17 @@ def meeting_attendance(meeting: Meeting, *, now: datetime) -> MeetingAttendance:
         )
         for endpoint_id, is_host, name, unit_code in booked
     ]
-    return MeetingAttendance(meeting=meeting, now=now, endpoints=rows)
+    return MeetingAttendance(meeting=meeting, now=now, endpoints=with_verification(meeting, rows, now=now))
+
+
+def with_verification(meeting: Meeting, rows: list[EndpointAttendance], *, now: datetime) -> list[EndpointAttendance]:
+    """The rows with what the bridge's call records say of each room (two queries)."""
+    checked_in = {row.endpoint for row in rows if row.derived.attended}
+    found = verification_for(meeting, [row.endpoint for row in rows], checked_in=checked_in, now=now)
+    return [
+        replace(row, verification=found[row.endpoint].verification, bridge_minutes=found[row.endpoint].bridge_minutes)
+        for row in rows
+    ]
 
 
 def endpoint_attendance(meeting: Meeting, endpoint: Endpoint, *, now: datetime) -> Derived:

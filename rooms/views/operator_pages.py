@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from rooms.cdr.verification import verification_labels
 from rooms.ical import feed_url
 from rooms.models import CheckIn, CheckInKind, Endpoint, IssueType, Meeting, MeetingStatus, Role
 from rooms.permissions import can_watch_meeting, endpoints_in_scope, has_role
@@ -148,8 +149,10 @@ def live_board(request: HttpRequest, meeting_id: int) -> HttpResponse:
     payload = MeetingAttendanceSerializer(board).data
     labels = state_labels()
     issue_labels = {value: str(label) for value, label in IssueType.choices}
+    verification = verification_labels()
     for row in payload["endpoints"]:
         row["label"] = labels[row["state"]]
+        row["verification_label"] = verification[row["verification"]]
         for issue in row["issues"]:
             issue["label"] = issue_labels.get(issue["issue_type"], issue["issue_type"])
     config = {
@@ -158,6 +161,7 @@ def live_board(request: HttpRequest, meeting_id: int) -> HttpResponse:
         "api": reverse("meeting-attendance", args=[meeting.pk]),
         "labels": labels,
         "issues": issue_labels,
+        "verification": verification,
         "statuses": {status.value: str(status.label) for status in MeetingStatus},
         "poll_seconds": POLL_SECONDS,
         "words": {
