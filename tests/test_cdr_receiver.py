@@ -157,3 +157,22 @@ class TestCsvImport:
         response = api(staff).post(f"/api/bridges/{province.bridge.pk}/cdr/import/", body, content_type="text/csv")
         assert response.status_code == 403
         assert BridgeRecord.objects.count() == 0
+
+
+class TestAliases:
+    def test_an_endpoint_takes_its_aliases_through_the_api(self, api, province, admin_user):
+        url = f"/api/endpoints/{province.ep_c1.pk}/"
+        response = api(admin_user).patch(url, {"aliases": ["sip:tt@langson.gov.vn", "+842053880001"]}, format="json")
+        assert response.status_code == 200
+        assert response.json()["aliases"] == ["sip:tt@langson.gov.vn", "+842053880001"]
+        province.ep_c1.refresh_from_db()
+        assert province.ep_c1.aliases == ["sip:tt@langson.gov.vn", "+842053880001"]
+
+    @pytest.mark.parametrize("aliases", [["x" * 201], [f"a{n}" for n in range(21)], [{"sip": "a"}], "sip:a@b"])
+    def test_bad_aliases_are_refused_with_400(self, api, province, admin_user, aliases):
+        url = f"/api/endpoints/{province.ep_c1.pk}/"
+        response = api(admin_user).patch(url, {"aliases": aliases}, format="json")
+        assert response.status_code == 400
+        assert "aliases" in response.json()
+        province.ep_c1.refresh_from_db()
+        assert province.ep_c1.aliases == []
