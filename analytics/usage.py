@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from analytics import frames, months
+from analytics import frames, months, verified
 from analytics.exports import GROUP_LABELS, GROUP_SLUGS, Report, period_stem
 from analytics.savings_math import unit_places
 from analytics.scope import visible_endpoints
@@ -292,6 +292,8 @@ def build_report(*, start: dt.datetime | None, end: dt.datetime, group_by: str, 
         "group_by": group_by,
         "rows": rows.astype("object").where(rows.notna(), None).to_dict("records"),
         "totals": totals,
+        # What the bridges' call records confirm, and each operator's discrepancy rate.
+        "verification": verified.usage_verification(facts, start=start, end=end, now=now),
     }
     return Report(
         name=_("Sử dụng"),

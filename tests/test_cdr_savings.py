@@ -31,3 +31,33 @@ def test_only_confirmed_participations_count_as_verified_money(api, leader, prov
     assert body["totals"]["money_vnd"] > van_lang
     by_meeting = api(leader).get(URL, {"group_by": "meeting"}).json()["rows"]
     assert [(r["meeting"], r["verified_money_vnd"]) for r in by_meeting] == [(meeting.pk, van_lang)]
+
+
+def test_the_usage_report_counts_verified_attendance_and_each_operators_discrepancy(
+    api, leader, province, operator, held_meeting, clock
+):
+    # The operator runs Tân Thanh (c1); both c1 and Văn Lãng checked in, the bridge saw only Văn Lãng.
+    province.ep_d1.dial_address = "sip:vanlang@ls"
+    province.ep_d1.save()
+    held_meeting(start=FEB, heads={province.ep_d1: 5, province.ep_c1: 4})
+    record = csv_record(remote_address="sip:vanlang@ls", connected_at=FEB, disconnected_at=FEB + timedelta(minutes=80))
+    store_records(bridge=province.bridge, source=RecordSource.CSV, records=[record])
+    body = api(leader).get("/api/reports/usage/", {"start": "2026-02-01", "end": "2026-02-28"}).json()
+    block = body["verification"]
+    assert (block["confirmed"], block["operator_only"], block["bridge_only"]) == (1, 1, 0)
+    assert block["unverified"] == 4  # the host and three rooms nobody checked in nor the bridge saw
+    assert block["verified_attendance_rate"] == round(1 / 6, 4)
+    assert block["operators"] == [
+        {"operator": operator.username, "checked_in": 1, "operator_only": 1, "discrepancy_rate": 1.0}
+    ]
+
+
+def test_the_dashboard_shows_verified_money_beside_the_reported(client, leader, province, held_meeting, clock):
+    province.ep_d1.road_km, province.ep_d1.dial_address = Decimal(40), "sip:vanlang@ls"
+    province.ep_d1.save()
+    held_meeting(start=FEB, heads={province.ep_d1: 5})
+    record = csv_record(remote_address="sip:vanlang@ls", connected_at=FEB, disconnected_at=FEB + timedelta(minutes=80))
+    store_records(bridge=province.bridge, source=RecordSource.CSV, records=[record])
+    client.force_login(leader)
+    page = client.get("/bao-cao/", {"start": "2026-02-01", "end": "2026-02-28"}).content.decode()
+    assert 'data-figure="verified-money"' in page
