@@ -58,9 +58,8 @@ def deliveries(records: int) -> list[bytes]:
                 inner = "<state>connected</state><call>call-1</call>"
             else:
                 inner = "<reason>remoteTeardown</reason><durationSeconds>5095</durationSeconds>"
-            parts.append(
-                f'<record type="{kind}" time="{_z(at)}" recordIndex="{index}"><callLeg id="{leg}">{inner}</callLeg></record>'
-            )
+            head = f'<record type="{kind}" time="{_z(at)}" recordIndex="{index}">'
+            parts.append(f'{head}<callLeg id="{leg}">{inner}</callLeg></record>')
         parts.append("</records>")
         bodies.append("".join(parts).encode())
     return bodies
@@ -113,9 +112,8 @@ def ingest(records: int) -> None:
         started = time.perf_counter()
         stored_again = sum(client.post(url, b, content_type="application/xml").json()["stored"] for b in bodies)
         again = time.perf_counter() - started
-        print(
-            f"records: {count} in {len(bodies)} deliveries; stored {BridgeRecord.objects.count()}, legs {BridgeLeg.objects.count()}"
-        )
+        stored, legs = BridgeRecord.objects.count(), BridgeLeg.objects.count()
+        print(f"records: {count} in {len(bodies)} deliveries; stored {stored}, legs {legs}")
         print(f"ingest through the receiver: {elapsed:.1f} s = {count / elapsed:,.0f} records/s")
         print(f"standard library parse alone: {baseline:.2f} s; ingest / parse = {elapsed / baseline:.1f}× (goal ≤ 3×)")
         print(

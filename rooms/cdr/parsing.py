@@ -106,7 +106,7 @@ def _pexip_event(event: object) -> ParsedRecord:
         raise ValidationError({"records": [_("Sự kiện Pexip thiếu event, node hoặc seq.")]})
     data = event.get("data") or {}
     try:
-        at = datetime.fromtimestamp(float(event.get("time") or data.get("connect_time")), tz=UTC)
+        at = datetime.fromtimestamp(float(str(event.get("time") or data.get("connect_time"))), tz=UTC)
     except (TypeError, ValueError, OverflowError, OSError):
         raise ValidationError({"records": [_("Sự kiện Pexip thiếu thời điểm (time).")]}) from None
     leg = str(data.get("uuid", "")) if name in PEXIP_EVENTS else f"{name}:{data.get('name', '')}"
