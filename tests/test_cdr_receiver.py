@@ -176,3 +176,14 @@ class TestAliases:
         assert "aliases" in response.json()
         province.ep_c1.refresh_from_db()
         assert province.ep_c1.aliases == []
+
+
+def test_the_admin_action_rotates_the_token(client, province, admin_user):
+    old = province.bridge.cdr_token
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/rooms/bridge/", {"action": "rotate_cdr_tokens", "_selected_action": [province.bridge.pk]}
+    )
+    assert response.status_code == 302
+    province.bridge.refresh_from_db()
+    assert province.bridge.cdr_token != old
