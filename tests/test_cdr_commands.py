@@ -45,7 +45,8 @@ def test_rederive_gives_legs_to_a_room_whose_alias_came_later(tmp_path, province
     assert BridgeLeg.objects.get().participation.endpoint_id == province.ep_c2.pk
 
 
-@pytest.mark.django_db(transaction=True)
+# The live server needs committed data; serialized_rollback puts back the roles the migrations made.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_replay_cdr_posts_each_delivery_to_a_running_receiver(live_server, province):
     url = f"{live_server.url}/api/bridges/{province.bridge.pk}/cdr/?token={province.bridge.cdr_token}"
     out = StringIO()
@@ -54,6 +55,7 @@ def test_replay_cdr_posts_each_delivery_to_a_running_receiver(live_server, provi
     assert BridgeRecord.objects.count() == 5
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_replay_cdr_says_a_wrong_token(live_server, province):
     url = f"{live_server.url}/api/bridges/{province.bridge.pk}/cdr/?token=wrong"
     with pytest.raises(CommandError, match="HTTP 403"):
