@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from analytics import charts, maps, months, payback, savings
+from analytics import charts, maps, months, payback, savings, verified
 from analytics import savings_math as math
 from analytics.coverage import ALL, coverage_with_communes
 from analytics.scope import default_province as report_province
@@ -114,7 +114,7 @@ def dashboard_data(*, user: User, province: str | None, start: dt.date, end: dt.
         "province": Unit.objects.filter(level=Level.PROVINCE, code=province).first() if province else None,
         "start": start,
         "end": end,
-        "totals": math.totals(period.savings),
+        "totals": {**math.totals(period.savings), verified.COLUMN: verified.total(period.savings)},
         "by_district": savings.labelled_rows(period, ["district"]).to_dict("records"),
         "cost_models": savings.cost_models_used(period),
         "payback": paid,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from analytics import frames, months
+from analytics import frames, months, verified
 from analytics import savings_math as math
 from analytics.exports import GROUP_LABELS, GROUP_SLUGS, Report, period_stem
 from analytics.models import CostModel
@@ -40,6 +40,7 @@ LABELS = {
     "person_hours": gettext_lazy("Giờ đi đường tiết kiệm"),
     "money_vnd": gettext_lazy("Chi phí tiết kiệm (đồng)"),
     "co2_kg": gettext_lazy("CO2 giảm (kg)"),
+    "verified_money_vnd": gettext_lazy("Chi phí tiết kiệm được MCU xác nhận (đồng)"),
     "trips_avoided": gettext_lazy("Chuyến đi tránh được"),
     "participations_with_estimated_distance": gettext_lazy("Lượt có quãng đường ước tính"),
     "participations_without_distance": gettext_lazy("Lượt chưa có quãng đường"),
@@ -72,7 +73,7 @@ def compute(
     places = math.endpoint_places(endpoints, units, distances, frames.provinces_frame())
     cost_models = frames.cost_models_frame()
     valued = math.value_meetings(meetings, places, cost_models)
-    savings = math.participation_savings(attended, valued, places, cost_models)
+    savings = verified.with_verified_money(math.participation_savings(attended, valued, places, cost_models), held)
     savings["province"] = participant_provinces(savings["endpoint"], places)
     if province:
         savings = savings[savings["province"].to_numpy() == province_key(province, places)]
@@ -104,7 +105,7 @@ def narrow(
 def labelled_rows(computed: Savings, by: list[str], *, span: tuple[int | None, int] | None = None) -> pd.DataFrame:
     """The roll-up with its keys made readable: "2025-03", district codes and names, titles. By
     month alone, `span` (first, last YYYYMM) adds zero rows for the months without savings."""
-    rows = math.roll_up(computed.savings, by)
+    rows = verified.add_to_rows(math.roll_up(computed.savings, by), computed.savings, by)
     if by == ["month"] and span is not None:
         rows = months.fill(rows, *span)
     units = computed.units.set_index("unit")
@@ -134,7 +135,7 @@ def labelled_rows(computed: Savings, by: list[str], *, span: tuple[int | None, i
             local = starts.dt.tz_convert(months.LOCAL_TZ).dt.strftime("%Y-%m-%dT%H:%M:%S%z")
             rows["start"] = (local.str[:-2] + ":" + local.str[-2:]).to_numpy()  # ISO 8601: +07:00
             columns += ["meeting", "title", "start"]
-    return rows[[*columns, *math.MEASURES]]
+    return rows[[*columns, *math.MEASURES, verified.COLUMN]]
 
 
 def cost_models_used(computed: Savings) -> list[dict]:
@@ -171,7 +172,7 @@ def build_report(
     computed = narrow(compute(start=start, end=end, now=now, province=province), district=district, user=user)
     last = months.month_of(end - dt.timedelta(seconds=1))
     rows = labelled_rows(computed, group_by, span=(months.month_of(start) if start else None, last))
-    totals = math.totals(computed.savings)
+    totals = {**math.totals(computed.savings), verified.COLUMN: verified.total(computed.savings)}
     models = cost_models_used(computed)
     body = {
         "start": timezone.localtime(start).isoformat() if start else None,

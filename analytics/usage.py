@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from analytics import frames, months
+from analytics import frames, months, verified
 from analytics.exports import GROUP_LABELS, GROUP_SLUGS, Report, period_stem
 from analytics.provinces import participant_provinces, province_key, province_labels
 from analytics.savings_math import unit_places
@@ -335,6 +335,8 @@ def build_report(
         "province": province,
         "rows": rows.astype("object").where(rows.notna(), None).to_dict("records"),
         "totals": totals,
+        # What the bridges' call records confirm, and each operator's discrepancy rate.
+        "verification": verified.usage_verification(facts, start=start, end=end, now=now),
     }
     grouping = "-".join(GROUP_SLUGS[key] for key in keys)
     return Report(

@@ -5,8 +5,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from rooms.cdr.ingest import rotate_cdr_token
 from rooms.models import (
     Bridge,
+    BridgeRecord,
     CheckIn,
     CoverageTarget,
     Endpoint,
@@ -149,3 +151,32 @@ class MeetingAdmin(ReadOnlyBookingAdmin):
 class SeriesAdmin(ReadOnlyBookingAdmin):
     list_display = ["title", "rrule", "organizer", "created_at"]
     search_fields = ["title", "uid"]
+
+
+# --- bridge call records (rooms/cdr/): evidence kept as received, legs derived from it ----------
+
+
+@admin.register(BridgeRecord)
+class BridgeRecordAdmin(admin.ModelAdmin):
+    list_display = ["bridge", "source", "kind", "at", "remote", "received_at"]
+    list_filter = ["source", "bridge"]
+    search_fields = ["key", "leg", "remote"]
+
+    # Append-only evidence: read here, never edited or deleted by hand.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.action(description=_("Cấp mã nhận CDR mới (phải sửa URL trên MCU)"))
+def rotate_cdr_tokens(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Bridge]) -> None:
+    for bridge in queryset:
+        rotate_cdr_token(bridge=bridge)
+
+
+BridgeAdmin.actions = [rotate_cdr_tokens]

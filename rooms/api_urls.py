@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from rooms.views import accounts
 from rooms.views import attendance as attendance_views
+from rooms.views import cdr as cdr_views
 from rooms.views import endpoints as endpoint_views
 from rooms.views import feeds as feed_views
 from rooms.views import groups as group_views
@@ -41,5 +42,9 @@ urlpatterns = [
     path(
         "endpoints/<int:pk>/rotate-feed-token/", feed_views.RotateFeedTokenView.as_view(), name="endpoint-rotate-feed"
     ),
+    # Bridge call records (CDR): the receiver an MCU posts to, the CSV import, the token rotation.
+    path("bridges/<int:pk>/cdr/", cdr_views.CdrReceiverView.as_view(), name="bridge-cdr"),
+    path("bridges/<int:pk>/cdr/import/", cdr_views.CdrImportView.as_view(), name="bridge-cdr-import"),
+    path("bridges/<int:pk>/rotate-cdr-token/", cdr_views.RotateCdrTokenView.as_view(), name="bridge-rotate-cdr"),
     *router.urls,
 ]

@@ -1,5 +1,6 @@
 from .accounts import Profile, Role
 from .attendance import CheckIn, CheckInKind, HeadCount, IssueType
+from .cdr import BridgeLeg, BridgeRecord, RecordSource
 from .endpoints import (
     Bridge,
     Connection,
@@ -16,6 +17,8 @@ from .units import Level, Structure, Unit
 
 __all__ = [
     "Bridge",
+    "BridgeLeg",
+    "BridgeRecord",
     "CheckIn",
     "CheckInKind",
     "Connection",
@@ -31,6 +34,7 @@ __all__ = [
     "Participation",
     "Profile",
     "ProvinceSettings",
+    "RecordSource",
     "Role",
     "Series",
     "StatusChange",

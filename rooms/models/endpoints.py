@@ -56,6 +56,8 @@ class Bridge(models.Model):
     unit = models.ForeignKey(
         "rooms.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="bridges", verbose_name=_("đơn vị")
     )
+    # The secret the MCU puts in its CDR receiver URL (POST /api/bridges/<id>/cdr/?token=...).
+    cdr_token = models.CharField(_("mã nhận CDR"), max_length=64, unique=True, default=new_feed_token)
 
     class Meta:
         verbose_name = _("MCU")
@@ -92,6 +94,8 @@ class Endpoint(models.Model):
     )
     seats = models.PositiveIntegerField(_("số chỗ ngồi"), default=20)
     dial_address = models.CharField(_("địa chỉ quay số"), max_length=200, blank=True)
+    # Other dial strings the bridges may report for this room (SIP URI, H.323 ID, E.164, IP).
+    aliases = models.JSONField(_("bí danh quay số"), default=list, blank=True)
     connection = models.CharField(
         _("đường truyền"), max_length=20, choices=Connection.choices, default=Connection.GOVERNMENT_NETWORK
     )

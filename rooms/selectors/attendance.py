@@ -13,13 +13,14 @@ The shared definitions it implements (see docs/attendance.md):
 """
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from django.conf import settings
 from django.db.models import QuerySet
 
+from rooms.cdr.verification import verification_for
 from rooms.models import CheckIn, CheckInKind, Endpoint, Meeting, MeetingStatus, Participation
 from rooms.selectors import board
 
@@ -183,6 +184,9 @@ class EndpointAttendance:
     # The province (or the country, for a central room) the endpoint's unit belongs to: the
     # national board groups its totals by it (rooms/selectors/board.py).
     province: str = ""
+    # What the bridge's call records say (rooms/cdr/verification.py).
+    verification: str = "unverified"
+    bridge_minutes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -307,7 +311,18 @@ def meeting_attendance(
         )
     ]
     names = dict(provinces.values())
+    rows = with_verification(meeting, rows, now=now)
     return MeetingAttendance(meeting=meeting, now=now, endpoints=rows, province_names=names)
+
+
+def with_verification(meeting: Meeting, rows: list[EndpointAttendance], *, now: datetime) -> list[EndpointAttendance]:
+    """The rows with what the bridge's call records say of each room (two queries)."""
+    checked_in = {row.endpoint for row in rows if row.derived.attended}
+    found = verification_for(meeting, [row.endpoint for row in rows], checked_in=checked_in, now=now)
+    return [
+        replace(row, verification=found[row.endpoint].verification, bridge_minutes=found[row.endpoint].bridge_minutes)
+        for row in rows
+    ]
 
 
 def endpoint_attendance(meeting: Meeting, endpoint: Endpoint, *, now: datetime) -> Derived:

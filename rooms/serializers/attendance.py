@@ -96,6 +96,11 @@ class EndpointAttendanceSerializer(serializers.Serializer):
     not_ready = serializers.BooleanField(
         source="derived.not_ready", help_text="Still not checked in 15 minutes before the start"
     )
+    verification = serializers.ChoiceField(
+        choices=["confirmed", "bridge_only", "operator_only", "unverified"],
+        help_text="What the bridge's call records say (unverified: the bridge sends none)",
+    )
+    bridge_minutes = serializers.IntegerField(allow_null=True, help_text="Minutes connected as the bridge reports")
 
     def to_representation(self, instance: EndpointAttendance) -> dict:
         # Hand-written: a 300-endpoint board is rendered for every change, DRF's generic path is slow.
@@ -119,6 +124,8 @@ class EndpointAttendanceSerializer(serializers.Serializer):
             "minutes_connected": d.minutes_connected,
             "issues": [{"at": time(i.at), "issue_type": i.issue_type, "note": i.note} for i in d.issues],
             "not_ready": d.not_ready,
+            "verification": instance.verification,
+            "bridge_minutes": instance.bridge_minutes,
         }
 
 

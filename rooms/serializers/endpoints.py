@@ -14,6 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from rooms.cdr.addresses import MAX_ALIAS_LENGTH, MAX_ALIASES
 from rooms.ical import feed_url
 from rooms.models import Bridge, Connection, Endpoint, EndpointStatus, StatusChange, Structure, Unit
 from rooms.permissions import is_administrator
@@ -109,6 +110,13 @@ class EndpointSerializer(ModelSerializer):
     distance_estimated = serializers.SerializerMethodField()
     distance_basis = serializers.SerializerMethodField()
     calendar_url = serializers.SerializerMethodField()
+    # Other dial strings the bridges report for the room (rooms/cdr/addresses.py).
+    aliases = serializers.ListField(
+        child=serializers.CharField(max_length=MAX_ALIAS_LENGTH, trim_whitespace=True),
+        max_length=MAX_ALIASES,
+        required=False,
+        help_text=_("Các chuỗi quay số khác của phòng: SIP URI, H.323 ID, E.164, IP."),
+    )
     status_history = StatusChangeSerializer(source="status_changes", many=True, read_only=True)
 
     class Meta:
@@ -129,6 +137,7 @@ class EndpointSerializer(ModelSerializer):
             "status_note",
             "seats",
             "dial_address",
+            "aliases",
             "connection",
             "bridge",
             "road_km",

@@ -29,7 +29,7 @@ STATUS_ORDER: dict[str, int] = {
     EndpointStatus.IN_SERVICE: 2,
     EndpointStatus.RETIRED: 3,
 }
-EDITABLE_FIELDS = ("name", "unit", "legacy_unit", "seats", "dial_address", "connection", "bridge", "road_km")
+EDITABLE_FIELDS = ("name", "unit", "legacy_unit", "seats", "dial_address", "aliases", "connection", "bridge", "road_km")
 
 
 def today() -> dt.date:
@@ -94,6 +94,7 @@ def create_endpoint(
     legacy_units: Collection[Unit] | None = None,
     seats: int = 20,
     dial_address: str = "",
+    aliases: Collection[str] = (),
     connection: str = Connection.GOVERNMENT_NETWORK,
     bridge: Bridge | None = None,
     road_km: Decimal | None = None,
@@ -114,6 +115,7 @@ def create_endpoint(
         legacy_unit=legacy_unit,
         seats=seats,
         dial_address=dial_address,
+        aliases=list(aliases),
         connection=connection,
         bridge=bridge,
         road_km=road_km,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from rooms.cdr.verification import verification_labels
 from rooms.ical import feed_url
 from rooms.models import CheckIn, CheckInKind, Endpoint, IssueType, Meeting, MeetingStatus, Role
 from rooms.permissions import board_unit, can_watch_meeting, endpoints_in_scope, has_role
@@ -160,8 +161,10 @@ def live_board(request: HttpRequest, meeting_id: int) -> HttpResponse:
     # The first page is rendered here (the page works without JavaScript); the script pages
     # through the rest from the socket's snapshot.
     payload["endpoints"] = payload["endpoints"][:BOARD_PAGE_ROWS]
+    verification = verification_labels()
     for row in payload["endpoints"]:
         row["label"] = labels[row["state"]]
+        row["verification_label"] = verification[row["verification"]]
         for issue in row["issues"]:
             issue["label"] = issue_labels.get(issue["issue_type"], issue["issue_type"])
     query = f"?unit={unit.code}" if unit is not None and code else ""
@@ -172,6 +175,7 @@ def live_board(request: HttpRequest, meeting_id: int) -> HttpResponse:
         "page_rows": BOARD_PAGE_ROWS,
         "labels": labels,
         "issues": issue_labels,
+        "verification": verification,
         "statuses": {status.value: str(status.label) for status in MeetingStatus},
         "poll_seconds": POLL_SECONDS,
         "words": board_words(),

@@ -55,6 +55,10 @@
       state.appendChild(document.createTextNode(" "));
       state.appendChild(el("span", "badge warn", cfg.words.not_ready));
     }
+    if (e.verification && e.verification !== "unverified") {
+      state.appendChild(document.createTextNode(" "));
+      state.appendChild(el("span", "badge verify-" + e.verification, (cfg.verification || {})[e.verification] || e.verification));
+    }
     var issues = e.issues.map(function (i) {
       return hhmm(i.at) + " " + (cfg.issues[i.issue_type] || i.issue_type) + (i.note ? ": " + i.note : "");
     }).join("; ") + (e.issues_more ? " (+" + e.issues_more + ")" : "");

@@ -15,6 +15,7 @@ STEPS = [
     "rooms.demo.national_meetings",  # the Government's monthly conference, through the cascade
     "rooms.demo.groups",  # saved endpoint groups, a meeting booked by former district
     "rooms.demo.attendance",  # check-ins for every past meeting
+    "rooms.demo.cdr",  # the MCU's call records of the recent past meetings
     "analytics.demo",  # cost models, investments, the history since 2010
     "rooms.demo.natadmin",  # commune operators imported from CSV, a nationwide coverage target
     "rooms.demo.trips",  # the conferences' delegation per site (trips)
