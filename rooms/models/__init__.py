@@ -1,7 +1,8 @@
 from .accounts import Profile, Role
-from .attendance import CheckIn, CheckInKind, HeadCount, IssueType
+from .attendance import CheckIn, CheckInKind, HeadCount, IssueType, TestResult
 from .endpoints import Bridge, Connection, CoverageTarget, Endpoint, EndpointStatus, ProvinceSettings, StatusChange
 from .groups import EndpointGroup
+from .operations import Notice, NoticeKind
 from .meetings import Meeting, MeetingStatus, Participation, Series
 from .units import Level, Structure, Unit
 
@@ -18,6 +19,8 @@ __all__ = [
     "IssueType",
     "Level",
     "Meeting",
+    "Notice",
+    "NoticeKind",
     "MeetingStatus",
     "Participation",
     "Profile",
@@ -25,6 +28,7 @@ __all__ = [
     "Role",
     "Series",
     "StatusChange",
+    "TestResult",
     "Structure",
     "Unit",
 ]
