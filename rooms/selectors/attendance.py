@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from rooms.models import CheckIn, CheckInKind, Endpoint, Meeting, MeetingStatus, Participation
+from rooms.selectors.readiness import board_readiness, test_opens
 
 # The live board flags rooms still not checked in this long before the start (Cisco TMS runs
 # its pre-meeting diagnostics 15 minutes ahead).
@@ -179,6 +180,10 @@ class EndpointAttendance:
     unit: str
     is_host: bool
     derived: Derived
+    # The readiness ladder (rooms/selectors/readiness.py): tested | test_failed | not_tested, and
+    # whether the room was escalated to the technical desk.
+    readiness: str = ""
+    escalated: bool = False
 
 
 @dataclass(frozen=True)
@@ -261,7 +266,7 @@ def meeting_participations(meeting: Meeting) -> QuerySet[Participation]:
 
 
 def meeting_attendance(meeting: Meeting, *, now: datetime) -> MeetingAttendance:
-    """Every endpoint of the meeting with its derived state: two queries whatever the size.
+    """Every endpoint of the meeting with its derived state: four queries whatever the size.
     Plain rows (values_list), not model instances: a 300-room board is rebuilt on every change."""
     by_endpoint: dict[int, list[CheckInRow]] = {}
     records = CheckIn.objects.filter(meeting=meeting).order_by("at", "id")
@@ -270,6 +275,7 @@ def meeting_attendance(meeting: Meeting, *, now: datetime) -> MeetingAttendance:
         by_endpoint.setdefault(record.endpoint, []).append(record)
     cancelled = meeting.status == MeetingStatus.CANCELLED
     period = grace()
+    standing = board_readiness(meeting)
     booked = meeting_participations(meeting).values_list(
         "endpoint_id", "is_host", "endpoint__name", "endpoint__unit__code"
     )
@@ -287,6 +293,8 @@ def meeting_attendance(meeting: Meeting, *, now: datetime) -> MeetingAttendance:
                 grace_period=period,
                 cancelled=cancelled,
             ),
+            readiness=standing.get(endpoint_id, ("not_tested", False))[0],
+            escalated=standing.get(endpoint_id, ("not_tested", False))[1],
         )
         for endpoint_id, is_host, name, unit_code in booked
     ]
@@ -321,7 +329,6 @@ class RoomAgenda:
 
 def operator_agenda(endpoints: Iterable[Endpoint], *, now: datetime) -> list[RoomAgenda]:
     """For "My room": per endpoint, the meetings whose check-in window is open and the next one."""
-    opens_before = timedelta(minutes=settings.VCONF["CHECKIN_OPENS_MINUTES"])
     agenda = []
     for endpoint in endpoints:
         upcoming = (
@@ -336,7 +343,8 @@ def operator_agenda(endpoints: Iterable[Endpoint], *, now: datetime) -> list[Roo
         )
         open_meetings, next_meeting = [], None
         for meeting in upcoming:
-            if meeting.start - opens_before <= now <= meeting.end + grace():
+            # Open from the test-call window (60 minutes), which opens before check-ins (30).
+            if min(test_opens(meeting.start), checkin_window(meeting)[0]) <= now <= meeting.end + grace():
                 open_meetings.append((meeting, endpoint_attendance(meeting, endpoint, now=now)))
             elif meeting.start > now and next_meeting is None:
                 next_meeting = meeting

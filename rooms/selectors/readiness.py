@@ -99,14 +99,16 @@ def escalated(meeting_ids: Iterable[int]) -> set[tuple[int, int]]:
 
 
 def board_readiness(meeting: Meeting) -> dict[int, tuple[str, bool]]:
-    """endpoint -> (tested | test_failed | not_tested, escalated) for the live board: two queries."""
-    tests = latest_tests([meeting.pk])
+    """endpoint -> (tested | test_failed, escalated) for the live board's rooms that tested or
+    were escalated (two queries); a room missing from it has not tested."""
+    labels = {TestResult.OK: Readiness.TESTED, TestResult.FAILED: Readiness.FAILED}
     raised = escalated([meeting.pk])
-    standing = {}
-    for endpoint_id in Participation.objects.filter(meeting=meeting).values_list("endpoint_id", flat=True):
-        result = tests.get((meeting.pk, endpoint_id), ("", ""))[0]
-        label = {TestResult.OK: Readiness.TESTED, TestResult.FAILED: Readiness.FAILED}.get(result, Readiness.NOT_TESTED)
-        standing[endpoint_id] = (label, (meeting.pk, endpoint_id) in raised)
+    standing = {
+        endpoint_id: (labels.get(result, Readiness.NOT_TESTED), (meeting_id, endpoint_id) in raised)
+        for (meeting_id, endpoint_id), (result, _note) in latest_tests([meeting.pk]).items()
+    }
+    for _meeting_id, endpoint_id in raised:
+        standing.setdefault(endpoint_id, (Readiness.NOT_TESTED, True))
     return standing
 
 

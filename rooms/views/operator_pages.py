@@ -25,6 +25,7 @@ from rooms.selectors.attendance import (
     watchable_meetings,
 )
 from rooms.serializers.attendance import CheckInSerializer, MeetingAttendanceSerializer
+from rooms.views.readiness_pages import readiness_words, test_call_forms
 from rooms.services.attendance import attendee_limit, resolve_issue
 from vconf import clock
 from vconf.auth import signed_in
@@ -77,6 +78,8 @@ def _record_from_form(request: HttpRequest) -> None:
         messages.success(request, _("Đã báo kết nối: %(n)s người.") % {"n": record.attendees})
     elif record.kind == CheckInKind.OUT:
         messages.success(request, _("Đã báo kết thúc."))
+    elif record.kind == CheckInKind.TEST:
+        messages.success(request, _("Đã báo gọi thử: tốt.") if record.result == "ok" else _("Đã báo gọi thử: lỗi."))
     else:
         messages.success(request, _("Đã báo sự cố."))
 
@@ -128,7 +131,8 @@ def my_room(request: HttpRequest) -> HttpResponse:
                 "derived": derived,
                 "state_label": STATE_LABELS[derived.state],
                 "can_leave": derived.state in (AttendanceState.READY, AttendanceState.CONNECTED),
-                "ids": {kind: uuid.uuid4() for kind in ("in", "issue", "out")},
+                "ids": {kind: uuid.uuid4() for kind in ("in", "issue", "out", "test")},
+                "test": test_call_forms(meeting, room.endpoint, now=clock.now()),
                 "issues": [
                     (issue, issue_labels.get(issue.issue_type, issue.issue_type))
                     for issue in issues_reported(meeting=meeting, endpoint=room.endpoint)
@@ -168,6 +172,7 @@ def live_board(request: HttpRequest, meeting_id: int) -> HttpResponse:
             "offline": _("Mất kết nối, đang thử lại"),
             "forbidden": _("Không có quyền xem"),
             "host": _("chủ trì"),
+            **readiness_words(),
         },
     }
     return render(
