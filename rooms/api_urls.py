@@ -9,6 +9,7 @@ from rooms.views import endpoints as endpoint_views
 from rooms.views import feeds as feed_views
 from rooms.views import groups as group_views
 from rooms.views import meetings as meeting_views
+from rooms.views import readiness as readiness_views
 from rooms.views import units as unit_views
 
 router = DefaultRouter(trailing_slash=True)
@@ -35,5 +36,6 @@ urlpatterns = [
     path(
         "endpoints/<int:pk>/rotate-feed-token/", feed_views.RotateFeedTokenView.as_view(), name="endpoint-rotate-feed"
     ),
+    path("reports/readiness/", readiness_views.ReadinessReportView.as_view(), name="readiness-report"),
     *router.urls,
 ]
