@@ -11,6 +11,7 @@ from rooms.views import feeds as feed_views
 from rooms.views import groups as group_views
 from rooms.views import meetings as meeting_views
 from rooms.views import provinces as province_views
+from rooms.views import readiness as readiness_views
 from rooms.views import units as unit_views
 from rooms.views import users as user_views
 
@@ -46,5 +47,6 @@ urlpatterns = [
     path("bridges/<int:pk>/cdr/", cdr_views.CdrReceiverView.as_view(), name="bridge-cdr"),
     path("bridges/<int:pk>/cdr/import/", cdr_views.CdrImportView.as_view(), name="bridge-cdr-import"),
     path("bridges/<int:pk>/rotate-cdr-token/", cdr_views.RotateCdrTokenView.as_view(), name="bridge-rotate-cdr"),
+    path("reports/readiness/", readiness_views.ReadinessReportView.as_view(), name="readiness-report"),
     *router.urls,
 ]

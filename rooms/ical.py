@@ -31,6 +31,9 @@ PRODID = "-//vconf//Hoi nghi truyen hinh//VI"
 FEED_PAST_DAYS = 180
 # A cached feed also expires by itself, so a renamed room or dial address shows within the hour.
 FEED_CACHE_SECONDS = 3600
+# Reminders every invitation and feed event carries (VALARM): the day before, and when the
+# test-call window opens (the readiness ladder, docs/readiness.md).
+ALARMS_BEFORE = (timedelta(days=1), timedelta(minutes=60))
 
 
 def vtimezone() -> icalendar.Timezone:
@@ -105,7 +108,18 @@ def new_event(
     event.add("location", location)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("url", url)
+    if not cancelled:
+        for before in ALARMS_BEFORE:
+            event.add_component(alarm(before, title))
     return event
+
+
+def alarm(before: timedelta, title: str) -> icalendar.Alarm:
+    reminder = icalendar.Alarm()
+    reminder.add("action", "DISPLAY")
+    reminder.add("description", title)
+    reminder.add("trigger", -before)
+    return reminder
 
 
 def invite_calendar(meeting: Meeting, *, method: str | None = None) -> bytes:

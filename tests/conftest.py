@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import Group, User
+from huey.contrib.djhuey import HUEY
 from rest_framework.test import APIClient
 
 from rooms.models import (
@@ -23,6 +24,17 @@ from rooms.models import (
     Unit,
 )
 from vconf import clock as clock_module
+
+# The worker's tasks run in the test's own process, at once (Huey's immediate mode, in-memory
+# queue); a retry waits in the queue's schedule until a test runs it (tests/test_worker_mail.py).
+HUEY.immediate = True
+
+
+@pytest.fixture(autouse=True)
+def empty_worker_queue():
+    yield
+    HUEY.storage.flush_all()
+
 
 # Monday 2 March 2026, 08:00 in Hanoi: a working morning well inside the booking horizon.
 FIXED_NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)

@@ -57,7 +57,7 @@ def test_unknown_api_paths_answer_json_404(api, staff):
 def test_health_reports_ok_when_database_and_channel_layer_work():
     response = Client().get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "channel_layer": "ok"}
+    assert response.json() == {"database": "ok", "channel_layer": "ok", "worker": "not started"}
 
 
 def test_health_reports_a_broken_database_as_503():

@@ -54,13 +54,21 @@ def test_an_operator_sees_the_open_meeting_and_the_next_one(browser, meeting, cl
         assert button in html
     assert f"/truc-tiep/{meeting.pk}/" in html
     ids = re.findall(r'name="client_id" value="([^"]+)"', html)
-    assert len(ids) == len(set(ids)) == 2 and all(uuid.UUID(i) for i in ids)
+    # Check in, report an issue, and the test call (its two buttons share one form).
+    assert len(ids) == len(set(ids)) == 3 and all(uuid.UUID(i) for i in ids)
 
 
-def test_a_meeting_outside_the_checkin_window_has_no_buttons(browser, clock, attendance_meeting):
-    attendance_meeting(start=clock.now() + timedelta(minutes=45), title="Họp chiều")
+def test_a_meeting_outside_the_test_call_window_has_no_buttons(browser, clock, attendance_meeting):
+    attendance_meeting(start=clock.now() + timedelta(minutes=75), title="Họp chiều")
     html = page(browser)
     assert "Họp chiều" in html and 'name="kind"' not in html
+
+
+def test_a_meeting_inside_the_test_call_window_offers_only_the_test_call(browser, clock, attendance_meeting):
+    attendance_meeting(start=clock.now() + timedelta(minutes=45), title="Họp chiều")
+    html = page(browser)
+    assert 'name="kind" value="test"' in html and "Gọi thử: tốt" in html and "Gọi thử: lỗi" in html
+    assert 'name="kind" value="in"' not in html and 'name="kind" value="issue"' not in html
 
 
 def test_checking_in_without_javascript_records_and_redirects(browser, meeting, province):

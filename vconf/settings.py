@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "huey.contrib.djhuey",
     "axes",
     "auditlog",
     "rooms",
@@ -128,6 +129,25 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The worker (Huey, `python manage.py run_huey`): e-mail with retries and the readiness ladder's
+# minute tick (rooms/tasks.py). Its queue is a SQLite file by default, so `make run` needs no
+# server; Redis when REDIS_URL is set. HUEY_IMMEDIATE=1 runs tasks in the calling process.
+if REDIS_URL:
+    HUEY = {
+        "huey_class": "huey.PriorityRedisHuey",
+        "name": os.environ.get("REDIS_PREFIX", "vconf"),
+        "url": REDIS_URL,
+        "immediate": env_bool("HUEY_IMMEDIATE"),
+    }
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "vconf",
+        "filename": os.environ.get("HUEY_FILE", str(BASE_DIR / "huey.sqlite3")),
+        "immediate": env_bool("HUEY_IMMEDIATE"),
+    }
+HUEY["consumer"] = {"workers": int(os.environ.get("HUEY_WORKERS", "2")), "worker_type": "thread"}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -267,6 +287,11 @@ class VconfSettings(TypedDict):
     CHECKIN_OPENS_MINUTES: int
     ACTIVE_WINDOW_DAYS: int
     DEFAULT_CIRCUITY_FACTOR: float
+    REMINDER_AT: str
+    TEST_CALL_OPENS_MINUTES: int
+    ESCALATION_MINUTES: int
+    WORKER_STALE_SECONDS: int
+    WORKER_REQUIRED: bool
 
 
 # Domain settings (see README "Configuration"). Per-province values live in ProvinceSettings.
@@ -280,4 +305,13 @@ VCONF: VconfSettings = {
     "CHECKIN_OPENS_MINUTES": int(os.environ.get("VCONF_CHECKIN_OPENS_MINUTES", "30")),
     "ACTIVE_WINDOW_DAYS": int(os.environ.get("VCONF_ACTIVE_WINDOW_DAYS", "90")),
     "DEFAULT_CIRCUITY_FACTOR": float(os.environ.get("VCONF_CIRCUITY_FACTOR", "1.4")),
+    # The readiness ladder (docs/readiness.md): the reminder the day before at this local time,
+    # test calls from this many minutes before the start, escalation of rooms not ready at this many.
+    "REMINDER_AT": os.environ.get("VCONF_REMINDER_AT", "16:00"),
+    "TEST_CALL_OPENS_MINUTES": int(os.environ.get("VCONF_TEST_CALL_OPENS_MINUTES", "60")),
+    "ESCALATION_MINUTES": int(os.environ.get("VCONF_ESCALATION_MINUTES", "30")),
+    # /healthz answers 503 when the worker's last tick is older than this; and, when required,
+    # while it has never ticked (a web-only process, a scratch server, does not require it).
+    "WORKER_STALE_SECONDS": int(os.environ.get("VCONF_WORKER_STALE_SECONDS", "180")),
+    "WORKER_REQUIRED": env_bool("VCONF_WORKER_REQUIRED"),
 }

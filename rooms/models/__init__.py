@@ -1,5 +1,5 @@
 from .accounts import Profile, Role
-from .attendance import CheckIn, CheckInKind, HeadCount, IssueType
+from .attendance import CheckIn, CheckInKind, HeadCount, IssueType, TestResult
 from .cdr import BridgeLeg, BridgeRecord, RecordSource
 from .endpoints import (
     Bridge,
@@ -12,6 +12,7 @@ from .endpoints import (
     TravelMode,
 )
 from .groups import EndpointGroup
+from .operations import Notice, NoticeKind
 from .meetings import Meeting, MeetingStatus, Participation, Series
 from .units import Level, Structure, Unit
 
@@ -30,6 +31,8 @@ __all__ = [
     "IssueType",
     "Level",
     "Meeting",
+    "Notice",
+    "NoticeKind",
     "MeetingStatus",
     "Participation",
     "Profile",
@@ -38,6 +41,7 @@ __all__ = [
     "Role",
     "Series",
     "StatusChange",
+    "TestResult",
     "Structure",
     "TravelMode",
     "Unit",

@@ -192,6 +192,9 @@ class ProvinceSettings(models.Model):
     )
     # Road km ≈ straight-line km × this factor (1.2–1.3 lowland, 1.4 mountainous).
     circuity_factor = models.DecimalField(_("hệ số đường vòng"), max_digits=3, decimal_places=2, default=1.4)
+    # The province's technical desk: rooms not ready 30 minutes before a meeting are escalated here.
+    desk_email = models.EmailField(_("e-mail bàn kỹ thuật"), blank=True, default="")
+    desk_phone = models.CharField(_("điện thoại bàn kỹ thuật"), max_length=20, blank=True, default="")
 
     class Meta:
         verbose_name = _("cấu hình tỉnh")

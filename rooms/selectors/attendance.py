@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 from rooms.cdr.verification import verification_for
 from rooms.models import CheckIn, CheckInKind, Endpoint, Meeting, MeetingStatus, Participation
 from rooms.selectors import board
+from rooms.selectors.readiness import board_readiness, test_opens
 
 # The live board flags rooms still not checked in this long before the start (Cisco TMS runs
 # its pre-meeting diagnostics 15 minutes ahead).
@@ -187,6 +188,10 @@ class EndpointAttendance:
     # What the bridge's call records say (rooms/cdr/verification.py).
     verification: str = "unverified"
     bridge_minutes: int | None = None
+    # The readiness ladder (rooms/selectors/readiness.py): tested | test_failed | not_tested, and
+    # whether the room was escalated to the technical desk.
+    readiness: str = ""
+    escalated: bool = False
 
 
 @dataclass(frozen=True)
@@ -290,6 +295,7 @@ def meeting_attendance(
     cancelled = meeting.status == MeetingStatus.CANCELLED
     period = grace()
     provinces = board.province_codes()
+    standing = board_readiness(meeting)
     rows = [
         EndpointAttendance(
             endpoint=endpoint_id,
@@ -304,6 +310,8 @@ def meeting_attendance(
                 grace_period=period,
                 cancelled=cancelled,
             ),
+            readiness=standing.get(endpoint_id, ("not_tested", False))[0],
+            escalated=standing.get(endpoint_id, ("not_tested", False))[1],
             province=board.province_of(lineage, provinces),
         )
         for endpoint_id, is_host, name, unit_code, *lineage in booked.values_list(
@@ -353,7 +361,6 @@ class RoomAgenda:
 
 def operator_agenda(endpoints: Iterable[Endpoint], *, now: datetime) -> list[RoomAgenda]:
     """For "My room": per endpoint, the meetings whose check-in window is open and the next one."""
-    opens_before = timedelta(minutes=settings.VCONF["CHECKIN_OPENS_MINUTES"])
     agenda = []
     for endpoint in endpoints:
         upcoming = (
@@ -368,7 +375,8 @@ def operator_agenda(endpoints: Iterable[Endpoint], *, now: datetime) -> list[Roo
         )
         open_meetings, next_meeting = [], None
         for meeting in upcoming:
-            if meeting.start - opens_before <= now <= meeting.end + grace():
+            # Open from the test-call window (60 minutes), which opens before check-ins (30).
+            if min(test_opens(meeting.start), checkin_window(meeting)[0]) <= now <= meeting.end + grace():
                 open_meetings.append((meeting, endpoint_attendance(meeting, endpoint, now=now)))
             elif meeting.start > now and next_meeting is None:
                 next_meeting = meeting

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from rooms.models import CheckIn, CheckInKind, IssueType, Meeting
+from rooms.models import CheckIn, CheckInKind, IssueType, Meeting, TestResult
 from rooms.selectors.attendance import AttendanceState, EndpointAttendance, MeetingAttendance
 from rooms.services.attendance import record_checkin
 from vconf.fields import ModelSerializer
@@ -38,6 +38,8 @@ class CheckInSerializer(ModelSerializer):
     resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     issue_type = serializers.ChoiceField(choices=IssueType.choices, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    # Test calls (kind "test", from 60 minutes before the start): ok or failed.
+    result = serializers.ChoiceField(choices=TestResult.choices, required=False, allow_null=True, allow_blank=True)
 
     class Meta:
         model = CheckIn
@@ -49,6 +51,7 @@ class CheckInSerializer(ModelSerializer):
             "attendees",
             "issue_type",
             "note",
+            "result",
             "client_id",
             "recorded_by",
             "at",
@@ -71,6 +74,7 @@ class CheckInSerializer(ModelSerializer):
             attendees=data.get("attendees"),
             issue_type=data.get("issue_type", ""),
             note=data.get("note", ""),
+            result=data.get("result") or "",
         )
 
 
@@ -101,6 +105,10 @@ class EndpointAttendanceSerializer(serializers.Serializer):
         help_text="What the bridge's call records say (unverified: the bridge sends none)",
     )
     bridge_minutes = serializers.IntegerField(allow_null=True, help_text="Minutes connected as the bridge reports")
+    readiness = serializers.ChoiceField(
+        choices=["tested", "test_failed", "not_tested"], help_text="The latest test call (from 60 minutes before)"
+    )
+    escalated = serializers.BooleanField(help_text="Reported to the technical desk 30 minutes before, not ready")
 
     def to_representation(self, instance: EndpointAttendance) -> dict:
         # Hand-written: a 300-endpoint board is rendered for every change, DRF's generic path is slow.
@@ -126,6 +134,8 @@ class EndpointAttendanceSerializer(serializers.Serializer):
             "not_ready": d.not_ready,
             "verification": instance.verification,
             "bridge_minutes": instance.bridge_minutes,
+            "readiness": instance.readiness,
+            "escalated": instance.escalated,
         }
 
 

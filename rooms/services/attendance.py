@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rooms.broadcast import broadcast_attendance_changed
-from rooms.models import CheckIn, CheckInKind, Endpoint, IssueType, Meeting, MeetingStatus, Participation
+from rooms.models import CheckIn, CheckInKind, Endpoint, IssueType, Meeting, MeetingStatus, Participation, TestResult
 from rooms.permissions import can_operate
 from rooms.selectors.attendance import AttendanceState, checkin_window, endpoint_attendance
+from rooms.selectors.readiness import test_opens
 from vconf import clock
 from vconf.exceptions import Conflict
 from vconf.limits import MAX_PEOPLE
@@ -49,10 +50,22 @@ def _local(when: datetime) -> str:
     return timezone.localtime(when).strftime("%H:%M %d/%m/%Y")
 
 
-def _check_meeting(*, meeting: Meeting, now: datetime) -> None:
+def _check_meeting(*, meeting: Meeting, now: datetime, kind: str) -> None:
     if meeting.status == MeetingStatus.CANCELLED:
         raise ValidationError({"meeting": [_("Cuộc họp đã bị hủy, không thể báo danh.")]})
     opens, closes = checkin_window(meeting)
+    if kind == CheckInKind.TEST:
+        # The test-call window opens earlier than check-ins (TEST_CALL_OPENS_MINUTES, 60).
+        opens = test_opens(meeting.start)
+        if now < opens:
+            raise ValidationError(
+                {
+                    "meeting": [
+                        _("Chưa đến giờ gọi thử: mở lúc %(opens)s (%(minutes)s phút trước giờ họp).")
+                        % {"opens": _local(opens), "minutes": settings.VCONF["TEST_CALL_OPENS_MINUTES"]}
+                    ]
+                }
+            )
     if now < opens:
         raise ValidationError(
             {
@@ -68,8 +81,18 @@ def _check_meeting(*, meeting: Meeting, now: datetime) -> None:
         )
 
 
-def _check_fields(*, endpoint: Endpoint, kind: str, attendees: int | None, issue_type: str, note: str) -> None:
+def _check_test_result(kind: str, result: str, errors: dict[str, list[str]]) -> None:
+    if kind == CheckInKind.TEST and result not in TestResult.values:
+        errors["result"] = [_("Chọn kết quả gọi thử: %s") % ", ".join(TestResult.values)]
+    elif kind != CheckInKind.TEST and result:
+        errors["result"] = [_("Chỉ dùng khi báo gọi thử.")]
+
+
+def _check_fields(
+    *, endpoint: Endpoint, kind: str, attendees: int | None, issue_type: str, note: str, result: str = ""
+) -> None:
     errors: dict[str, list[str]] = {}
+    _check_test_result(kind, result, errors)
     if kind not in CheckInKind.values:
         errors["kind"] = [_("Chọn một trong: %s") % ", ".join(CheckInKind.values)]
     if kind == CheckInKind.IN and attendees is None:
@@ -103,6 +126,8 @@ def _check_kind_allowed(*, meeting: Meeting, endpoint: Endpoint, kind: str, now:
             raise ValidationError({"kind": [message]})
     if kind == CheckInKind.ISSUE and meeting.checkins.filter(endpoint=endpoint, kind=kind).count() >= MAX_ISSUES:
         raise Conflict(_("Điểm cầu đã báo %(n)s sự cố trong cuộc họp này, không nhận thêm.") % {"n": MAX_ISSUES})
+    if kind == CheckInKind.TEST and meeting.checkins.filter(endpoint=endpoint, kind=kind).count() >= MAX_ISSUES:
+        raise Conflict(_("Điểm cầu đã báo %(n)s lần gọi thử trong cuộc họp này, không nhận thêm.") % {"n": MAX_ISSUES})
 
 
 @transaction.atomic
@@ -116,16 +141,18 @@ def record_checkin(
     attendees: int | None = None,
     issue_type: str = "",
     note: str = "",
+    result: str = "",
 ) -> tuple[CheckIn, bool]:
-    """Record one check-in; returns (record, created). A replay of `client_id` returns the first
-    record with created=False, even once the check-in window has closed."""
+    """Record one check-in (or a test call: kind "test" with its `result`); returns (record,
+    created). A replay of `client_id` returns the first record with created=False, even once
+    the check-in window has closed."""
     if not can_operate(user, endpoint):
         raise PermissionDenied(_("Chỉ kỹ thuật viên của điểm cầu này hoặc quản trị được báo danh."))
     if first := _replayed(client_id=client_id, meeting=meeting, endpoint=endpoint):
         return first, False
     now = clock.now()
-    _check_meeting(meeting=meeting, now=now)
-    _check_fields(endpoint=endpoint, kind=kind, attendees=attendees, issue_type=issue_type, note=note)
+    _check_meeting(meeting=meeting, now=now, kind=kind)
+    _check_fields(endpoint=endpoint, kind=kind, attendees=attendees, issue_type=issue_type, note=note, result=result)
     # Lock the booking: check-ins of one endpoint in one meeting run one at a time, so "check out
     # only when connected" holds under concurrent taps, and a concurrent replay waits for the first.
     booked = Participation.objects.select_for_update().filter(meeting=meeting, endpoint=endpoint, active=True).first()
@@ -142,6 +169,7 @@ def record_checkin(
         kind=kind,
         attendees=attendees,
         issue_type=issue_type if kind == CheckInKind.ISSUE else "",
+        result=result if kind == CheckInKind.TEST else None,
         note=note.strip(),
         client_id=client_id,
         recorded_by=user if user.is_authenticated else None,

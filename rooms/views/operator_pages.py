@@ -27,6 +27,7 @@ from rooms.selectors.attendance import (
 )
 from rooms.selectors.board import endpoints_within, unit_by_code
 from rooms.serializers.attendance import CheckInSerializer, MeetingAttendanceSerializer
+from rooms.views.readiness_pages import readiness_words, test_call_forms
 from rooms.services.attendance import attendee_limit, resolve_issue
 from vconf import clock
 from vconf.auth import signed_in
@@ -82,6 +83,8 @@ def _record_from_form(request: HttpRequest) -> None:
         messages.success(request, _("Đã báo kết nối: %(n)s người.") % {"n": record.attendees})
     elif record.kind == CheckInKind.OUT:
         messages.success(request, _("Đã báo kết thúc."))
+    elif record.kind == CheckInKind.TEST:
+        messages.success(request, _("Đã báo gọi thử: tốt.") if record.result == "ok" else _("Đã báo gọi thử: lỗi."))
     else:
         messages.success(request, _("Đã báo sự cố."))
 
@@ -133,7 +136,8 @@ def my_room(request: HttpRequest) -> HttpResponse:
                 "derived": derived,
                 "state_label": STATE_LABELS[derived.state],
                 "can_leave": derived.state in (AttendanceState.READY, AttendanceState.CONNECTED),
-                "ids": {kind: uuid.uuid4() for kind in ("in", "issue", "out")},
+                "ids": {kind: uuid.uuid4() for kind in ("in", "issue", "out", "test")},
+                "test": test_call_forms(meeting, room.endpoint, now=clock.now()),
                 "issues": [
                     (issue, issue_labels.get(issue.issue_type, issue.issue_type))
                     for issue in issues_reported(meeting=meeting, endpoint=room.endpoint)
@@ -203,6 +207,7 @@ def board_words() -> dict[str, str]:
         "page": _("Trang %(page)s/%(pages)s (%(rows)s điểm cầu)"),
         "previous": _("Trang trước"),
         "next": _("Trang sau"),
+        **readiness_words(),
     }
 
 

@@ -59,6 +59,13 @@
       state.appendChild(document.createTextNode(" "));
       state.appendChild(el("span", "badge verify-" + e.verification, (cfg.verification || {})[e.verification] || e.verification));
     }
+    // The readiness ladder: the latest test call, and the escalation to the technical desk.
+    var test = { tested: "ok", test_failed: "bad", not_tested: "" }[e.readiness];
+    if (e.readiness && (e.readiness !== "not_tested" || e.state === "invited")) {
+      state.appendChild(document.createTextNode(" "));
+      state.appendChild(el("span", "badge " + test, cfg.words[e.readiness]));
+    }
+    if (e.escalated) { state.appendChild(document.createTextNode(" ")); state.appendChild(el("span", "badge bad", cfg.words.escalated)); }
     var issues = e.issues.map(function (i) {
       return hhmm(i.at) + " " + (cfg.issues[i.issue_type] || i.issue_type) + (i.note ? ": " + i.note : "");
     }).join("; ") + (e.issues_more ? " (+" + e.issues_more + ")" : "");

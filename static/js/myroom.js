@@ -33,6 +33,7 @@
   function confirmation(status, data) {
     if (status === 200) { return list.getAttribute("data-replayed"); }
     if (data.kind === "in") { return list.getAttribute("data-in").replace("%s", data.attendees); }
+    if (data.kind === "test") { return list.getAttribute(data.result === "ok" ? "data-test-ok" : "data-test-failed"); }
     return list.getAttribute(data.kind === "out" ? "data-out" : "data-issue");
   }
   function flash() {
@@ -103,6 +104,8 @@
       if (f.attendees) { body.attendees = f.attendees.value === "" ? null : Number(f.attendees.value); }
       if (f.issue_type) { body.issue_type = f.issue_type.value; }
       if (f.note) { body.note = f.note.value; }
+      // A test call's two buttons ("Gọi thử: tốt / lỗi") carry its result.
+      if (event.submitter && event.submitter.name === "result") { body.result = event.submitter.value; }
       var items = load();
       items.push({ meeting: f.meeting.value, body: body });
       save(items);

@@ -1,0 +1,54 @@
+"""The worker's minute tick: a list of plain jobs `job(now) -> int`, each idempotent (it computes
+what is due from the database and records what it did), so a missed tick, a restart or two
+workers never do anything twice. Add a job by appending it to JOBS.
+
+The tick also leaves a heartbeat in the worker's own store (the Huey queue: a SQLite file or
+Redis, which the web processes share), read by /healthz.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from rooms.services import readiness
+
+logger = logging.getLogger(__name__)
+
+Job = Callable[[datetime], int]
+
+JOBS: list[Job] = [
+    readiness.send_reminders,
+    readiness.escalate_unready,
+]
+
+HEARTBEAT_KEY = "vconf.worker.last_tick"
+
+
+def run_tick(now: datetime) -> dict[str, int]:
+    """Run every job once at `now`; a job that raises is logged and the others still run."""
+    done = {}
+    for job in JOBS:
+        try:
+            done[job.__name__] = job(now)
+        except Exception:
+            logger.exception("Worker job %s failed at %s", job.__name__, now.isoformat())
+            done[job.__name__] = -1
+    record_heartbeat(now)
+    return done
+
+
+def _huey():  # type: ignore[no-untyped-def]
+    from huey.contrib.djhuey import HUEY  # reads settings.HUEY on import
+
+    return HUEY
+
+
+def record_heartbeat(now: datetime) -> None:
+    _huey().storage.put_data(HEARTBEAT_KEY, now.isoformat().encode())
+
+
+def last_heartbeat() -> datetime | None:
+    raw = _huey().storage.peek_data(HEARTBEAT_KEY)
+    if not isinstance(raw, bytes | bytearray | memoryview):  # huey's EmptyData: never ticked
+        return None
+    return datetime.fromisoformat(bytes(raw).decode())

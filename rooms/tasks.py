@@ -1,0 +1,39 @@
+"""The worker's tasks (Huey; `python manage.py run_huey` runs them, discovered by this name).
+
+- `tick`: every minute, the readiness ladder's jobs (rooms/jobs.py JOBS).
+- `deliver_meeting_mail`: invitations, changes and cancellations, retried with exponential
+  backoff (1, 2, 4, 8 minutes); a failure after the last try stays recorded on the meeting
+  (Meeting.invitations_unsent) for staff to see and resend.
+"""
+
+from huey import crontab
+from huey.api import Task
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from rooms import jobs
+from rooms.services import invitations
+from vconf import clock
+
+MAIL_RETRIES = 4
+MAIL_RETRY_DELAY = 60  # seconds before the first retry, doubled for each one after
+MAIL_RETRY_BACKOFF = 2
+
+
+@db_periodic_task(crontab(), name="rooms.tick")
+def tick() -> dict[str, int]:
+    return jobs.run_tick(clock.now())
+
+
+@db_task(
+    retries=MAIL_RETRIES,
+    retry_delay=MAIL_RETRY_DELAY,
+    retry_backoff=MAIL_RETRY_BACKOFF,
+    context=True,
+    name="rooms.deliver_meeting_mail",
+)
+def deliver_meeting_mail(
+    meeting_ids: list[int], kind: str, removed: dict[int, list[int]] | None = None, task: Task | None = None
+) -> int:
+    return invitations.deliver(
+        meeting_ids=meeting_ids, kind=kind, removed=removed or {}, last_try=task is None or task.retries == 0
+    )
