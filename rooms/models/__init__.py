@@ -3,6 +3,7 @@ from .attendance import CheckIn, CheckInKind, HeadCount, IssueType
 from .endpoints import Bridge, Connection, CoverageTarget, Endpoint, EndpointStatus, ProvinceSettings, StatusChange
 from .groups import EndpointGroup
 from .meetings import Meeting, MeetingStatus, Participation, Series
+from .operations import DayOff, DayOffKind, MeetingRequest, PortRefusal, RequestDecision
 from .units import Level, Structure, Unit
 
 __all__ = [
@@ -11,6 +12,8 @@ __all__ = [
     "CheckInKind",
     "Connection",
     "CoverageTarget",
+    "DayOff",
+    "DayOffKind",
     "Endpoint",
     "EndpointGroup",
     "EndpointStatus",
@@ -18,10 +21,13 @@ __all__ = [
     "IssueType",
     "Level",
     "Meeting",
+    "MeetingRequest",
     "MeetingStatus",
     "Participation",
+    "PortRefusal",
     "Profile",
     "ProvinceSettings",
+    "RequestDecision",
     "Role",
     "Series",
     "StatusChange",

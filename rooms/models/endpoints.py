@@ -163,6 +163,9 @@ class ProvinceSettings(models.Model):
     )
     # Road km ≈ straight-line km × this factor (1.2–1.3 lowland, 1.4 mountainous).
     circuity_factor = models.DecimalField(_("hệ số đường vòng"), max_digits=3, decimal_places=2, default=1.4)
+    # Working days' notice a department's request needs, and the office's time to answer it
+    # (a ministry's procedure: 3 days' notice, an answer within 2 working days).
+    request_lead_days = models.PositiveSmallIntegerField(_("số ngày làm việc báo trước"), default=2)
 
     class Meta:
         verbose_name = _("cấu hình tỉnh")

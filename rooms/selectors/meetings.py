@@ -102,12 +102,13 @@ class BridgeUse:
 def bridge_load(
     *, bridge_id: int, start: datetime, end: datetime, exclude_meeting_ids: Collection[int] = ()
 ) -> list[BridgeUse]:
-    """Scheduled meetings on this bridge around [start, end) and how many ports each holds."""
+    """Scheduled (and pending: a request holds its ports) meetings on this bridge around
+    [start, end) and how many ports each holds."""
     buffer = setup_buffer()
     rows = (
         Meeting.objects.filter(
             bridge_id=bridge_id,
-            status=MeetingStatus.SCHEDULED,
+            status__in=[MeetingStatus.SCHEDULED, MeetingStatus.PENDING],
             start__lt=end + buffer,
             end__gt=start - buffer,
             start__gt=start - buffer - MAX_MEETING,
@@ -233,6 +234,7 @@ def state_filter(state: str, now: datetime) -> Q:
     scheduled = Q(status=MeetingStatus.SCHEDULED)
     filters: dict[str, Q] = {
         MeetingStatus.CANCELLED: Q(status=MeetingStatus.CANCELLED),
+        MeetingStatus.PENDING: Q(status=MeetingStatus.PENDING),
         MeetingStatus.SCHEDULED: scheduled & Q(start__gt=now),
         MeetingStatus.IN_PROGRESS: scheduled & Q(start__lte=now, end__gt=now),
         MeetingStatus.HELD: scheduled & Q(end__lte=now),

@@ -143,6 +143,9 @@ class MeetingCreateSerializer(ParticipantsMixin):
         help_text='RFC 5545 RRULE, e.g. "FREQ=WEEKLY;BYDAY=MO;COUNT=10"',
     )
     skip_conflicts = serializers.BooleanField(required=False, default=False)
+    holiday_override_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=300, help_text="Administrators: start on a day off"
+    )
 
     def validate_host(self, pk: int) -> Endpoint:
         return endpoints_by_id([pk])[0]

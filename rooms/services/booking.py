@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from rooms.models import Bridge, Endpoint, Meeting, MeetingStatus, Participation, Unit
+from rooms.services import days_off
 from rooms.services.booking_rules import (
     BookingRequest,
     add_participations,
@@ -59,8 +60,11 @@ def book_meeting(
     description: str = "",
     uid: str | None = None,
     notify: bool = True,
+    holiday_override_reason: str = "",
 ) -> Meeting:
-    request = BookingRequest(organizer, title, start, end, host, endpoints, units, bridge, description)
+    request = BookingRequest(
+        organizer, title, start, end, host, endpoints, units, bridge, description, holiday_override_reason
+    )
     return book(request, uid=uid, notify=notify).meetings[0]
 
 
@@ -152,7 +156,8 @@ def apply_change(
         lock_for_booking(bridge_ids=bridge_ids, endpoint_ids=sorted(new_ids | old_ids))
         exclude = [meeting.pk, *exclude_meeting_ids]
         refuse(
-            conflict_checker(participants, (new_start, new_end), exclude_meeting_ids=exclude).conflicts(
+            days_off.moved_onto_day_off(meeting, new_start, participants.endpoints)
+            + conflict_checker(participants, (new_start, new_end), exclude_meeting_ids=exclude).conflicts(
                 new_start, new_end
             )
         )

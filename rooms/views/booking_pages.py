@@ -26,6 +26,8 @@ from rooms.selectors.groups import group_choices, rooms_of_ticked_groups
 from rooms.selectors.units import endpoints_on_tree, selectable_units, unit_subtree_ids
 from rooms.services import booking, series
 from rooms.services.booking_rules import Booking
+from rooms.services.port_refusals import record_port_refusals
+from rooms.services.request_rules import may_book
 from rooms.views import booking_office as office
 from rooms.views.booking_forms import BookingForm, CalendarForm, ParticipantsForm, RescheduleForm, TimeForm
 from vconf import clock
@@ -118,7 +120,7 @@ def meeting_calendar(request: HttpRequest) -> HttpResponse:
 @login_required
 def meeting_book(request: HttpRequest) -> HttpResponse:
     """The booking form. "Check" runs every rule without saving; "Book" books."""
-    if not has_role(request.user, Role.STAFF):
+    if not may_book(request.user):
         return render(request, "rooms/booking_forbidden.html", status=403)
     province_host = ProvinceSettings.objects.exclude(host=None).values_list("host_id", flat=True).first()
     initial = {
@@ -192,6 +194,8 @@ def handle_booking(
         context["errors"] = [str(error)]
         return booking_page(request, context, participants, status=403)
     except Conflict as error:
+        if not checking:
+            record_port_refusals(error, user=signed_in(request), title=booking_request.title)
         context["conflict"], context["conflicts"] = error, conflict_rows(error)
         if not recurrence:
             context.update(office.way_out(request=booking_request, conflicts=error.conflicts, now=clock.now()))
