@@ -9,6 +9,7 @@ from rooms.views import endpoints as endpoint_views
 from rooms.views import feeds as feed_views
 from rooms.views import groups as group_views
 from rooms.views import meetings as meeting_views
+from rooms.views import operations as operation_views
 from rooms.views import units as unit_views
 
 router = DefaultRouter(trailing_slash=True)
@@ -35,5 +36,10 @@ urlpatterns = [
     path(
         "endpoints/<int:pk>/rotate-feed-token/", feed_views.RotateFeedTokenView.as_view(), name="endpoint-rotate-feed"
     ),
+    # Operations (approval): days off, department requests, bridge capacity.
+    path("holidays/", operation_views.HolidayView.as_view(), name="holidays"),
+    path("meetings/<int:pk>/approve/", operation_views.ApproveView.as_view(), name="meeting-approve"),
+    path("meetings/<int:pk>/reject/", operation_views.RejectView.as_view(), name="meeting-reject"),
+    path("bridges/<int:pk>/capacity/", operation_views.CapacityView.as_view(), name="bridge-capacity"),
     *router.urls,
 ]

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from rooms.views import accounts, audit_pages, booking_pages, groups, meetings, operator_pages, rollout_pages
+from rooms.views import operations_pages as operations
 
 urlpatterns = [
     path("", accounts.home, name="home"),
@@ -24,4 +25,14 @@ urlpatterns = [
     path("diem-cau/", rollout_pages.endpoint_list, name="endpoints-page"),
     path("diem-cau/<int:pk>/", rollout_pages.endpoint_detail, name="endpoint-page"),
     path("diem-cau/<int:pk>/trang-thai/", rollout_pages.endpoint_change_status, name="endpoint-change-status"),
+    # Operations (approval): days off, department requests, bridge capacity.
+    path("ngay-nghi/", operations.holidays_page, name="holidays-page"),
+    path("de-nghi-hop/", operations.requests_page, name="meeting-requests"),
+    path(
+        "de-nghi-hop/<int:pk>/duyet/", operations.request_answer, {"decision": "approve"}, name="meeting-approve-page"
+    ),
+    path(
+        "de-nghi-hop/<int:pk>/tu-choi/", operations.request_answer, {"decision": "reject"}, name="meeting-reject-page"
+    ),
+    path("mcu/<int:pk>/cong-suat/", operations.capacity_page, name="bridge-capacity-page"),
 ]
