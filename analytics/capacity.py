@@ -27,7 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from rooms.cascade import UnreachableBridge, ports_per_bridge
-from rooms.models import Bridge, Level, Meeting, MeetingStatus, Participation, PortRefusal, Structure
+from rooms.models import Bridge, Level, Meeting, MeetingStatus, Participation, PortRefusal, Structure, Unit
 from rooms.selectors.availability import working_windows
 from rooms.selectors.meetings import setup_buffer
 from rooms.services.days_off import province_code_of
@@ -192,7 +192,10 @@ def briefing_projection(bridge: Bridge, *, as_of: dt.date) -> dict | None:
     from analytics.coverage import coverage_report, default_province
 
     province = bridge_province(bridge) or default_province()
-    report = coverage_report(province_code=province, structure=Structure.CURRENT, as_of=as_of)
+    # Today's tree where the province has it; a deployment still on the former tree uses that one.
+    trees = set(Unit.objects.filter(code=province, level=Level.PROVINCE).values_list("structure", flat=True))
+    structure = Structure.LEGACY if trees == {Structure.LEGACY} else Structure.CURRENT
+    report = coverage_report(province_code=province, structure=structure, as_of=as_of)
     overhead = 1 + (1 if bridge.parent_id else 0)
     return port_projection(
         ports=bridge.ports,

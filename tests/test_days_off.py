@@ -8,8 +8,8 @@ from auditlog.models import LogEntry
 
 from rooms.models import DayOff, DayOffKind, Meeting
 from rooms.services import days_off
-from rooms.services.booking_rules import BookingRequest
 from rooms.services.booking_recurrence import occurrences
+from rooms.services.booking_rules import BookingRequest
 from tests.helpers import at, meeting_body, snapshot
 
 REFUSED = "Không thể đặt lịch: trùng lịch hoặc thiếu cổng cầu."
