@@ -31,7 +31,18 @@ class DayOffSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=DayOffKind.choices, default=DayOffKind.DAY_OFF)
     province = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
-    source = serializers.CharField(read_only=True, help_text="law (the holidays package) or entered")
+
+
+DAY_ROW = inline_serializer(
+    "DayOffRow",
+    {
+        "date": serializers.DateField(),
+        "name": serializers.CharField(),
+        "kind": serializers.ChoiceField(choices=DayOffKind.choices),
+        "province": serializers.CharField(help_text="Blank: the whole country"),
+        "source": serializers.CharField(help_text="law (the holidays package) or entered"),
+    },
+)
 
 
 class HolidayView(APIView):
@@ -45,7 +56,7 @@ class HolidayView(APIView):
             OpenApiParameter("year", OpenApiTypes.INT, description="Default: this year"),
             OpenApiParameter("province", OpenApiTypes.STR, description="Province code"),
         ],
-        responses={200: DayOffSerializer(many=True), 400: FIELD_ERRORS},
+        responses={200: DAY_ROW, 400: FIELD_ERRORS},
     )
     def get(self, request: Request) -> Response:
         year = query_int(request.query_params, "year", lo=2000, hi=2100) or timezone.localdate(clock.now()).year
@@ -56,7 +67,7 @@ class HolidayView(APIView):
         tags=["operations"],
         summary="Enter a day off or a make-up working day (administrators)",
         request=DayOffSerializer,
-        responses={201: DayOffSerializer, 400: FIELD_ERRORS, 403: ERROR},
+        responses={201: DAY_ROW, 400: FIELD_ERRORS, 403: ERROR},
     )
     def post(self, request: Request) -> Response:
         incoming = DayOffSerializer(data=request.data)
@@ -69,8 +80,8 @@ class HolidayView(APIView):
             kind=data["kind"],
             province_code=data["province"],
         )
-        body = {"date": row.date, "name": row.name, "kind": row.kind, "province": row.province_code}
-        return Response(DayOffSerializer({**body, "source": "entered"}).data, status=status.HTTP_201_CREATED)
+        body = {"date": row.date.isoformat(), "name": row.name, "kind": row.kind, "province": row.province_code}
+        return Response({**body, "source": "entered"}, status=status.HTTP_201_CREATED)
 
 
 class RejectSerializer(serializers.Serializer):
