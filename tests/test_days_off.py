@@ -209,3 +209,10 @@ class TestHolidayApi:
         response = client.get("/ngay-nghi/", {"nam": 2027})
         assert response.status_code == 200
         assert "Mùng ba Tết Nguyên Đán" in response.content.decode()
+
+
+def test_the_day_a_swapped_day_off_comes_from_is_a_working_day(province):
+    # The package moves 31 August 2026 off "thay cho ngày 22/08/2026": Saturday 22 August is worked.
+    calendar = days_off.Calendar(date(2026, 8, 22), date(2026, 8, 31))
+    assert calendar.is_working_day(date(2026, 8, 22))
+    assert calendar.day_off(date(2026, 8, 31)) == "Ngày nghỉ (thay cho ngày 22/08/2026)"

@@ -11,6 +11,7 @@ administrator gives a reason; series skip such days with `skip_conflicts`; the f
 and the request lead time count working days with the same calendar.
 """
 
+import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -40,6 +41,22 @@ def public_holidays(year: int) -> dict[date, str]:
     return dict(holidays.Vietnam(years=year, language="vi").items())
 
 
+# The package names a day off moved to bridge a holiday "Ngày nghỉ (thay cho ngày 22/08/2026)":
+# the day it names is the make-up working day.
+SWAPPED_FROM = re.compile(r"thay cho ngày (\d{2})/(\d{2})/(\d{4})")
+
+
+@lru_cache(maxsize=64)
+def make_up_days(year: int) -> dict[date, str]:
+    """The make-up working days the holiday calendar implies for the days off of `year`."""
+    found = {}
+    for day, name in public_holidays(year).items():
+        if match := SWAPPED_FROM.search(name):
+            worked = date(int(match[3]), int(match[2]), int(match[1]))
+            found[worked] = _("Làm bù cho ngày nghỉ %(day)s") % {"day": day.strftime("%d/%m/%Y")}
+    return found
+
+
 def province_code_of(unit: Unit | None) -> str:
     """The code of the province a unit lies in ("" for the country or no unit)."""
     while unit is not None and unit.level not in (Level.PROVINCE, Level.COUNTRY):
@@ -61,10 +78,16 @@ class Calendar:
         for year in range(first.year, last.year + 1):
             self.off.update({d: n for d, n in public_holidays(year).items() if first <= d <= last})
         self.working: dict[date, str] = {}
+        for year in range(first.year, last.year + 1):
+            self.working.update({d: n for d, n in make_up_days(year).items() if first <= d <= last})
         rows = DayOff.objects.filter(date__gte=first, date__lte=last, province_code__in=["", *provinces])
         for day, name, kind in rows.order_by("date", "province_code").values_list("date", "name", "kind"):
-            target = self.working if kind == DayOffKind.WORKING_DAY else self.off
-            target.setdefault(day, name)
+            # What was entered wins over what the package implies.
+            if kind == DayOffKind.WORKING_DAY:
+                self.working[day] = name
+            else:
+                self.off[day] = name
+                self.working.pop(day, None)
         for day in self.working:
             self.off.pop(day, None)
 
@@ -177,6 +200,10 @@ def year_days(year: int, *, province: str = "") -> list[dict]:
     listed = [
         {"date": d.isoformat(), "name": n, "kind": DayOffKind.DAY_OFF.value, "province": "", "source": "law"}
         for d, n in public.items()
+    ]
+    listed += [
+        {"date": d.isoformat(), "name": n, "kind": DayOffKind.WORKING_DAY.value, "province": "", "source": "law"}
+        for d, n in make_up_days(year).items()
     ]
     listed += [
         {"date": r.date.isoformat(), "name": r.name, "kind": r.kind, "province": r.province_code, "source": "entered"}

@@ -12,6 +12,7 @@ STEPS = [
     "rooms.demo.groups",  # saved endpoint groups, a meeting booked by former district
     "rooms.demo.attendance",  # check-ins for every past meeting
     "analytics.demo",  # cost models, investments, the history since 2010
+    "rooms.demo.approval",  # a department's pending request, days off, a refusal for ports
 ]
 
 
