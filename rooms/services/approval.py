@@ -100,10 +100,10 @@ def notify_requester(meeting: Meeting, *, approved: bool, reason: str) -> None:
     when = timezone.localtime(meeting.start).strftime("%H:%M %d/%m/%Y")
     if approved:
         subject = _("Đề nghị họp đã được duyệt: %(title)s") % {"title": meeting.title}
-        body = _("Cuộc họp \u201c%(title)s\u201d lúc %(when)s đã được văn phòng duyệt.")
+        body = _("Cuộc họp “%(title)s” lúc %(when)s đã được văn phòng duyệt.")
     else:
         subject = _("Đề nghị họp bị từ chối: %(title)s") % {"title": meeting.title}
-        body = _("Cuộc họp \u201c%(title)s\u201d lúc %(when)s bị từ chối. Lý do: %(reason)s")
+        body = _("Cuộc họp “%(title)s” lúc %(when)s bị từ chối. Lý do: %(reason)s")
     text = body % {"title": meeting.title, "when": when, "reason": reason}
 
     def send() -> None:
@@ -145,7 +145,7 @@ def escalate_overdue_requests(now: datetime) -> int:
             continue
         subject = _("Đề nghị họp quá hạn trả lời: %(title)s") % {"title": meeting.title}
         when = timezone.localtime(meeting.start).strftime("%H:%M %d/%m/%Y")
-        text = _("Đề nghị họp \u201c%(title)s\u201d lúc %(when)s chưa được trả lời (hạn %(due)s).") % {
+        text = _("Đề nghị họp “%(title)s” lúc %(when)s chưa được trả lời (hạn %(due)s).") % {
             "title": meeting.title,
             "when": when,
             "due": timezone.localtime(request.answer_due).strftime("%H:%M %d/%m/%Y"),
