@@ -99,13 +99,10 @@ def holiday_refusal(user: User, host: Endpoint, stdout: OutputWrapper) -> None:
 
 
 def province_days() -> None:
-    """A make-up working Saturday the Government ordered and a day the province gives itself."""
-    year = timezone.localdate(clock.now()).year
-    for day, name, kind, province in (
-        (date(year, 12, 5), "Làm bù (ví dụ demo)", DayOffKind.WORKING_DAY, ""),
-        (date(year + 1, 1, 2), "Nghỉ theo quyết định của UBND tỉnh (ví dụ demo)", DayOffKind.DAY_OFF, PROVINCE),
-    ):
-        DayOff.objects.get_or_create(date=day, province_code=province, defaults={"name": name, "kind": kind})
+    """A day the province gives itself (the make-up working days come with the holiday calendar)."""
+    day = date(timezone.localdate(clock.now()).year + 1, 1, 2)
+    name = "Nghỉ theo quyết định của UBND tỉnh (ví dụ demo)"
+    DayOff.objects.get_or_create(date=day, province_code=PROVINCE, defaults={"name": name, "kind": DayOffKind.DAY_OFF})
 
 
 def port_refusal(user: User, bridge: Bridge | None) -> None:
