@@ -152,6 +152,19 @@ class TestEscalation:
         request = MeetingRequest.objects.get(meeting=request_meeting)
         assert (request.escalated_at, request.escalated_to) == (at(4, 8), "vanphong@langson.gov.vn")
 
+    def test_a_failed_mail_leaves_the_request_for_the_next_tick(self, staff, request_meeting, clock, monkeypatch):
+        staff.email = "vanphong@langson.gov.vn"
+        staff.save()
+
+        def down(*args, **kwargs):
+            raise OSError("SMTP down")
+
+        with monkeypatch.context() as patched:
+            patched.setattr("rooms.services.approval.send_mail", down)
+            assert escalate_overdue_requests(at(4, 8)) == 0
+        assert MeetingRequest.objects.get(meeting=request_meeting).escalated_at is None
+        assert escalate_overdue_requests(at(4, 9)) == 1
+
     def test_an_answered_request_is_not_escalated(self, api, staff, request_meeting, clock):
         api(staff).post(f"/api/meetings/{request_meeting.pk}/approve/")
         assert escalate_overdue_requests(at(4, 8) + timedelta(hours=1)) == 0

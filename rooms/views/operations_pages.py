@@ -79,7 +79,12 @@ def capacity_page(request: HttpRequest, pk: int) -> HttpResponse:
     raw = request.GET.get("ngay", "")
     days = int(raw) if raw.isdecimal() and 1 <= int(raw) <= 92 else 28
     body = bridge_capacity(bridge, start=start, end=start + dt.timedelta(days=days), as_of=start.date())
+    refusals = [
+        {**r, "start": dt.datetime.fromisoformat(r["start"]), "end": dt.datetime.fromisoformat(r["end"])}
+        for r in body["refusals"]
+    ]
     context = {"bridge": bridge, "c": body, "days": days, "bridges": Bridge.objects.order_by("name")}
+    context["refusals"] = refusals
     if body["projection"] and body["projection"]["buy_before"]:
         context["buy_before"] = dt.date.fromisoformat(body["projection"]["buy_before"])
     return render(request, "rooms/operations/capacity.html", context)
