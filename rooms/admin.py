@@ -11,9 +11,12 @@ from rooms.models import (
     BridgeRecord,
     CheckIn,
     CoverageTarget,
+    DayOff,
     Endpoint,
     Meeting,
+    MeetingRequest,
     Participation,
+    PortRefusal,
     Profile,
     ProvinceSettings,
     Series,
@@ -180,3 +183,24 @@ def rotate_cdr_tokens(modeladmin: admin.ModelAdmin, request: HttpRequest, querys
 
 
 BridgeAdmin.actions = [rotate_cdr_tokens]
+# Operations (approval): days off and make-up working days, department requests, port refusals.
+@admin.register(DayOff)
+class DayOffAdmin(admin.ModelAdmin):
+    list_display = ["date", "name", "kind", "province_code"]
+    list_filter = ["kind", "province_code"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+
+
+@admin.register(MeetingRequest)
+class MeetingRequestAdmin(admin.ModelAdmin):
+    list_display = ["meeting", "answer_due", "decision", "answered_by", "escalated_at"]
+    list_filter = ["decision"]
+    raw_id_fields = ["meeting", "answered_by"]
+
+
+@admin.register(PortRefusal)
+class PortRefusalAdmin(admin.ModelAdmin):
+    list_display = ["bridge", "start", "end", "ports_needed", "ports_free", "meeting_title", "user", "at"]
+    list_filter = ["bridge"]
+    raw_id_fields = ["user"]

@@ -12,6 +12,7 @@ from rooms.views import groups as group_views
 from rooms.views import meetings as meeting_views
 from rooms.views import provinces as province_views
 from rooms.views import readiness as readiness_views
+from rooms.views import operations as operation_views
 from rooms.views import units as unit_views
 from rooms.views import users as user_views
 
@@ -48,5 +49,10 @@ urlpatterns = [
     path("bridges/<int:pk>/cdr/import/", cdr_views.CdrImportView.as_view(), name="bridge-cdr-import"),
     path("bridges/<int:pk>/rotate-cdr-token/", cdr_views.RotateCdrTokenView.as_view(), name="bridge-rotate-cdr"),
     path("reports/readiness/", readiness_views.ReadinessReportView.as_view(), name="readiness-report"),
+    # Operations (approval): days off, department requests, bridge capacity.
+    path("holidays/", operation_views.HolidayView.as_view(), name="holidays"),
+    path("meetings/<int:pk>/approve/", operation_views.ApproveView.as_view(), name="meeting-approve"),
+    path("meetings/<int:pk>/reject/", operation_views.RejectView.as_view(), name="meeting-reject"),
+    path("bridges/<int:pk>/capacity/", operation_views.CapacityView.as_view(), name="bridge-capacity"),
     *router.urls,
 ]

@@ -18,8 +18,10 @@ from rooms.models import (
     Bridge,
     CheckIn,
     CoverageTarget,
+    DayOff,
     Endpoint,
     Meeting,
+    MeetingRequest,
     Participation,
     Profile,
     ProvinceSettings,
@@ -43,6 +45,8 @@ def register_models() -> None:
     auditlog.register(Bridge)
     auditlog.register(ProvinceSettings)
     auditlog.register(CoverageTarget)
+    auditlog.register(DayOff)
+    auditlog.register(MeetingRequest)
     auditlog.register(Unit)
     # The home unit decides a user's scope, the groups their roles: both are access control.
     auditlog.register(Profile)

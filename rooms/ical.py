@@ -83,6 +83,7 @@ def base_event(meeting: Meeting, *, url: str | None = None) -> icalendar.Event:
         location=meeting.host.name,
         cancelled=meeting.status == MeetingStatus.CANCELLED,
         url=url or meeting_url(meeting.pk),
+        tentative=meeting.status == MeetingStatus.PENDING,
     )
 
 
@@ -97,6 +98,7 @@ def new_event(
     location: str,
     cancelled: bool,
     url: str,
+    tentative: bool = False,
 ) -> icalendar.Event:
     event = icalendar.Event()
     event.add("uid", uid)
@@ -106,7 +108,8 @@ def new_event(
     event.add("dtend", local(end))
     event.add("summary", title)
     event.add("location", location)
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    # TENTATIVE: a department's request the office has not approved yet (rooms/services/approval.py).
+    event.add("status", "CANCELLED" if cancelled else "TENTATIVE" if tentative else "CONFIRMED")
     event.add("url", url)
     if not cancelled:
         for before in ALARMS_BEFORE:
@@ -258,6 +261,7 @@ def render_feed(endpoint: Endpoint) -> bytes:
             location=host,
             cancelled=status == MeetingStatus.CANCELLED,
             url=url_pattern.format(pk),
+            tentative=status == MeetingStatus.PENDING,
         )
         lines = [dial_line(host_label, host, host_dial)]
         if bridge:

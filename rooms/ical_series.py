@@ -44,6 +44,7 @@ def series_calendar(series: Series) -> bytes:
         location="",
         cancelled=False,
         url=ical.meeting_url(first.pk),
+        tentative=any(m.status == MeetingStatus.PENDING for m in live),
     )
     master.add("rrule", icalendar.vRecur.from_ical(rule))
     taking_place = {m.recurrence_id for m in live}

@@ -138,6 +138,7 @@ class ReadsReportsAdminsWrite(ReadsReports):
 
 
 class CanBook(ReadOnlyForAll):
-    """Office staff and administrators write; everyone reads."""
+    """Office staff and administrators write; everyone reads. Departments (requester) pass too:
+    their bookings are pending, and the services refuse them every other write."""
 
-    default_write_roles = (Role.STAFF,)
+    default_write_roles = (Role.STAFF, Role.REQUESTER)

@@ -14,6 +14,7 @@ from rooms.views import (
     rollout_pages,
 )
 from rooms.views.bridge_pages import bridge_detail, bridge_list
+from rooms.views import operations_pages as operations
 
 urlpatterns = [
     path("", accounts.home, name="home"),
@@ -38,4 +39,14 @@ urlpatterns = [
     path("diem-cau/<int:pk>/trang-thai/", rollout_pages.endpoint_change_status, name="endpoint-change-status"),
     path("diem-cau/mcu/", bridge_list, name="bridges-page"),
     path("diem-cau/mcu/<int:pk>/", bridge_detail, name="bridge-page"),
+    # Operations (approval): days off, department requests, bridge capacity.
+    path("ngay-nghi/", operations.holidays_page, name="holidays-page"),
+    path("de-nghi-hop/", operations.requests_page, name="meeting-requests"),
+    path(
+        "de-nghi-hop/<int:pk>/duyet/", operations.request_answer, {"decision": "approve"}, name="meeting-approve-page"
+    ),
+    path(
+        "de-nghi-hop/<int:pk>/tu-choi/", operations.request_answer, {"decision": "reject"}, name="meeting-reject-page"
+    ),
+    path("mcu/<int:pk>/cong-suat/", operations.capacity_page, name="bridge-capacity-page"),
 ]

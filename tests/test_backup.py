@@ -20,9 +20,12 @@ from rooms.management.commands.backup import row_counts
 from rooms.models import (
     CheckIn,
     CoverageTarget,
+    DayOff,
     EndpointGroup,
     Meeting,
+    MeetingRequest,
     Participation,
+    PortRefusal,
     Series,
     StatusChange,
 )
@@ -74,6 +77,12 @@ def demo(province, staff, operator, leader, admin_user) -> dict:
     Investment.objects.create(province_code="20", date=dt.date(2018, 6, 1), amount_vnd=3_600_000_000, description="MCU")
     Token.objects.create(user=staff)
     EndpointGroup.objects.create(name="Các xã biên giới", owner=staff).endpoints.set([province.ep_c1])
+    # Operations (approval): a province's day off, a department's request, a refusal for ports.
+    DayOff.objects.create(date=dt.date(2026, 3, 10), name="Ngày của tỉnh", province_code="20")
+    MeetingRequest.objects.create(meeting=meeting, answer_due=meeting.start)
+    PortRefusal.objects.create(
+        bridge=province.bridge, at=START, start=START, end=meeting.end, ports_needed=3, ports_free=1
+    )
     counts = row_counts()
     for model in [m for m in apps.get_models() if m._meta.app_label in {"rooms", "analytics"}]:
         assert counts[model._meta.db_table] > 0, f"the demo must hold a row of {model.__name__}"

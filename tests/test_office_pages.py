@@ -139,11 +139,12 @@ def test_a_series_is_described_in_english_when_chosen():
 
 def test_the_month_end_choice_books_the_last_day_of_each_month(client, staff, province, clock):
     client.force_login(staff)
-    data = form(province, day="2026-03-31", repeat="monthly_last", count=3)
+    # Months whose last days are no day off (30 April is one) nor a Sunday (31 May 2026 is one).
+    data = form(province, day="2026-10-31", repeat="monthly_last", count=3)
     response = client.post("/lich-hop/dat-lich/", data, follow=True)
     assert response.status_code == 200
     days = [m.start.astimezone(HANOI).date() for m in Meeting.objects.order_by("start")]
-    assert days == [date(2026, 3, 31), date(2026, 4, 30), date(2026, 5, 31)]
+    assert days == [date(2026, 10, 31), date(2026, 11, 30), date(2026, 12, 31)]
     html = response.content.decode()
     assert "Hằng tháng vào ngày cuối tháng, 3 buổi" in html
     assert "FREQ=" not in html

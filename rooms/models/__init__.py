@@ -12,8 +12,9 @@ from .endpoints import (
     TravelMode,
 )
 from .groups import EndpointGroup
-from .operations import Notice, NoticeKind
+from .notices import Notice, NoticeKind
 from .meetings import Meeting, MeetingStatus, Participation, Series
+from .operations import DayOff, DayOffKind, MeetingRequest, PortRefusal, RequestDecision
 from .units import Level, Structure, Unit
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "CheckInKind",
     "Connection",
     "CoverageTarget",
+    "DayOff",
+    "DayOffKind",
     "Endpoint",
     "EndpointGroup",
     "EndpointStatus",
@@ -33,11 +36,14 @@ __all__ = [
     "Meeting",
     "Notice",
     "NoticeKind",
+    "MeetingRequest",
     "MeetingStatus",
     "Participation",
+    "PortRefusal",
     "Profile",
     "ProvinceSettings",
     "RecordSource",
+    "RequestDecision",
     "Role",
     "Series",
     "StatusChange",

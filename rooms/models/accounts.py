@@ -9,8 +9,8 @@ class Role(models.TextChoices):
     STAFF = "staff", _("Văn phòng")
     OPERATOR = "operator", _("Kỹ thuật điểm cầu")
     LEADER = "leader", _("Lãnh đạo")
-    # A provincial department asking the office for a meeting (its bookings wait for approval).
-    REQUESTER = "requester", _("Đơn vị đề nghị")
+    # A provincial department asking the office for a meeting: its bookings are pending.
+    REQUESTER = "requester", _("Sở, ngành đề nghị")
 
 
 class Profile(models.Model):

@@ -195,6 +195,9 @@ class ProvinceSettings(models.Model):
     # The province's technical desk: rooms not ready 30 minutes before a meeting are escalated here.
     desk_email = models.EmailField(_("e-mail bàn kỹ thuật"), blank=True, default="")
     desk_phone = models.CharField(_("điện thoại bàn kỹ thuật"), max_length=20, blank=True, default="")
+    # Working days' notice a department's request needs, and the office's time to answer it
+    # (a ministry's procedure: 3 days' notice, an answer within 2 working days).
+    request_lead_days = models.PositiveSmallIntegerField(_("số ngày làm việc báo trước"), default=2)
 
     class Meta:
         verbose_name = _("cấu hình tỉnh")

@@ -14,8 +14,11 @@ def new_uid() -> str:
 
 
 class MeetingStatus(models.TextChoices):
-    # Stored: scheduled or cancelled. In progress and held follow from the clock (see
-    # Meeting.state_at), so no background worker has to flip them.
+    # Stored: pending, scheduled or cancelled. In progress and held follow from the clock (see
+    # Meeting.state_at), so no background worker has to flip them. A pending meeting is a
+    # department's request awaiting the office (rooms/services/approval.py); a rejected request is
+    # cancelled, its reason on its MeetingRequest, so consumers of "cancelled" need not learn more.
+    PENDING = "pending", _("Chờ duyệt")
     SCHEDULED = "scheduled", _("Đã lên lịch")
     IN_PROGRESS = "in_progress", _("Đang họp")
     HELD = "held", _("Đã họp")
@@ -66,6 +69,7 @@ class Meeting(models.Model):
         _("trạng thái"),
         max_length=12,
         choices=[
+            (MeetingStatus.PENDING, MeetingStatus.PENDING.label),
             (MeetingStatus.SCHEDULED, MeetingStatus.SCHEDULED.label),
             (MeetingStatus.CANCELLED, MeetingStatus.CANCELLED.label),
         ],
@@ -80,6 +84,9 @@ class Meeting(models.Model):
     recurrence_id = models.DateTimeField(_("buổi gốc của chuỗi"), null=True, blank=True)
     # Imported past meetings (history backfill) are not subject to the booking rules.
     imported = models.BooleanField(_("nhập từ lịch sử"), default=False)
+    # Why an administrator booked a start on a day off (rooms/services/days_off.py); the audit
+    # trail records it with the booking.
+    holiday_override_reason = models.CharField(_("lý do đặt vào ngày nghỉ"), max_length=300, blank=True, default="")
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
     updated_at = models.DateTimeField(_("sửa lúc"), auto_now=True)
     cancelled_at = models.DateTimeField(_("hủy lúc"), null=True, blank=True)
@@ -97,7 +104,7 @@ class Meeting(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="meeting_ends_after_start"),
             models.CheckConstraint(
-                condition=Q(status="scheduled", cancelled_at__isnull=True)
+                condition=Q(status__in=["scheduled", "pending"], cancelled_at__isnull=True)
                 | Q(status="cancelled", cancelled_at__isnull=False),
                 name="meeting_cancelled_has_time",
             ),
@@ -115,6 +122,9 @@ class Meeting(models.Model):
     def state_at(self, now: datetime) -> str:
         if self.status == MeetingStatus.CANCELLED:
             return MeetingStatus.CANCELLED
+        if self.status == MeetingStatus.PENDING:
+            # Until the office answers, whatever the clock says (an unanswered request is escalated).
+            return MeetingStatus.PENDING
         if now < self.start:
             return MeetingStatus.SCHEDULED
         if now < self.end:

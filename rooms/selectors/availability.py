@@ -12,8 +12,9 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from rooms.models import Participation
+from rooms.models import Endpoint, Participation
 from rooms.selectors.meetings import setup_buffer
+from rooms.services import days_off
 
 Interval = tuple[datetime, datetime]
 
@@ -30,13 +31,15 @@ def days(first: date, last: date) -> Iterator[date]:
         day += timedelta(days=1)
 
 
-def working_windows(start: datetime, end: datetime) -> list[Interval]:
-    """The working-hour stretches of [start, end), as aware datetimes."""
+def working_windows(start: datetime, end: datetime, provinces: Collection[str] = ()) -> list[Interval]:
+    """The working-hour stretches of [start, end), as aware datetimes, on the working days of
+    the days-off calendar (public holidays and these provinces' days off out, make-up days in)."""
     opens, closes = working_hours()
-    workdays = set(settings.VCONF["WORKING_DAYS"])
+    first, last = timezone.localtime(start).date(), timezone.localtime(end).date()
+    calendar = days_off.Calendar(first, last, provinces)
     windows = []
-    for day in days(timezone.localtime(start).date(), timezone.localtime(end).date()):
-        if day.weekday() not in workdays:
+    for day in days(first, last):
+        if not calendar.is_working_day(day):
             continue
         lo = max(start, timezone.make_aware(datetime.combine(day, opens)))
         hi = min(end, timezone.make_aware(datetime.combine(day, closes)))
@@ -92,4 +95,5 @@ def free_slots(
         .distinct()
     )
     busy = merged([(s - buffer, e + buffer) for s, e in rows])
-    return [(s, e) for s, e in subtract(working_windows(lo, hi), busy) if e - s >= duration]
+    provinces = days_off.provinces_of(Endpoint.objects.filter(pk__in=endpoint_ids).only("unit_id"))
+    return [(s, e) for s, e in subtract(working_windows(lo, hi, provinces), busy) if e - s >= duration]

@@ -68,8 +68,8 @@ class BridgeUse:
 def meeting_port_rows(
     *, start: datetime, end: datetime, bridge_ids: Collection[int], parents: Parents, exclude: Collection[int] = ()
 ) -> dict[int, tuple[int | None, datetime, datetime, dict[int | None, int]]]:
-    """{meeting: (top bridge, start, end, {endpoint bridge: endpoints})} for the scheduled
-    meetings around [start, end) that may hold ports on these bridges: one grouped query.
+    """{meeting: (top bridge, start, end, {endpoint bridge: endpoints})} for the scheduled (and
+    pending) meetings around [start, end) that may hold ports on these bridges: one grouped query.
 
     Only the rows that can put ports on these bridges are read: endpoints on a bridge of their
     subtrees, and endpoints without a bridge of meetings whose top is one of them."""
@@ -79,7 +79,8 @@ def meeting_port_rows(
         Participation.objects.filter(
             Q(endpoint__bridge_id__in=relevant) | Q(endpoint__bridge_id__isnull=True, meeting__bridge_id__in=relevant),
             active=True,
-            meeting__status=MeetingStatus.SCHEDULED,
+            # A pending request holds its ports like any booking.
+            meeting__status__in=[MeetingStatus.SCHEDULED, MeetingStatus.PENDING],
             # Served by meeting_time_idx; MAX_MEETING bounds the scan from below.
             meeting__start__lt=end + buffer,
             meeting__end__gt=start - buffer,

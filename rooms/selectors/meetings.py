@@ -164,6 +164,7 @@ def state_filter(state: str, now: datetime) -> Q:
     scheduled = Q(status=MeetingStatus.SCHEDULED)
     filters: dict[str, Q] = {
         MeetingStatus.CANCELLED: Q(status=MeetingStatus.CANCELLED),
+        MeetingStatus.PENDING: Q(status=MeetingStatus.PENDING),
         MeetingStatus.SCHEDULED: scheduled & Q(start__gt=now),
         MeetingStatus.IN_PROGRESS: scheduled & Q(start__lte=now, end__gt=now),
         MeetingStatus.HELD: scheduled & Q(end__lte=now),

@@ -179,6 +179,9 @@ class MeetingCreateSerializer(ParticipantsMixin):
         help_text="People per site the invitation names (savings count at most this many travellers per room); "
         "null: the cost model's default",
     )
+    holiday_override_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=300, help_text="Administrators: start on a day off"
+    )
 
     def validate_host(self, pk: int) -> Endpoint:
         return endpoints_by_id([pk])[0]

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from rooms.models import Bridge, Endpoint, Meeting, MeetingStatus, Participation, Unit
+from rooms.services import days_off
 from rooms.services.booking_rules import (
     BookingRequest,
     add_participations,
@@ -60,9 +61,20 @@ def book_meeting(
     uid: str | None = None,
     notify: bool = True,
     delegates_per_site: int | None = None,
+    holiday_override_reason: str = "",
 ) -> Meeting:
     request = BookingRequest(
-        organizer, title, start, end, host, endpoints, units, bridge, description, delegates_per_site
+        organizer,
+        title,
+        start,
+        end,
+        host,
+        endpoints,
+        units,
+        bridge,
+        description,
+        delegates_per_site=delegates_per_site,
+        holiday_override_reason=holiday_override_reason,
     )
     return book(request, uid=uid, notify=notify).meetings[0]
 
@@ -153,7 +165,8 @@ def apply_change(
         lock_for_booking(bridge_ids=participants.ports, endpoint_ids=sorted(new_ids | old_ids))
         exclude = [meeting.pk, *exclude_meeting_ids]
         refuse(
-            conflict_checker(participants, (new_start, new_end), exclude_meeting_ids=exclude).conflicts(
+            days_off.moved_onto_day_off(meeting, new_start, participants.endpoints)
+            + conflict_checker(participants, (new_start, new_end), exclude_meeting_ids=exclude).conflicts(
                 new_start, new_end
             )
         )

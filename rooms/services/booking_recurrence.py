@@ -4,16 +4,22 @@ A rule is expanded only up to the booking horizon, whatever UNTIL it gives, into
 VCONF["SERIES_MAX_OCCURRENCES"] meetings, and within a budget of steps: dateutil checks UNTIL
 only on a date it found, so it searches a rule that can never fire (30 February) period after
 period until the year 9999 — seconds of CPU per request, minutes for an imported calendar.
+
+A monthly meeting never lands on a Sunday: an occurrence the rule puts on a Sunday (the 15th of a
+month that starts on a Monday) moves to the Monday, keeping the rule's start as its RECURRENCE-ID
+so calendar clients show it moved. Moving, not skipping: a monthly briefing is wanted every month,
+and Monday is the office's next day. A rule that asks for Sundays outright (BYDAY=SU) is refused.
+If the Monday is a day off, the day-off rule refuses or skips it like any other occurrence.
 """
 
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from dateutil.rrule import rrule, rrulestr
+from dateutil.rrule import MONTHLY, rrule, rrulestr
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -30,6 +36,7 @@ MAX_ORDINAL = {"MONTHLY": 5, "YEARLY": 53}
 # fires at least monthly take under 2,500; the budget ends a fruitless search in about 0.02 s.
 STEP_BUDGET = 5_000
 # What dateutil raises for a rule it cannot read or expand (IndexError: BYDAY=+999MO).
+SUNDAY = 6
 RULE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, OverflowError, IndexError)
 
 
@@ -38,6 +45,8 @@ class Rule:
     rule: rrule  # without COUNT and ending by the horizon, so iterating it always ends soon
     count: int | None  # the rule's own COUNT, applied while expanding
     text: str  # the RRULE as given (normalised), stored on the series
+    # Occurrences moved off a Sunday: the start booked -> the start the rule gives.
+    moved: dict[datetime, datetime] = field(default_factory=dict)
 
 
 def invalid(message: str) -> ValidationError:
@@ -65,6 +74,8 @@ def rule_parts(text: str) -> tuple[str, dict[str, str]]:
     for key in ("INTERVAL", "COUNT"):
         if key in parts and not (parts[key].isdecimal() and 1 <= int(parts[key]) <= 10000):
             raise invalid(_("%(key)s phải là số nguyên dương.") % {"key": key})
+    if parts["FREQ"] == "MONTHLY" and "SU" in parts.get("BYDAY", ""):
+        raise invalid(_("Cuộc họp hằng tháng không tổ chức vào Chủ nhật."))
     limit = MAX_ORDINAL.get(parts["FREQ"], 0)
     for ordinal in ORDINAL_BYDAY.findall(parts.get("BYDAY", "")):
         if not 1 <= abs(int(ordinal)) <= limit:
@@ -126,7 +137,8 @@ def expand(rule: Rule, *, start: datetime, end: datetime, now: datetime) -> list
     buffer = setup_buffer()
     try:
         with step_budget(STEP_BUDGET):
-            for occurrence in rule.rule:
+            for generated in rule.rule:
+                occurrence = off_sunday(rule, generated)
                 if occurrence + duration > limit or len(slots) >= cap:
                     break
                 if slots and occurrence < slots[-1][1] + buffer:
@@ -138,3 +150,26 @@ def expand(rule: Rule, *, start: datetime, end: datetime, now: datetime) -> list
         if not slots:
             raise invalid(_("Quy tắc lặp không sinh ra buổi họp nào trong thời hạn đặt lịch.")) from None
     return slots
+
+
+def off_sunday(rule: Rule, occurrence: datetime) -> datetime:
+    """A monthly occurrence on a Sunday moves to the Monday (see the module's docstring)."""
+    if rule.rule._freq != MONTHLY or occurrence.weekday() != SUNDAY:
+        return occurrence
+    moved = occurrence + timedelta(days=1)
+    rule.moved[moved] = occurrence
+    return moved
+
+
+def occurrences(
+    rule: str, *, start: datetime, end: datetime, now: datetime, exclude: Collection[datetime]
+) -> tuple[Rule | None, list[tuple[datetime, datetime]]]:
+    """The meetings a booking asks for: one, or those `rule` generates less the `exclude`d starts."""
+    if not rule:
+        return None, [(start, end)]
+    parsed = parse_rule(rule, start=start, now=now)
+    excluded = {e.astimezone(start.tzinfo) for e in exclude}
+    slots = [s for s in expand(parsed, start=start, end=end, now=now) if parsed.moved.get(s[0], s[0]) not in excluded]
+    if not slots:
+        raise invalid(_("Quy tắc lặp không sinh ra buổi họp nào trong thời hạn đặt lịch."))
+    return parsed, slots

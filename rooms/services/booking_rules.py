@@ -29,6 +29,8 @@ from rooms.selectors import meetings as selectors
 from rooms.services import booking_recurrence as recurrence
 from rooms.services.booking_ports import plan_ports
 from rooms.services.booking_times import aware
+from rooms.services import days_off, request_rules
+from rooms.services.booking_recurrence import occurrences
 from rooms.services.participation_rows import insert_participations
 from vconf import clock
 from vconf.exceptions import Conflict, is_conflict_error
@@ -51,6 +53,7 @@ class BookingRequest:
     bridge: Bridge | None = None
     description: str = ""
     delegates_per_site: int | None = None  # the invitation's delegation per site (savings); None: default
+    holiday_override_reason: str = ""  # an administrator's reason to start on a day off
 
 
 @dataclass
@@ -205,7 +208,9 @@ def refuse(conflicts: list[dict]) -> None:
         raise Conflict(_("Không thể đặt lịch: trùng lịch hoặc thiếu cổng cầu."), conflicts)
 
 
-def sort_slots(checker: selectors.ConflictChecker, slots: list[Slot]) -> tuple[list[Slot], list[dict]]:
+def sort_slots(
+    checker: selectors.ConflictChecker | days_off.Checker, slots: list[Slot]
+) -> tuple[list[Slot], list[dict]]:
     """The occurrences that are free, and the others with their conflicts."""
     free, skipped = [], []
     for start, end in slots:
@@ -280,6 +285,7 @@ def unsaved_meeting(request: BookingRequest, participants: Participants, slot: S
         end=slot[1],
         organizer=request.organizer,
         delegates_per_site=request.delegates_per_site,
+        **request_rules.meeting_fields(request.organizer, request.holiday_override_reason),
     )
 
 
@@ -316,20 +322,6 @@ def record_endpoints(meeting: Meeting, endpoints: Collection[Endpoint], *, opera
 # ---------------------------------------------------------------------------- the booking
 
 
-def occurrences(
-    rule: str, *, start: datetime, end: datetime, now: datetime, exclude: Collection[datetime]
-) -> tuple[recurrence.Rule | None, list[Slot]]:
-    """The meetings a booking asks for: one, or those `rule` generates less the `exclude`d starts."""
-    if not rule:
-        return None, [(start, end)]
-    parsed = recurrence.parse_rule(rule, start=start, now=now)
-    excluded = {e.astimezone(start.tzinfo) for e in exclude}
-    slots = [s for s in recurrence.expand(parsed, start=start, end=end, now=now) if s[0] not in excluded]
-    if not slots:
-        raise recurrence.invalid(_("Quy tắc lặp không sinh ra buổi họp nào trong thời hạn đặt lịch."))
-    return parsed, slots
-
-
 def book(
     request: BookingRequest,
     *,
@@ -343,9 +335,10 @@ def book(
     """Book one meeting, or every occurrence of `rule` (all or none; with `skip_conflicts` those
     that are free, reporting the others). `preview` runs every check and writes nothing.
     `exclude` drops occurrences starting at those times (an imported EXDATE)."""
-    require_booker(request.organizer)
+    request_rules.require_booker_or_requester(request.organizer)
     start, end, now = aware(request.start), aware(request.end), clock.now()
     check_times(start=start, end=end, now=now)
+    request_rules.check_lead_time(organizer=request.organizer, start=start, host=request.host, now=now)
     parsed, slots = occurrences(rule, start=start, end=end, now=now, exclude=exclude)
     in_series = parsed is not None
     participants = plan_participants(
@@ -355,7 +348,9 @@ def book(
         units=request.units,
         bridge=request.bridge,
     )
-    checker = partial(conflict_checker, participants, (slots[0][0], slots[-1][1]))
+    checker = days_off.checking_days_off(
+        partial(conflict_checker, participants, (slots[0][0], slots[-1][1])), slots, request, participants.endpoints
+    )
 
     def recheck() -> list[dict]:
         return listed_conflicts(sort_slots(checker(), slots)[1], in_series=in_series)
@@ -373,9 +368,9 @@ def book(
         if preview:
             return Booking(participants, [unsaved_meeting(request, participants, s) for s in free], skipped=skipped)
         series = save_series(request, parsed, uid=uid) if parsed else None
-        meetings = [
-            create_meeting(request, participants, slot, **occurrence_fields(series, slot, uid=uid)) for slot in free
-        ]
+        moved = parsed.moved if parsed else {}
+        meetings = [create_meeting(request, participants, s, **occurrence_fields(series, s, uid, moved)) for s in free]
+        request_rules.open_requests(meetings, host=participants.host, now=now)
         ids = [m.pk for m in meetings]
         after_write(meeting_ids=ids, endpoint_ids=participants.endpoint_ids, kind="invitation", notify=notify)
     return Booking(participants, meetings, series=series, skipped=skipped)
@@ -390,8 +385,9 @@ def save_series(request: BookingRequest, rule: recurrence.Rule, *, uid: str | No
     return series
 
 
-def occurrence_fields(series: Series | None, slot: Slot, *, uid: str | None) -> dict[str, object]:
-    """A series' meetings carry it and their original start; a single meeting may carry a uid."""
+def occurrence_fields(series: Series | None, slot: Slot, uid: str | None, moved: dict) -> dict[str, object]:
+    """A series' meetings carry it and their start as the rule gives it (`moved`: off a Sunday,
+    booking_recurrence.expand); a single meeting may carry a uid."""
     if series is not None:
-        return {"series_id": series.pk, "recurrence_id": slot[0]}
+        return {"series_id": series.pk, "recurrence_id": moved.get(slot[0], slot[0])}
     return {"uid": uid} if uid else {}

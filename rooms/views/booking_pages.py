@@ -27,6 +27,8 @@ from rooms.selectors.groups import group_choices, rooms_of_ticked_groups
 from rooms.selectors.units import unit_subtree_ids
 from rooms.services import booking, series
 from rooms.services.booking_rules import Booking
+from rooms.services.port_refusals import record_port_refusals
+from rooms.services.request_rules import may_book
 from rooms.views import booking_office as office
 from rooms.views.booking_forms import BookingForm, CalendarForm, ParticipantsForm, RescheduleForm, TimeForm
 from rooms.views.booking_refusals import conflicts_csv, refusal
@@ -88,7 +90,7 @@ def meeting_calendar(request: HttpRequest) -> HttpResponse:
 @login_required
 def meeting_book(request: HttpRequest) -> HttpResponse:
     """The booking form. "Check" runs every rule without saving; "Book" books."""
-    if not has_role(request.user, Role.STAFF):
+    if not may_book(request.user):
         return render(request, "rooms/booking_forbidden.html", status=403)
     province_host = ProvinceSettings.objects.exclude(host=None).values_list("host_id", flat=True).first()
     initial = {
@@ -174,6 +176,8 @@ def handle_booking(
     except Conflict as error:
         if action == "conflicts_csv":
             return conflicts_csv(error)
+        if not checking:
+            record_port_refusals(error, user=signed_in(request), title=booking_request.title)
         context.update(refusal(error), csv_download=True)
         if not recurrence:
             context.update(office.way_out(request=booking_request, conflicts=error.conflicts, now=clock.now()))

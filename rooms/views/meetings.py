@@ -39,6 +39,7 @@ from rooms.serializers.meetings import (
 )
 from rooms.services import booking, delegated, invitations, series
 from rooms.services.booking_rules import BookingRequest
+from rooms.services.port_refusals import port_refusals_recorded
 from vconf import clock
 from vconf.auth import signed_in
 from vconf.exceptions import Conflict
@@ -49,7 +50,13 @@ from vconf.parsers import read_bounded
 ERROR = inline_serializer("MeetingError", {"detail": serializers.CharField()})
 FIELD_ERRORS = OpenApiResponse(description='Refused input, a message per field: {"field": ["message"]}')
 CONFLICT = OpenApiResponse(ConflictSerializer, description="Refused: every conflict listed")
-STATES = [MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS, MeetingStatus.HELD, MeetingStatus.CANCELLED]
+STATES = [
+    MeetingStatus.PENDING,
+    MeetingStatus.SCHEDULED,
+    MeetingStatus.IN_PROGRESS,
+    MeetingStatus.HELD,
+    MeetingStatus.CANCELLED,
+]
 # The free-slot search reads a bounded range, so one request cannot scan years of bookings.
 MAX_AVAILABILITY_DAYS = 62
 
@@ -140,6 +147,10 @@ class MeetingViewSet(
         incoming = MeetingCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
+        with port_refusals_recorded(user=signed_in(request), title=data["title"]):
+            return self.book(request, data)
+
+    def book(self, request: Request, data: dict) -> Response:
         recurrence, skip = data.pop("recurrence", ""), data.pop("skip_conflicts", False)
         if recurrence:
             result = booking.book(

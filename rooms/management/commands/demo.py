@@ -19,6 +19,7 @@ STEPS = [
     "analytics.demo",  # cost models, investments, the history since 2010
     "rooms.demo.natadmin",  # commune operators imported from CSV, a nationwide coverage target
     "rooms.demo.trips",  # the conferences' delegation per site (trips)
+    "rooms.demo.approval",  # a department's pending request, days off, a refusal for ports
 ]
 NATIONAL = "rooms.demo.country"  # --national: 34 provinces, 3,321 communes, 35 MCUs
 
