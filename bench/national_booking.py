@@ -210,12 +210,40 @@ def child(runs: int) -> None:
         if n >= 2:  # the first rounds warm caches and connections
             api_times.append(api_elapsed)
             raw_times.append(raw_elapsed)
+    if os.environ.get("BENCH_PROFILE"):
+        profile(
+            client,
+            body={
+                **body,
+                "start": (api_slot + timedelta(days=2)).isoformat(),
+                "end": (api_slot + timedelta(days=2, hours=1)).isoformat(),
+            },
+        )
     p50, p95, raw = statistics.median(api_times), percentile(api_times, 0.95), statistics.median(raw_times)
     print(
         f"  postgres: POST /api/meetings/ with {len(ids) + 1:,} rooms over {data['bridges']} bridges: "
         f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms (goal p50 ≤ 500 ms) over {len(api_times)} bookings"
     )
     print(f"  postgres: raw SQL floor: p50 {raw * 1000:.0f} ms; ratio {p50 / raw:.2f}× (goal ≤ 3×)")
+
+
+def profile(client: object, *, body: dict) -> None:
+    """One more booking with its queries timed and the Python profile's top entries."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    runner = cProfile.Profile()
+    with CaptureQueriesContext(connection) as queries:
+        runner.runcall(client.post, "/api/meetings/", body, format="json")  # type: ignore[attr-defined]
+    for q in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:12]:
+        print(f"    {q['time']}  {q['sql'][:140]}")
+    print(
+        f"    {len(queries.captured_queries)} queries, {sum(float(q['time']) for q in queries.captured_queries):.3f} s"
+    )
+    pstats.Stats(runner).sort_stats("cumulative").print_stats(25)
 
 
 def main() -> None:
