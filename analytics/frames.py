@@ -22,7 +22,6 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.db.models.sql.constants import MULTI
 
 from analytics.models import CostModel, Investment
-from analytics.pg_copy import copy_integers
 from analytics.savings_math import MODEL_RATES, WHOLE_RATES
 from rooms.models import (
     CheckIn,
@@ -101,9 +100,6 @@ def integer_frame(queryset: QuerySet, columns: list[str]) -> pd.DataFrame:
     if joined is None:
         return frame_from(queryset, dict.fromkeys(columns, "int64"))
     inner, params = queryset.query.get_compiler(using=queryset.db).as_sql()
-    if connection.vendor == "postgresql":
-        # One binary COPY: millions of rows in fixed-width records (analytics/pg_copy.py, natadmin).
-        return copy_integers(connection, inner, params, columns)
     names = [f"records.{connection.ops.quote_name(name)}" for name in columns]
     sql = f"SELECT COUNT(*), {', '.join(joined.format(name) for name in names)} FROM ({inner}) AS records"
     with connection.cursor() as cursor:
