@@ -14,6 +14,7 @@ the process's peak RSS by resource.getrusage, and tracemalloc's peak of one call
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -139,6 +140,7 @@ def measure(runs: int) -> dict:
         times.append(time.perf_counter() - started)
         cpu.append(time.process_time() - used)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    fetch = fetch_times(runs)
     tracemalloc.start()
     client.get("/api/reports/savings/", QUERY)
     traced = tracemalloc.get_traced_memory()[1]
@@ -152,7 +154,30 @@ def measure(runs: int) -> dict:
         "cpu_seconds_median": round(statistics.median(cpu), 3),
         "peak_rss_mb": round(rss / 2**20),
         "traced_peak_mb": round(traced / 2**20),
+        **fetch,
+        "load_average_1min": round(os.getloadavg()[0], 2),
     }
+
+
+def fetch_times(runs: int) -> dict:
+    """The floor under the report: reading the head counts (one string_agg query)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from analytics import frames
+
+    held = frames.held_meetings(
+        start=timezone.make_aware(dt.datetime(2021, 1, 1)),
+        end=timezone.make_aware(dt.datetime(2026, 1, 1)),
+        now=timezone.now(),
+    )
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        frames.head_counts_frame(held)
+        times.append(time.perf_counter() - started)
+    return {"head_counts_fetch_seconds_median": round(statistics.median(times), 3)}
 
 
 def child(step: str, participations: int, runs: int) -> None:
@@ -168,11 +193,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--participations", type=int, default=5_000_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database for --skip-generate")
+    parser.add_argument("--skip-generate", action="store_true", help="measure the database a --keep run left")
     args = parser.parse_args()
     participations = args.participations
-    SCRATCH.reset("postgres")
+    if not args.skip_generate:
+        SCRATCH.reset("postgres")
     try:
-        for step in ("generate", "measure"):
+        for step in ("measure",) if args.skip_generate else ("generate", "measure"):
             # Each step in its own process: the measured one's memory is the report's own.
             done = subprocess.run(
                 [sys.executable, __file__, "--step", step, str(participations), str(args.runs)],
@@ -192,7 +220,8 @@ def main() -> None:
             f"peak RSS {result['peak_rss_mb']} MB (goal ≤ {GOAL_MB}: {'ok' if ok_memory else 'MISSED'})"
         )
     finally:
-        SCRATCH.drop("postgres")
+        if not args.keep:
+            SCRATCH.drop("postgres")
 
 
 if __name__ == "__main__":

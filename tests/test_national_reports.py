@@ -214,3 +214,19 @@ class TestWholeCountry:
         assert page.status_code == 200
         assert "group_by=province%2Cmonth" in page.content.decode()
         assert page.context["coverage"]["report"]["province"]["code"] == "all"
+
+
+def test_the_demo_imports_commune_operators_and_a_nationwide_target_once(nation):
+    import io
+
+    from django.core.management.base import OutputWrapper
+
+    from rooms.demo import natadmin
+    from rooms.models import CoverageTarget
+
+    for _ in range(2):
+        natadmin.load(stdout=OutputWrapper(io.StringIO()))
+    operator = User.objects.get(username="kythuat_xa1")
+    assert list(operator.operated_endpoints.all()) == [nation.room_tt]
+    assert operator.profile.full_name == "Nông Văn Thắng"
+    assert CoverageTarget.objects.filter(province_code="all").count() == 1

@@ -24,7 +24,10 @@ class UserSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
     role = serializers.ChoiceField(choices=Role.choices)
     home_unit = UnitCodeField(required=False, allow_null=True, help_text=_("Mã đơn vị; null: cả nước."))
-    home_unit_structure = serializers.ChoiceField(choices=Structure.choices, required=False, allow_null=True)
+    # A plain string (checked in validate) so the schema keeps one Structure enum, the units' own.
+    home_unit_structure = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=10, help_text=_("current hoặc legacy.")
+    )
     is_active = serializers.BooleanField(required=False)
     password = serializers.CharField(
         write_only=True, required=False, allow_blank=True, max_length=128, style={"input_type": "password"}
@@ -53,7 +56,11 @@ class UserSerializer(serializers.Serializer):
         }
 
     def validate(self, attrs: dict) -> dict:
-        structure = attrs.pop("home_unit_structure", None)
+        structure = attrs.pop("home_unit_structure", None) or None
+        if structure and structure not in Structure.values:
+            raise serializers.ValidationError(
+                {"home_unit_structure": [_("Chọn một trong: %s.") % ", ".join(Structure.values)]}
+            )
         if "home_unit" in attrs:
             code = attrs["home_unit"]
             unit = find_unit(code, structure) if code else None
