@@ -49,19 +49,18 @@ def load_grid(uses: list[Use], *, start: pd.Timestamp, end: pd.Timestamp) -> pd.
     steps = pd.date_range(start, end, freq=STEP, inclusive="left")
     if not len(steps):
         return pd.Series([], dtype="int64", index=steps)
-    # Concurrent use changes only at a meeting's boundaries: sweep them, then take each step's max.
-    bounds = sorted({start, end, *(u.start for u in uses), *(u.end for u in uses)})
-    bounds = [b for b in bounds if start <= b <= end]
-    held = []
-    for lo, hi in pairwise(bounds):
-        held.append((lo, hi, sum(u.ports for u in uses if u.start < hi and lo < u.end)))
+    # Concurrent use changes only at a meeting's boundaries: sweep them (an end before a start at
+    # the same instant: intervals are half-open), then give each step the most held within it.
+    events = sorted([(u.start, 1, u.ports) for u in uses] + [(u.end, 0, -u.ports) for u in uses])
     values = np.zeros(len(steps), dtype="int64")
-    for lo, hi, ports in held:
-        if ports == 0:
+    held = 0
+    for (at, _order, change), (following, _o, _c) in pairwise([*events, (end, 2, 0)]):
+        held += change
+        lo, hi = max(at, start), min(following, end)
+        if held <= 0 or lo >= hi:
             continue
-        first = int((lo - start) // STEP)
-        last = math.ceil((hi - start) / STEP)
-        values[first:last] = np.maximum(values[first:last], ports)
+        first, last = int((lo - start) // STEP), math.ceil((hi - start) / STEP)
+        values[first:last] = np.maximum(values[first:last], held)
     return pd.Series(values, index=steps)
 
 
@@ -83,10 +82,10 @@ def working_mask(grid: pd.Series, provinces: list[str]) -> pd.Series:
     if not len(grid):
         return pd.Series([], dtype=bool, index=grid.index)
     start, end = grid.index[0].to_pydatetime(), (grid.index[-1] + STEP).to_pydatetime()
-    mask = pd.Series(False, index=grid.index)
+    mask = np.zeros(len(grid), dtype=bool)
     for lo, hi in working_windows(start, end, provinces):
-        mask |= (grid.index >= pd.Timestamp(lo)) & (grid.index < pd.Timestamp(hi))
-    return mask
+        mask[grid.index.searchsorted(pd.Timestamp(lo)) : grid.index.searchsorted(pd.Timestamp(hi))] = True
+    return pd.Series(mask, index=grid.index)
 
 
 def bridge_uses(bridge: Bridge, *, start: dt.datetime, end: dt.datetime) -> list[Use]:
@@ -143,10 +142,10 @@ def daily_rows(grid: pd.Series, *, ports: int) -> list[dict]:
         return []
     frame = pd.DataFrame({"ports": grid.to_numpy()}, index=grid.index)
     frame["high"] = frame["ports"] > HIGH_SHARE * ports
-    days = frame.groupby(frame.index.date).agg(peak=("ports", "max"), high=("high", "sum"))
+    days = frame.groupby(frame.index.normalize()).agg(peak=("ports", "max"), high=("high", "sum"))
     return [
-        {"day": day.isoformat(), "peak": int(row.peak), "hours_above_80": int(row.high) * 0.25}
-        for day, row in days.iterrows()
+        {"day": day.date().isoformat(), "peak": int(peak), "hours_above_80": int(high) * 0.25}
+        for day, peak, high in zip(days.index, days["peak"], days["high"], strict=True)
     ]
 
 

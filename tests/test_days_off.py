@@ -204,6 +204,13 @@ class TestHolidayApi:
         assert response.json() == {"date": ["Ngày này đã được khai báo."]}
         assert DayOff.objects.count() == 1
 
+    def test_an_unknown_kind_is_refused(self, api, admin_user, province, clock):
+        body = {"date": "2026-03-10", "name": "Ngày của tỉnh", "kind": "holiday"}
+        response = api(admin_user).post("/api/holidays/", body, format="json")
+        assert response.status_code == 400
+        assert list(response.json()) == ["kind"]
+        assert not DayOff.objects.exists()
+
     def test_the_page_lists_the_year(self, client, staff, province, clock):
         client.force_login(staff)
         response = client.get("/ngay-nghi/", {"nam": 2027})

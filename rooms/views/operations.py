@@ -29,8 +29,15 @@ FIELD_ERRORS = OpenApiResponse(description='Refused input, a message per field: 
 class DayOffSerializer(serializers.Serializer):
     date = serializers.DateField()
     name = serializers.CharField(max_length=200)
-    kind = serializers.ChoiceField(choices=DayOffKind.choices, default=DayOffKind.DAY_OFF)
+    # A plain string, not a ChoiceField: a second enum named "kind" (check-ins have one) would
+    # collide in the schema.
+    kind = serializers.CharField(default=DayOffKind.DAY_OFF, help_text="day_off or working_day")
     province = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
+
+    def validate_kind(self, value: str) -> str:
+        if value not in DayOffKind.values:
+            raise serializers.ValidationError(_("Chọn một trong: %s.") % ", ".join(DayOffKind.values))
+        return value
 
 
 DAY_ROW = inline_serializer(
@@ -38,7 +45,7 @@ DAY_ROW = inline_serializer(
     {
         "date": serializers.DateField(),
         "name": serializers.CharField(),
-        "kind": serializers.ChoiceField(choices=DayOffKind.choices),
+        "kind": serializers.CharField(help_text="day_off or working_day"),
         "province": serializers.CharField(help_text="Blank: the whole country"),
         "source": serializers.CharField(help_text="law (the holidays package) or entered"),
     },
