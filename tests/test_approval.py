@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
-from rooms.models import Bridge, Meeting, MeetingRequest, MeetingStatus, Participation, ProvinceSettings, Role
+from rooms.models import Bridge, Endpoint, Meeting, MeetingRequest, MeetingStatus, Participation, ProvinceSettings, Role
 from rooms.services.approval import escalate_overdue_requests
 from tests.conftest import make_user
 from tests.helpers import at, meeting_body, snapshot
@@ -50,6 +50,8 @@ class TestRequesting:
 
     def test_a_pending_request_holds_its_ports(self, api, staff, requester, province, clock):
         small = Bridge.objects.create(name="MCU nhỏ", ports=3)
+        # Each room uses its own bridge: these rooms ride the meeting's small one.
+        Endpoint.objects.update(bridge=None)
         body = meeting_body(province, START, END, bridge=small.pk)
         assert api(requester).post("/api/meetings/", body, format="json").status_code == 201
         other = meeting_body(province, START, END, endpoints=[province.ep_c2], bridge=small.pk)
