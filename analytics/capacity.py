@@ -188,9 +188,12 @@ def bridge_province(bridge: Bridge) -> str:
 
 def briefing_projection(bridge: Bridge, *, as_of: dt.date) -> dict | None:
     """The projection for the bridge's province on today's tree, from the coverage report."""
-    from analytics.coverage import coverage_report, default_province
+    from analytics.coverage import ALL, coverage_report
+    from analytics.scope import default_province
 
-    province = bridge_province(bridge) or default_province()
+    # A bridge entered without its unit serves the deployment's province (the whole country
+    # when several are loaded).
+    province = bridge_province(bridge) or default_province(None) or ALL
     # Today's tree where the province has it; a deployment still on the former tree uses that one.
     trees = set(Unit.objects.filter(code=province, level=Level.PROVINCE).values_list("structure", flat=True))
     structure = Structure.LEGACY if trees == {Structure.LEGACY} else Structure.CURRENT

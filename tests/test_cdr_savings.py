@@ -24,7 +24,8 @@ def test_only_confirmed_participations_count_as_verified_money(api, leader, prov
     store_records(bridge=province.bridge, source=RecordSource.CSV, records=records)
     body = api(leader).get(URL, {"group_by": "endpoint"}).json()
     money = {row["endpoint"]: (row["money_vnd"], row["verified_money_vnd"]) for row in body["rows"]}
-    van_lang = 5 * (80 * 4_000 + 300_000)
+    # Five in the room, three travellers: the cost model's default delegation per site.
+    van_lang = 3 * (80 * 4_000 + 300_000)
     assert money[province.ep_d1.pk] == (van_lang, van_lang)
     assert money[province.ep_c3.pk][1] == 0
     assert body["totals"]["verified_money_vnd"] == van_lang
