@@ -135,17 +135,20 @@ class Watcher:
         kind = message.get("type")
         if kind == "attendance":
             self.snapshot_bytes = len(raw)
-            self.states = {r["endpoint"]: r["state"] for r in message["endpoints"]}
+            self.states = {}
         elif kind == "attendance.delta":
             if message["endpoints"]:
                 self.per_room.append(len(raw) / len(message["endpoints"]))
             for pk in message["removed"]:
                 self.states.pop(pk, None)
-            self.states.update({r["endpoint"]: r["state"] for r in message["endpoints"]})
         else:
             return
         self.messages += 1
-        for pk, state in self.states.items():
+        # Only the rows of this message: a client scanning the whole board on every delta
+        # would starve its own event loop (and miss the server's pings).
+        for row in message["endpoints"]:
+            pk, state = row["endpoint"], row["state"]
+            self.states[pk] = state
             if state == "connected" and pk not in self.seen:
                 self.seen[pk] = now
 
