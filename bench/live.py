@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/live.py                          # PostgreSQL, 300 subscribers, 250 check-ins in 60 s
     .venv/bin/python bench/live.py --database sqlite --subscribers 100 --seconds 20
+    .venv/bin/python bench/live.py --national [--minutes 5] [--subscribers 300]   # bench/live_national.py
 
 300 WebSocket subscribers watch one meeting while 250 endpoints check in (each through
 `POST /api/meetings/<id>/checkins/` with its own operator's token) at random moments within
@@ -212,17 +213,31 @@ def post_checkin(port: int, meeting: int, endpoint: int, token: str, n: int) -> 
 
 
 class Subscriber:
-    """A light client: it counts connected endpoints in each snapshot (a C-speed substring count)
-    and parses only the last snapshot, so the 300 of them leave the server most of the CPU."""
-
-    CONNECTED = '"state":"connected"'
+    """A board client: applies the first snapshot, then the deltas (as the browser does), and
+    notes when its board first counted k connected endpoints."""
 
     def __init__(self) -> None:
-        self.reached: list[float] = []  # reached[k - 1]: when a snapshot first showed k connected
-        self.last_raw = ""
+        self.reached: list[float] = []  # reached[k - 1]: when the board first showed k connected
+        self.states: dict[int, str] = {}
         self.snapshots = 0
         self.bytes = 0
         self.errors: list[str] = []
+
+    def apply(self, raw: str, now: float) -> None:
+        message = json.loads(raw)
+        if message.get("type") == "attendance":
+            self.bytes = max(self.bytes, len(raw))
+            self.states = {r["endpoint"]: r["state"] for r in message["endpoints"]}
+        elif message.get("type") == "attendance.delta":
+            for pk in message["removed"]:
+                self.states.pop(pk, None)
+            self.states.update({r["endpoint"]: r["state"] for r in message["endpoints"]})
+        else:
+            return
+        self.snapshots += 1
+        connected = sum(1 for state in self.states.values() if state == "connected")
+        while len(self.reached) < connected:
+            self.reached.append(now)
 
     async def run(self, url: str, origin: str, ready: asyncio.Event, stop: asyncio.Event) -> None:
         import websockets
@@ -237,13 +252,7 @@ class Subscriber:
                         raw = await asyncio.wait_for(ws.recv(), timeout=0.5)
                     except TimeoutError:
                         continue
-                    now = time.time()
-                    self.snapshots += 1
-                    self.bytes = len(raw)
-                    self.last_raw = raw
-                    connected = raw.count(self.CONNECTED)
-                    while len(self.reached) < connected:
-                        self.reached.append(now)
+                    self.apply(raw, time.time())
                     ready.set()
         except Exception as error:
             self.errors.append(f"{type(error).__name__}: {error}"[:120])
@@ -251,7 +260,9 @@ class Subscriber:
 
     @property
     def last(self) -> dict | None:
-        return json.loads(self.last_raw) if self.last_raw else None
+        if not self.states:
+            return None
+        return {"endpoints": [{"endpoint": pk, "state": state} for pk, state in self.states.items()]}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -372,7 +383,18 @@ def main() -> None:
         help="uvicorn's WebSocket implementation: vconf's (deflate level 1, the default), auto, wsproto...",
     )
     parser.add_argument("--timeout", type=float, default=300, help="give up after this many seconds")
+    parser.add_argument(
+        "--national", action="store_true", help="3,356 rooms, two nodes behind nginx (live_national.py)"
+    )
+    parser.add_argument("--minutes", type=float, default=5, help="--national: spread the check-ins over this long")
+    parser.add_argument("--rooms", type=int, default=3355, help="--national: commune rooms checking in")
+    parser.add_argument("--no-browser", dest="browser", action="store_false", help="--national: skip Chromium")
     args = parser.parse_args()
+    if args.national:
+        import live_national
+
+        live_national.main(args)
+        return
 
     env = environment(args.database)
     os.environ.update(env)

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from rooms.models import Endpoint, Meeting, Unit
-from rooms.selectors.attendance import EndpointAttendance, meeting_attendance, totals_of
+from rooms.selectors.attendance import EndpointAttendance, MeetingAttendance, meeting_attendance, totals_of
 from rooms.selectors.board import endpoints_within, province_totals
 from rooms.serializers.attendance import EndpointAttendanceSerializer, MeetingAttendanceSerializer
 from vconf import clock
@@ -51,6 +51,8 @@ class Read:
     rows: dict[int, EndpointAttendance]
     names: dict[str, str]
     deleted: bool = False
+    # Each row as a board shows it, rendered in the reading thread (not on the event loop).
+    shown: dict[int, dict] = field(default_factory=dict)
 
 
 def read_board(meeting_id: int, *, unit_id: int | None, endpoint_ids: list[int] | None = None) -> Read:
@@ -64,10 +66,17 @@ def read_board(meeting_id: int, *, unit_id: int | None, endpoint_ids: list[int] 
         chosen = Endpoint.objects.filter(pk__in=endpoint_ids)
         only = (chosen if only is None else chosen.filter(pk__in=only)).values("pk")
     board = meeting_attendance(meeting, now=clock.now(), only=only)
-    header = MeetingAttendanceSerializer(board).data
+    # The header alone: the rows are rendered once, below, and the totals by the feed.
+    header = MeetingAttendanceSerializer(MeetingAttendance(meeting=meeting, now=board.now, endpoints=[])).data
     for key in ("endpoints", "totals", "provinces"):
         header.pop(key, None)
-    return Read(header=dict(header), rows={r.endpoint: r for r in board.endpoints}, names=board.province_names)
+    render = EndpointAttendanceSerializer().to_representation
+    return Read(
+        header=dict(header),
+        rows={r.endpoint: r for r in board.endpoints},
+        names=board.province_names,
+        shown={r.endpoint: bound_issues(render(r)) for r in board.endpoints},
+    )
 
 
 def row_order(row: EndpointAttendance) -> tuple:
@@ -91,7 +100,7 @@ class BoardState:
 
     def apply_whole(self, read: Read) -> None:
         """A whole board read again: record the rows that differ from what the feed had."""
-        shown = {pk: bound_issues(EndpointAttendanceSerializer(row).data) for pk, row in read.rows.items()}
+        shown = read.shown
         changed = {pk for pk in shown.keys() | self.shown.keys() if shown.get(pk) != self.shown.get(pk)}
         touched = self.provinces_of(changed, read.rows)
         self.rows, self.shown, self.names = read.rows, shown, read.names
@@ -107,7 +116,7 @@ class BoardState:
         for pk in endpoint_ids:
             if pk in read.rows:
                 self.rows[pk] = read.rows[pk]
-                self.shown[pk] = bound_issues(EndpointAttendanceSerializer(read.rows[pk]).data)
+                self.shown[pk] = read.shown[pk]
             else:
                 self.rows.pop(pk, None)
                 self.shown.pop(pk, None)

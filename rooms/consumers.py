@@ -273,7 +273,7 @@ class MeetingAttendanceConsumer(AsyncWebsocketConsumer):
         self.meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
         self.wanted = self.sent_seq = 0
         self.sent_version: int | None = None  # None: the next message is a whole snapshot
-        self.last_sent = 0.0
+        self.last_sent = self.sent_at = 0.0
         code, unit_id = await database_sync_to_async(refusal)(
             self.scope.get("user"), self.meeting_id, unit_param(self.scope)
         )
@@ -371,13 +371,21 @@ class MeetingAttendanceConsumer(AsyncWebsocketConsumer):
                 version = self.feed.state.version
                 text = self.feed.state.message_since(self.sent_version)
                 if text is not None:
+                    # A slow build followed by a fast one must not put two messages closer
+                    # than the interval.
+                    if (gap := self.sent_at + SNAPSHOT_INTERVAL - time.monotonic()) > 0:
+                        await asyncio.sleep(gap)
+                        if self.feed is None:
+                            return
+                        version = self.feed.state.version
+                        text = self.feed.state.message_since(self.sent_version) or text
                     try:
                         await self.send(text_data=text)
                     except Exception:
                         # The client is gone (closed, timed out, never finished the handshake):
                         # the server raises its own kind of error for each; disconnect() follows.
                         return
-                    self.last_sent = slot
+                    self.last_sent, self.sent_at = slot, time.monotonic()
                 self.sent_seq, self.sent_version = seq, version
                 # Changes heard meanwhile wait for the next slot.
                 delay = slot + SNAPSHOT_INTERVAL - time.monotonic()

@@ -122,5 +122,5 @@ def require_open(meeting: Meeting) -> None:
 
 def check_bookable(endpoints: list[Endpoint]) -> None:
     if unbookable := [e.pk for e in endpoints if e.status not in BOOKABLE_STATUSES]:
-        message = _("Điểm cầu chưa sẵn sàng (chỉ đặt được điểm cầu thí điểm hoặc đang hoạt động): %(names)s.")
+        message = _("Chưa thêm được điểm cầu chưa sẵn sàng (chỉ điểm cầu thí điểm hoặc đang hoạt động): %(names)s.")
         raise ValidationError({"endpoints": [message % {"names": few_names(unbookable)}]})

@@ -83,8 +83,8 @@
 
   function pages() { return Math.max(1, Math.ceil(order.length / pageRows)); }
   function note(e) {
-    // For the bench: when each room was first shown out of "invited".
-    if (e.state !== "invited" && !window.vconfBoard.seen[e.endpoint]) { window.vconfBoard.seen[e.endpoint] = Date.now(); }
+    // For the bench (bench/live_national.py): when each room was first shown checked in.
+    if (e.checked_in_at && !window.vconfBoard.seen[e.endpoint]) { window.vconfBoard.seen[e.endpoint] = Date.now(); }
   }
   function drawPage() {
     page = Math.min(page, pages() - 1);
