@@ -27,10 +27,10 @@ from rooms.models.endpoints import BOOKABLE_STATUSES
 from rooms.permissions import has_role, is_administrator
 from rooms.selectors import meetings as selectors
 from rooms.services import booking_recurrence as recurrence
-from rooms.services.booking_ports import plan_ports
-from rooms.services.booking_times import aware
 from rooms.services import days_off, request_rules
+from rooms.services.booking_ports import plan_ports
 from rooms.services.booking_recurrence import occurrences
+from rooms.services.booking_times import aware
 from rooms.services.participation_rows import insert_participations
 from vconf import clock
 from vconf.exceptions import Conflict, is_conflict_error
@@ -88,6 +88,21 @@ def require_booker(user: User) -> None:
         raise PermissionDenied(_("Chỉ văn phòng và quản trị được đặt lịch họp."))
 
 
+# A refusal names at most this many rooms, then counts the rest.
+NAMED_ROOMS = 3
+
+
+def few_names(endpoint_ids: Collection[int]) -> str:
+    """ "A, B, C và 3.300 điểm cầu khác": a short list for a refusal."""
+    ids = sorted(endpoint_ids)
+    names = list(Endpoint.objects.filter(pk__in=ids[:NAMED_ROOMS]).order_by("pk").values_list("name", flat=True))
+    rest = len(ids) - len(names)
+    if rest <= 0:
+        return ", ".join(names)
+    count = f"{rest:,}".replace(",", ".")  # Vietnamese thousands: 3.300
+    return _("%(names)s và %(count)s điểm cầu khác") % {"names": ", ".join(names), "count": count}
+
+
 def require_in_scope(user: User, endpoint_ids: Collection[int]) -> None:
     """The user's home unit must contain every endpoint (administrators: anywhere)."""
     if is_administrator(user) or not endpoint_ids:
@@ -95,8 +110,8 @@ def require_in_scope(user: User, endpoint_ids: Collection[int]) -> None:
     allowed = selectors.endpoints_in_scope_of(user, endpoint_ids)
     outside = [pk for pk in endpoint_ids if pk not in allowed]
     if outside:
-        names = ", ".join(Endpoint.objects.filter(pk__in=outside).order_by("pk").values_list("name", flat=True))
-        raise PermissionDenied(_("Ngoài phạm vi đơn vị của bạn: %(names)s.") % {"names": names})
+        # A few names and a count: a national meeting would otherwise name 3,000 rooms.
+        raise PermissionDenied(_("Ngoài phạm vi đơn vị của bạn: %(names)s.") % {"names": few_names(outside)})
 
 
 def check_times(*, start: datetime, end: datetime, now: datetime, start_changed: bool = True) -> None:

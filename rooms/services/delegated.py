@@ -24,6 +24,7 @@ from rooms.services.booking_rules import (
     after_write,
     conflict_checker,
     database_conflicts_as_409,
+    few_names,
     lock_for_booking,
     lock_meetings,
     refuse,
@@ -32,20 +33,6 @@ from rooms.services.booking_rules import (
 )
 from vconf import clock
 from vconf.exceptions import Conflict
-
-# A refusal names at most this many rooms, then counts the rest.
-NAMED_ROOMS = 3
-
-
-def few_names(endpoint_ids: Collection[int]) -> str:
-    """ "A, B, C và 3.300 điểm cầu khác": a short list for a refusal."""
-    ids = sorted(endpoint_ids)
-    names = list(Endpoint.objects.filter(pk__in=ids[:NAMED_ROOMS]).order_by("pk").values_list("name", flat=True))
-    rest = len(ids) - len(names)
-    if rest <= 0:
-        return ", ".join(names)
-    count = f"{rest:,}".replace(",", ".")  # Vietnamese thousands: 3.300
-    return _("%(names)s và %(count)s điểm cầu khác") % {"names": ", ".join(names), "count": count}
 
 
 def holds_whole_meeting(actor: User, meeting: Meeting) -> bool:
