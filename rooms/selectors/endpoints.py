@@ -2,12 +2,13 @@
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from rooms.models import Endpoint, Level, ProvinceSettings, StatusChange, Unit
 from rooms.services.units import province_successor
@@ -171,3 +172,18 @@ def status_as_of(endpoint: Endpoint, day: dt.date) -> str | None:
     if not endpoint.status_changes.exists() and endpoint.status_since and endpoint.status_since <= day:
         return endpoint.status
     return None
+
+
+# A refusal names at most this many rooms, then counts the rest.
+NAMED_ROOMS = 3
+
+
+def few_names(endpoint_ids: Collection[int]) -> str:
+    """ "A, B, C và 3.300 điểm cầu khác": a short list for a refusal."""
+    ids = sorted(endpoint_ids)
+    names = list(Endpoint.objects.filter(pk__in=ids[:NAMED_ROOMS]).order_by("pk").values_list("name", flat=True))
+    rest = len(ids) - len(names)
+    if rest <= 0:
+        return ", ".join(names)
+    count = f"{rest:,}".replace(",", ".")  # Vietnamese thousands: 3.300
+    return _("%(names)s và %(count)s điểm cầu khác") % {"names": ", ".join(names), "count": count}

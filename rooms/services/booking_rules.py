@@ -26,6 +26,7 @@ from rooms.models import Bridge, Endpoint, Meeting, Participation, Role, Series,
 from rooms.models.endpoints import BOOKABLE_STATUSES
 from rooms.permissions import has_role, is_administrator
 from rooms.selectors import meetings as selectors
+from rooms.selectors.endpoints import few_names
 from rooms.services import booking_recurrence as recurrence
 from rooms.services import days_off, request_rules
 from rooms.services.booking_ports import plan_ports
@@ -86,21 +87,6 @@ class Booking:
 def require_booker(user: User) -> None:
     if not has_role(user, Role.STAFF):
         raise PermissionDenied(_("Chỉ văn phòng và quản trị được đặt lịch họp."))
-
-
-# A refusal names at most this many rooms, then counts the rest.
-NAMED_ROOMS = 3
-
-
-def few_names(endpoint_ids: Collection[int]) -> str:
-    """ "A, B, C và 3.300 điểm cầu khác": a short list for a refusal."""
-    ids = sorted(endpoint_ids)
-    names = list(Endpoint.objects.filter(pk__in=ids[:NAMED_ROOMS]).order_by("pk").values_list("name", flat=True))
-    rest = len(ids) - len(names)
-    if rest <= 0:
-        return ", ".join(names)
-    count = f"{rest:,}".replace(",", ".")  # Vietnamese thousands: 3.300
-    return _("%(names)s và %(count)s điểm cầu khác") % {"names": ", ".join(names), "count": count}
 
 
 def require_in_scope(user: User, endpoint_ids: Collection[int]) -> None:

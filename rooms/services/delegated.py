@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from rooms.models import Endpoint, Meeting, MeetingStatus, Unit
 from rooms.permissions import is_administrator
+from rooms.selectors.endpoints import few_names
 from rooms.selectors.meetings import BOOKABLE_STATUSES, bookable_endpoints_under, endpoints_in_scope_of
 from rooms.services.booking_rules import (
     Participants,
@@ -24,7 +25,6 @@ from rooms.services.booking_rules import (
     after_write,
     conflict_checker,
     database_conflicts_as_409,
-    few_names,
     lock_for_booking,
     lock_meetings,
     refuse,
