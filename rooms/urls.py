@@ -3,16 +3,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from rooms.views import (
-    accounts,
-    audit_pages,
-    booking_pages,
-    booking_tree,
-    groups,
-    meetings,
-    operator_pages,
-    rollout_pages,
-)
+from rooms.views import accounts, audit_pages, booking_pages, groups, meetings, operator_pages, rollout_pages
+from rooms.views import booking_tree as booking_tree_views
 
 urlpatterns = [
     path("", accounts.home, name="home"),
@@ -24,8 +16,6 @@ urlpatterns = [
     path("truc-tiep/<int:meeting_id>/", operator_pages.live_board, name="live-board"),
     path("lich-hop/", booking_pages.meeting_calendar, name="meeting-calendar"),
     path("lich-hop/dat-lich/", booking_pages.meeting_book, name="meeting-book"),
-    path("lich-hop/cay-don-vi/<int:pk>/", booking_tree.booking_subtree, name="booking-subtree"),
-    path("lich-hop/tim-diem-cau/", booking_tree.booking_host_search, name="booking-host-search"),
     path("lich-hop/<int:pk>/", booking_pages.meeting_detail, name="meeting-detail"),
     path("lich-hop/<int:pk>/huy/", booking_pages.meeting_cancel, name="meeting-cancel"),
     path("lich-hop/<int:pk>/doi-lich/", booking_pages.meeting_reschedule, name="meeting-reschedule"),
@@ -35,4 +25,7 @@ urlpatterns = [
     path("diem-cau/", rollout_pages.endpoint_list, name="endpoints-page"),
     path("diem-cau/<int:pk>/", rollout_pages.endpoint_detail, name="endpoint-page"),
     path("diem-cau/<int:pk>/trang-thai/", rollout_pages.endpoint_change_status, name="endpoint-change-status"),
+    # The booking form at national size (natform): one province's part of the tree, the host search.
+    path("lich-hop/cay-don-vi/<int:pk>/", booking_tree_views.booking_subtree, name="booking-subtree"),
+    path("lich-hop/tim-diem-cau/", booking_tree_views.booking_host_search, name="booking-host-search"),
 ]
