@@ -7,14 +7,14 @@ from rooms.views import (
     accounts,
     audit_pages,
     booking_pages,
-    booking_tree,
     groups,
     meetings,
     operator_pages,
     rollout_pages,
 )
-from rooms.views.bridge_pages import bridge_detail, bridge_list
+from rooms.views import booking_tree as booking_tree_views
 from rooms.views import operations_pages as operations
+from rooms.views.bridge_pages import bridge_detail, bridge_list
 
 urlpatterns = [
     path("", accounts.home, name="home"),
@@ -26,8 +26,6 @@ urlpatterns = [
     path("truc-tiep/<int:meeting_id>/", operator_pages.live_board, name="live-board"),
     path("lich-hop/", booking_pages.meeting_calendar, name="meeting-calendar"),
     path("lich-hop/dat-lich/", booking_pages.meeting_book, name="meeting-book"),
-    path("lich-hop/cay-don-vi/<int:pk>/", booking_tree.booking_subtree, name="booking-subtree"),
-    path("lich-hop/tim-diem-cau/", booking_tree.booking_host_search, name="booking-host-search"),
     path("lich-hop/<int:pk>/", booking_pages.meeting_detail, name="meeting-detail"),
     path("lich-hop/<int:pk>/huy/", booking_pages.meeting_cancel, name="meeting-cancel"),
     path("lich-hop/<int:pk>/doi-lich/", booking_pages.meeting_reschedule, name="meeting-reschedule"),
@@ -49,4 +47,7 @@ urlpatterns = [
         "de-nghi-hop/<int:pk>/tu-choi/", operations.request_answer, {"decision": "reject"}, name="meeting-reject-page"
     ),
     path("mcu/<int:pk>/cong-suat/", operations.capacity_page, name="bridge-capacity-page"),
+    # The booking form at national size (natform): one province's part of the tree, the host search.
+    path("lich-hop/cay-don-vi/<int:pk>/", booking_tree_views.booking_subtree, name="booking-subtree"),
+    path("lich-hop/tim-diem-cau/", booking_tree_views.booking_host_search, name="booking-host-search"),
 ]

@@ -107,7 +107,10 @@ class Tree:
             whole = self.selectable(province) and ticked == len(ids)
             if province in opened or (ticked and not whole and province not in self.checked_units):
                 unfold.add(province)
-        tree = self.whole(above + [pk for province in unfold for pk in per_province[province]])
+        if unfold:
+            tree = self.whole(above + [pk for province in unfold for pk in per_province[province]])
+        else:  # the usual first view: no province open, so no need for booking_tree's every unit
+            tree = self.above_provinces(above, units)
         for province in unfold:
             if node := find_node(tree, province):
                 node.unit.opened = True  # type: ignore[attr-defined]  # kept open by the next post
@@ -125,19 +128,28 @@ class Tree:
         unit.lazy, unit.rooms = True, len(ids)  # type: ignore[attr-defined]
         return node
 
+    def node_for(self, tree: list[TreeNode], pk: int, units: dict) -> TreeNode:
+        """The node of a unit above the provinces, made (as a root) when the tree has none yet."""
+        if found := find_node(tree, pk):
+            return found
+        _parent, level, code, name = units[pk]
+        unit = Unit(pk=pk, structure=self.structure, code=code, name=name, level=level)
+        node = TreeNode(unit, [], [], self.selectable(pk), checked=pk in self.checked_units)
+        tree.append(node)
+        return node
+
+    def above_provinces(self, above: list[int], units: dict) -> list[TreeNode]:
+        """The rooms above every province (the Government hall) under their unit."""
+        tree: list[TreeNode] = []
+        for room in self.rooms.filter(pk__in=above).only("pk", "name", "unit_id", "status").order_by("name"):
+            room.checked = room.pk in self.checked_endpoints  # type: ignore[attr-defined]  # read by the template
+            self.node_for(tree, room.tree_unit_id, units).endpoints.append(room)  # type: ignore[attr-defined]
+        return tree
+
     def attach(self, tree: list[TreeNode], node: TreeNode, units: dict) -> None:
         """Under its parent (made for it when no room shown sits there), in code order."""
         parent_pk = units[node.unit.pk][0]
-        if parent_pk is None:
-            siblings = tree
-        else:
-            parent = find_node(tree, parent_pk)
-            if parent is None:
-                _grand, level, code, name = units[parent_pk]
-                unit = Unit(pk=parent_pk, structure=self.structure, code=code, name=name, level=level)
-                parent = TreeNode(unit, [], [], self.selectable(parent_pk), checked=parent_pk in self.checked_units)
-                tree.append(parent)
-            siblings = parent.children
+        siblings = tree if parent_pk is None else self.node_for(tree, parent_pk, units).children
         siblings.append(node)
         siblings.sort(key=lambda n: (n.unit.code, n.unit.name))
 
