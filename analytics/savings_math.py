@@ -223,7 +223,7 @@ def _of_counted(attended: pd.DataFrame, counted: pd.DataFrame) -> tuple[np.ndarr
 
 
 def _trip_results(
-    trip: dict[str, np.ndarray], rate: dict[str, np.ndarray], travellers: np.ndarray, difficult: np.ndarray
+    trip: dict[str, np.ndarray], rate: dict[str, np.ndarray | float], travellers: np.ndarray, difficult: np.ndarray
 ) -> dict[str, np.ndarray]:
     """Thresholds, person-km, hours, money, vehicles and CO2 of each row's trip (docs/savings.md)."""
     known = ~np.isnan(trip["distance"])
@@ -231,7 +231,8 @@ def _trip_results(
     road = trip["mode"] == trips.ROAD
 
     def at_least(name: str, difficult_name: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-        threshold = rate[name] if difficult_name is None else np.where(difficult, rate[difficult_name], rate[name])
+        other = rate[name] if difficult_name is None else rate[difficult_name]
+        threshold = np.where(difficult, other, rate[name])
         return threshold, known & (d >= threshold)
 
     transport_threshold, transport_applies = at_least("transport_threshold_km", "difficult_transport_threshold_km")

@@ -227,10 +227,17 @@ def row_trips(
 
 def row_rates(
     rows: Rows, model: np.ndarray, cost_models: pd.DataFrame | None, names: list[str]
-) -> dict[str, np.ndarray]:
-    """Each rate of MODEL_RATES per row, from the row's own cost model (or its meeting's)."""
+) -> dict[str, np.ndarray | float]:
+    """Each rate of MODEL_RATES per row, from the row's own cost model (or its meeting's). A rate
+    every model shares (thresholds, speed, occupancy...) is one number, not a million copies."""
     if cost_models is None:
         return {name: rows.meeting(name, np.nan).astype("float64") for name in names}
     table = cost_models.set_index("model")
-    position = pd.Index(table.index).get_indexer(model)
-    return {name: table[name].to_numpy(dtype="float64")[position] for name in names}
+    used = pd.Index(table.index).get_indexer(model)
+    all_known = bool((used >= 0).all())
+    rates: dict[str, np.ndarray | float] = {}
+    for name in names:
+        values = table[name].to_numpy(dtype="float64")
+        same = all_known and len(values) > 0 and bool((values == values[0]).all())
+        rates[name] = float(values[0]) if same else values[used]
+    return rates
