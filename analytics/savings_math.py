@@ -241,10 +241,12 @@ def _trip_results(
     _, lodging_applies = at_least("lodging_threshold_km")
     round_trip = 2 * d
     # Road: the own-vehicle allowance per km from the threshold on; boat or air: the fare both ways.
-    transport = np.where(transport_applies, round_trip * rate["transport_vnd_per_km"], 0.0) + np.where(
-        known & ~road, 2 * trip["fare"], 0.0
-    )
-    vehicles = np.where(road, np.ceil(travellers / rate["vehicle_occupancy"]), 0.0)
+    transport = np.where(transport_applies, round_trip * rate["transport_vnd_per_km"], 0.0)
+    vehicles = np.ceil(travellers / rate["vehicle_occupancy"])
+    hours = travellers * round_trip / rate["average_speed_kmh"]
+    if not trip["all_road"]:
+        transport = transport + np.where(known & ~road, 2 * trip["fare"], 0.0)
+        vehicles, hours = np.where(road, vehicles, 0.0), np.where(road, hours, 0.0)
     money = travellers * (
         transport
         + np.where(per_diem_applies, rate["per_diem_vnd"], 0.0)
@@ -258,7 +260,7 @@ def _trip_results(
         "per_diem_applies": per_diem_applies,
         "lodging_applies": lodging_applies,
         "person_km": travellers * round_trip,
-        "person_hours": np.where(road, travellers * round_trip / rate["average_speed_kmh"], 0.0),
+        "person_hours": hours,
         "money_vnd": money,
         "vehicles": vehicles.astype("int64"),
         "co2_kg": vehicles * round_trip * rate["co2_kg_per_vehicle_km"],

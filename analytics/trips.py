@@ -209,7 +209,7 @@ def row_trips(
     by_fare = "mode" in rows.places and bool((rows.places["mode"].to_numpy() != ROAD).any())
     fare = np.nan_to_num(rows.place("fare_vnd", np.nan, "float64")) if by_fare else 0.0
     model = rows.meeting("model")
-    if cost_models is not None:
+    if cost_models is not None and any_away:
         model = traveller_models(
             away=away,
             meeting_pos=rows.meeting_pos,
@@ -226,6 +226,7 @@ def row_trips(
         "basis": np.where(is_host, HOST_SITE, basis).astype("int8"),
         "destination": np.where(away & ~hall_leg & (own_host > 0), own_host, host) if any_away else host,
         "mode": np.where(is_host, ROAD, mode),
+        "all_road": not by_fare,
         "fare": np.where(is_host | hall_leg, 0.0, fare) if by_fare else fare,
         "model": model,
     }
@@ -239,7 +240,12 @@ def row_rates(
     if cost_models is None:
         return {name: rows.meeting(name, np.nan).astype("float64") for name in names}
     table = cost_models.set_index("model")
-    used = pd.Index(table.index).get_indexer(model)
+    # Model ids are small integers: a lookup table maps a million rows in one gather.
+    ids = table.index.to_numpy(dtype="int64")
+    lookup = np.full(int(ids.max(initial=0)) + 2, -1, dtype="int64")
+    lookup[ids] = np.arange(len(ids))
+    whole = np.nan_to_num(model, nan=-1).astype("int64")
+    used = np.where((whole >= 0) & (whole < len(lookup)), lookup[np.clip(whole, 0, len(lookup) - 1)], -1)
     all_known = bool((used >= 0).all())
     rates: dict[str, np.ndarray | float] = {}
     for name in names:
