@@ -223,7 +223,7 @@ def _of_counted(attended: pd.DataFrame, counted: pd.DataFrame) -> tuple[np.ndarr
 
 
 def _trip_results(
-    trip: dict[str, np.ndarray], rate: dict[str, np.ndarray], travellers: np.ndarray, difficult: np.ndarray
+    trip: dict[str, np.ndarray], rate: dict[str, np.ndarray | float], travellers: np.ndarray, difficult: np.ndarray
 ) -> dict[str, np.ndarray]:
     """Thresholds, person-km, hours, money, vehicles and CO2 of each row's trip (docs/savings.md)."""
     known = ~np.isnan(trip["distance"])
@@ -231,7 +231,8 @@ def _trip_results(
     road = trip["mode"] == trips.ROAD
 
     def at_least(name: str, difficult_name: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-        threshold = rate[name] if difficult_name is None else np.where(difficult, rate[difficult_name], rate[name])
+        other = rate[name] if difficult_name is None else rate[difficult_name]
+        threshold = np.where(difficult, other, rate[name])
         return threshold, known & (d >= threshold)
 
     transport_threshold, transport_applies = at_least("transport_threshold_km", "difficult_transport_threshold_km")
@@ -240,10 +241,12 @@ def _trip_results(
     _, lodging_applies = at_least("lodging_threshold_km")
     round_trip = 2 * d
     # Road: the own-vehicle allowance per km from the threshold on; boat or air: the fare both ways.
-    transport = np.where(transport_applies, round_trip * rate["transport_vnd_per_km"], 0.0) + np.where(
-        known & ~road, 2 * trip["fare"], 0.0
-    )
-    vehicles = np.where(road, np.ceil(travellers / rate["vehicle_occupancy"]), 0.0)
+    transport = np.where(transport_applies, round_trip * rate["transport_vnd_per_km"], 0.0)
+    vehicles = np.ceil(travellers / rate["vehicle_occupancy"])
+    hours = travellers * round_trip / rate["average_speed_kmh"]
+    if not trip["all_road"]:
+        transport = transport + np.where(known & ~road, 2 * trip["fare"], 0.0)
+        vehicles, hours = np.where(road, vehicles, 0.0), np.where(road, hours, 0.0)
     money = travellers * (
         transport
         + np.where(per_diem_applies, rate["per_diem_vnd"], 0.0)
@@ -257,7 +260,7 @@ def _trip_results(
         "per_diem_applies": per_diem_applies,
         "lodging_applies": lodging_applies,
         "person_km": travellers * round_trip,
-        "person_hours": np.where(road, travellers * round_trip / rate["average_speed_kmh"], 0.0),
+        "person_hours": hours,
         "money_vnd": money,
         "vehicles": vehicles.astype("int64"),
         "co2_kg": vehicles * round_trip * rate["co2_kg_per_vehicle_km"],

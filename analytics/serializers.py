@@ -19,6 +19,7 @@ from rooms.models import Level, Structure, Unit
 from rooms.permissions import User
 from vconf import clock
 from vconf.fields import ModelSerializer, QueryChoiceField, QueryDateField, QueryDateTimeField, QuerySerializer
+from vconf.limits import MAX_PEOPLE
 
 
 def check_province(code: str) -> str:
@@ -42,6 +43,9 @@ class CostModelSerializer(ModelSerializer):
             "transport_vnd_per_km": {"min_value": 0},
             "per_diem_vnd": {"min_value": 0},
             "lodging_vnd_per_night": {"min_value": 0},
+            "transport_threshold_km": {"min_value": 0},
+            "difficult_transport_threshold_km": {"min_value": 0},
+            "default_delegates_per_site": {"min_value": 1, "max_value": MAX_PEOPLE},
             "per_diem_threshold_km": {"min_value": 0},
             "difficult_per_diem_threshold_km": {"min_value": 0},
             "lodging_threshold_km": {"min_value": 0},

@@ -160,6 +160,7 @@ class Rows:
         self.counted, self.meeting_pos, self.places = counted, meeting_pos, places
         self.place_pos = pd.Index(places["endpoint"]).get_indexer(endpoint)
         self.found = self.place_pos >= 0
+        self.all_found = bool(self.found.all())
 
     def meeting(self, column: str, default: float = 0.0) -> np.ndarray:
         if column not in self.counted:
@@ -167,6 +168,8 @@ class Rows:
         return self.counted[column].to_numpy()[self.meeting_pos]
 
     def place(self, column: str, default: object, dtype: str) -> np.ndarray:
+        if self.all_found and column in self.places:
+            return self.places[column].to_numpy(dtype=dtype)[self.place_pos]  # one gather, no mask
         values = np.full(len(self.place_pos), default, dtype=dtype)
         if column in self.places:
             values[self.found] = self.places[column].to_numpy(dtype=dtype)[self.place_pos[self.found]]
@@ -177,7 +180,7 @@ def row_trips(
     rows: Rows, endpoint: np.ndarray, cost_models: pd.DataFrame | None, choose: Chooser
 ) -> dict[str, np.ndarray]:
     """Where each row's delegation would have gone and how far: distance (NaN unknown), estimated,
-    basis, destination, mode, fare, and the cost model valuing it (analytics/py)."""
+    basis, destination, mode, fare, and the cost model valuing it."""
     host = rows.meeting("host").astype("int64")
     is_host = endpoint == host
     place_numbers, meeting_numbers, codes = province_numbers(rows.places, rows.counted)
@@ -190,7 +193,8 @@ def row_trips(
     else:
         basis = np.where(np.isnan(distance), UNKNOWN, np.where(estimated, ESTIMATED, ENTERED))
     mode = rows.place("mode", ROAD, "int8")
-    hall_leg = away & rows.place("hall", False, "bool")
+    any_away = bool(away.any())
+    hall_leg = away & rows.place("hall", False, "bool") if any_away else away
     if hall_leg.any():
         # A provincial hall in a meeting hosted outside its province goes to the meeting's host.
         host_pos = pd.Index(rows.places["endpoint"]).get_indexer(host[hall_leg])
@@ -201,9 +205,11 @@ def row_trips(
         km = (km * rows.place("circuity", DEFAULT_CIRCUITY, "float64")[hall_leg]).round(1)
         distance[hall_leg], estimated[hall_leg], mode[hall_leg] = km, ~np.isnan(km), ROAD
         basis[hall_leg] = np.where(np.isnan(km), UNKNOWN, ESTIMATED)
-    own_host = rows.place("own_host", 0, "int64")
+    own_host = rows.place("own_host", 0, "int64") if any_away else 0
+    by_fare = "mode" in rows.places and bool((rows.places["mode"].to_numpy() != ROAD).any())
+    fare = np.nan_to_num(rows.place("fare_vnd", np.nan, "float64")) if by_fare else 0.0
     model = rows.meeting("model")
-    if cost_models is not None:
+    if cost_models is not None and any_away:
         model = traveller_models(
             away=away,
             meeting_pos=rows.meeting_pos,
@@ -218,19 +224,32 @@ def row_trips(
         "distance": np.where(is_host, 0.0, distance),
         "estimated": estimated & ~is_host,
         "basis": np.where(is_host, HOST_SITE, basis).astype("int8"),
-        "destination": np.where(away & ~hall_leg & (own_host > 0), own_host, host),
+        "destination": np.where(away & ~hall_leg & (own_host > 0), own_host, host) if any_away else host,
         "mode": np.where(is_host, ROAD, mode),
-        "fare": np.where(is_host | hall_leg, 0.0, np.nan_to_num(rows.place("fare_vnd", np.nan, "float64"))),
+        "all_road": not by_fare,
+        "fare": np.where(is_host | hall_leg, 0.0, fare) if by_fare else fare,
         "model": model,
     }
 
 
 def row_rates(
     rows: Rows, model: np.ndarray, cost_models: pd.DataFrame | None, names: list[str]
-) -> dict[str, np.ndarray]:
-    """Each rate of MODEL_RATES per row, from the row's own cost model (or its meeting's)."""
+) -> dict[str, np.ndarray | float]:
+    """Each rate of MODEL_RATES per row, from the row's own cost model (or its meeting's). A rate
+    every model shares (thresholds, speed, occupancy...) is one number, not a million copies."""
     if cost_models is None:
         return {name: rows.meeting(name, np.nan).astype("float64") for name in names}
     table = cost_models.set_index("model")
-    position = pd.Index(table.index).get_indexer(model)
-    return {name: table[name].to_numpy(dtype="float64")[position] for name in names}
+    # Model ids are small integers: a lookup table maps a million rows in one gather.
+    ids = table.index.to_numpy(dtype="int64")
+    lookup = np.full(int(ids.max(initial=0)) + 2, -1, dtype="int64")
+    lookup[ids] = np.arange(len(ids))
+    whole = np.nan_to_num(model, nan=-1).astype("int64")
+    used = np.where((whole >= 0) & (whole < len(lookup)), lookup[np.clip(whole, 0, len(lookup) - 1)], -1)
+    all_known = bool((used >= 0).all())
+    rates: dict[str, np.ndarray | float] = {}
+    for name in names:
+        values = table[name].to_numpy(dtype="float64")
+        same = all_known and len(values) > 0 and bool((values == values[0]).all())
+        rates[name] = float(values[0]) if same else values[used]
+    return rates

@@ -58,8 +58,9 @@ def test_the_imported_history_counts_in_the_savings_report(api, admin_user, lead
     province.ep_d1.save()
     upload(api(admin_user), history(province))
     body = api(leader).get("/api/reports/savings/", {"group_by": "meeting"}).json()
-    # March 2015: Circular 97/2010 (3,280 VND/km, per diem 150,000): 6 × (80 × 3,280 + 150,000) for Văn Lãng.
-    assert body["rows"][0]["money_vnd"] == 6 * (80 * 3280 + 150_000)
+    # March 2015: Circular 97/2010 (3,280 VND/km, per diem 150,000): 6 people in Văn Lãng, of whom
+    # the default delegation of 3 would have travelled: 3 × (80 × 3,280 + 150,000).
+    assert body["rows"][0]["money_vnd"] == 3 * (80 * 3280 + 150_000)
     assert body["cost_models"][0]["effective_from"] == "2010-08-20"
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from analytics.models import CostModel
 from rooms.models import Meeting, TravelMode
 from tests.helpers import at
 from tests.helpers import meeting_body as body
@@ -131,3 +132,23 @@ def test_the_demo_sets_the_conferences_delegation_once(province, held_meeting, c
     conference.refresh_from_db()
     briefing.refresh_from_db()
     assert (conference.delegates_per_site, briefing.delegates_per_site) == (5, None)
+
+
+def test_a_cost_model_takes_the_transport_threshold_and_the_delegation(api, admin_user, province):
+    model = {
+        "province_code": "20",
+        "effective_from": "2026-06-01",
+        "source": "Nghị quyết HĐND tỉnh",
+        "transport_vnd_per_km": 4000,
+        "per_diem_vnd": 300000,
+        "lodging_vnd_per_night": 350000,
+        "transport_threshold_km": 15,
+        "difficult_transport_threshold_km": 10,
+        "default_delegates_per_site": 2,
+    }
+    refused = api(admin_user).post("/api/cost-models/", {**model, "default_delegates_per_site": 0}, format="json")
+    assert refused.status_code == 400 and "default_delegates_per_site" in refused.json()
+    assert not CostModel.objects.filter(province_code="20").exists()
+    created = api(admin_user).post("/api/cost-models/", model, format="json")
+    assert created.status_code == 201, created.content
+    assert (created.json()["default_delegates_per_site"], created.json()["transport_threshold_km"]) == (2, "15.0")
