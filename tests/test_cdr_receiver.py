@@ -187,3 +187,36 @@ def test_the_admin_action_rotates_the_token(client, province, admin_user):
     assert response.status_code == 302
     province.bridge.refresh_from_db()
     assert province.bridge.cdr_token != old
+
+
+@pytest.mark.transactional
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_concurrent_deliveries_of_the_same_records_store_them_once(rooms_with_addresses):
+    import threading
+
+    from django.db import connection
+
+    from rooms.cdr.ingest import store_records
+    from rooms.cdr.parsing import parse_cms
+
+    records = parse_cms(CMS)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def deliver() -> None:
+        try:
+            barrier.wait()
+            store_records(bridge=rooms_with_addresses.bridge, source="cms", records=records)
+        except BaseException as error:  # reported below: a thread's exception is otherwise lost
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert BridgeRecord.objects.count() == 8
+    assert BridgeLeg.objects.count() == 1
