@@ -199,6 +199,8 @@ def test_two_concurrent_deliveries_of_the_same_records_store_them_once(rooms_wit
     from rooms.cdr.ingest import store_records
     from rooms.cdr.parsing import parse_cms
 
+    if connection.vendor == "sqlite":
+        pytest.skip("the in-memory SQLite test database fails concurrent writers at once; PostgreSQL runs this")
     records = parse_cms(CMS)
     errors: list[BaseException] = []
     barrier = threading.Barrier(2)
