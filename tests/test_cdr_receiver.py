@@ -222,3 +222,12 @@ def test_two_concurrent_deliveries_of_the_same_records_store_them_once(rooms_wit
     assert errors == []
     assert BridgeRecord.objects.count() == 8
     assert BridgeLeg.objects.count() == 1
+
+
+def test_a_bridge_without_a_token_receives_nothing(api, province):
+    from rooms.models import Bridge
+
+    Bridge.objects.filter(pk=province.bridge.pk).update(cdr_token=None)
+    response = api().post(f"/api/bridges/{province.bridge.pk}/cdr/?token=", CMS, content_type="application/xml")
+    assert response.status_code == 403
+    assert BridgeRecord.objects.count() == 0
