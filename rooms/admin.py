@@ -154,4 +154,4 @@ def rotate_cdr_tokens(modeladmin: admin.ModelAdmin, request: HttpRequest, querys
         rotate_cdr_token(bridge=bridge)
 
 
-BridgeAdmin.actions = [rotate_cdr_tokens]
+admin.site.get_model_admin(Bridge).actions = [rotate_cdr_tokens]
