@@ -26,6 +26,8 @@ from datetime import UTC, datetime, timedelta
 from scratch import Scratch
 
 SCRATCH = Scratch("vconf_bench_cdr")
+# The savings run has its own database, so both parts may run side by side.
+SAVINGS_SCRATCH = Scratch("vconf_bench_cdr_savings")
 PER_DELIVERY = 100
 ROOMS = 1000
 START = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
@@ -127,7 +129,7 @@ def ingest(records: int) -> None:
 def savings(participations: int) -> None:
     import reports
 
-    reports.SCRATCH = SCRATCH
+    reports.SCRATCH = SAVINGS_SCRATCH
     facts = reports.generate("postgres", participations, 10_000)
     print(f"generated: {facts}")
     try:
@@ -165,7 +167,7 @@ def savings(participations: int) -> None:
         )
         print(f"  money_vnd {totals['money_vnd']:,}, verified_money_vnd {totals['verified_money_vnd']:,}")
     finally:
-        SCRATCH.drop("postgres")
+        SAVINGS_SCRATCH.drop("postgres")
 
 
 def main() -> None:

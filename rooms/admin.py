@@ -182,7 +182,9 @@ def rotate_cdr_tokens(modeladmin: admin.ModelAdmin, request: HttpRequest, querys
         rotate_cdr_token(bridge=bridge)
 
 
-BridgeAdmin.actions = [rotate_cdr_tokens]
+admin.site.get_model_admin(Bridge).actions = [rotate_cdr_tokens]
+
+
 # Operations (approval): days off and make-up working days, department requests, port refusals.
 @admin.register(DayOff)
 class DayOffAdmin(admin.ModelAdmin):

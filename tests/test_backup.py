@@ -16,6 +16,8 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from analytics.models import CostModel, Investment
+from rooms.cdr.ingest import store_records
+from rooms.cdr.parsing import csv_record
 from rooms.management.commands.backup import row_counts
 from rooms.models import (
     CheckIn,
@@ -82,6 +84,18 @@ def demo(province, staff, operator, leader, admin_user) -> dict:
     MeetingRequest.objects.create(meeting=meeting, answer_due=meeting.start)
     PortRefusal.objects.create(
         bridge=province.bridge, at=START, start=START, end=meeting.end, ports_needed=3, ports_free=1
+    )
+    # A bridge's call record and the leg derived from it (rooms/cdr/).
+    store_records(
+        bridge=province.bridge,
+        source="csv",
+        records=[
+            csv_record(
+                remote_address=province.ep_c1.dial_address or "sip:c1@ls",
+                connected_at=START,
+                disconnected_at=START + dt.timedelta(hours=1),
+            )
+        ],
     )
     counts = row_counts()
     for model in [m for m in apps.get_models() if m._meta.app_label in {"rooms", "analytics"}]:

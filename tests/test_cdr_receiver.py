@@ -187,3 +187,47 @@ def test_the_admin_action_rotates_the_token(client, province, admin_user):
     assert response.status_code == 302
     province.bridge.refresh_from_db()
     assert province.bridge.cdr_token != old
+
+
+@pytest.mark.transactional
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_concurrent_deliveries_of_the_same_records_store_them_once(rooms_with_addresses):
+    import threading
+
+    from django.db import connection
+
+    from rooms.cdr.ingest import store_records
+    from rooms.cdr.parsing import parse_cms
+
+    if connection.vendor == "sqlite":
+        pytest.skip("the in-memory SQLite test database fails concurrent writers at once; PostgreSQL runs this")
+    records = parse_cms(CMS)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def deliver() -> None:
+        try:
+            barrier.wait()
+            store_records(bridge=rooms_with_addresses.bridge, source="cms", records=records)
+        except BaseException as error:  # reported below: a thread's exception is otherwise lost
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert BridgeRecord.objects.count() == 8
+    assert BridgeLeg.objects.count() == 1
+
+
+def test_a_bridge_without_a_token_receives_nothing(api, province):
+    from rooms.models import Bridge
+
+    Bridge.objects.filter(pk=province.bridge.pk).update(cdr_token=None)
+    response = api().post(f"/api/bridges/{province.bridge.pk}/cdr/?token=", CMS, content_type="application/xml")
+    assert response.status_code == 403
+    assert BridgeRecord.objects.count() == 0

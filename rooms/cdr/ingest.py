@@ -7,20 +7,20 @@ re-derives only the legs of the remote parties those records name, a few indexed
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.db import transaction
 
 from rooms.cdr.addresses import normalise
 from rooms.cdr.attribution import attribute
-from rooms.cdr.legs import legs_from_records
+from rooms.cdr.legs import MERGE_GAP, legs_from_records
 from rooms.cdr.parsing import ParsedRecord
 from rooms.models import Bridge, BridgeLeg, BridgeRecord
 from rooms.models.endpoints import new_feed_token
+from vconf.limits import MAX_MEETING
 
-# Legs of one remote party merge when close in time; a connection lasts at most a day or so, so
-# the records that can merge with a delivery's lie within this margin of it.
-MERGE_WINDOW = timedelta(days=2)
+# Legs of one remote party merge when close in time; a connection lasts at most a day (the
+# longest booking), so the records that can merge with a delivery's start within this margin of it.
+MERGE_WINDOW = MAX_MEETING + MERGE_GAP
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,25 @@ def derive_legs(*, bridge: Bridge, legs: Iterable[str]) -> None:
     # each replace its legs from what they saw and one would lose the other's records.
     Bridge.objects.select_for_update().filter(pk=bridge.pk).first()
     records = _records_near(bridge, legs)
-    derived = legs_from_records(records, cascade=cascade_addresses())
-    BridgeLeg.objects.filter(bridge=bridge, leg__in={r.leg for r in records}).delete()
+    derived = {leg.leg: leg for leg in legs_from_records(records, cascade=cascade_addresses())}
+    existing = BridgeLeg.objects.filter(bridge=bridge, leg__in={r.leg for r in records})
+    # Only the legs that changed are written: a delivery re-derives its rooms' nearby legs, most
+    # of which come out as they were (and keep their attribution).
+    kept, stale = set(), []
+    for pk, leg_id, remote, connected, disconnected in existing.values_list(
+        "pk", "leg", "remote", "connected_at", "disconnected_at"
+    ):
+        same = derived.get(leg_id)
+        if same is not None and (same.remote, same.connected_at, same.disconnected_at) == (
+            remote,
+            connected,
+            disconnected,
+        ):
+            kept.add(leg_id)
+        else:
+            stale.append(pk)
+    if stale:
+        BridgeLeg.objects.filter(pk__in=stale).delete()
     rows = [
         BridgeLeg(
             bridge=bridge,
@@ -93,7 +110,8 @@ def derive_legs(*, bridge: Bridge, legs: Iterable[str]) -> None:
             connected_at=leg.connected_at,
             disconnected_at=leg.disconnected_at,
         )
-        for leg in derived
+        for leg in derived.values()
+        if leg.leg not in kept
     ]
     attribute(rows)
     BridgeLeg.objects.bulk_create(rows, batch_size=2000)

@@ -57,7 +57,11 @@ class Bridge(models.Model):
         "rooms.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="bridges", verbose_name=_("đơn vị")
     )
     # The secret the MCU puts in its CDR receiver URL (POST /api/bridges/<id>/cdr/?token=...).
-    cdr_token = models.CharField(_("mã nhận CDR"), max_length=64, unique=True, default=new_feed_token)
+    # Null for a bridge written by bulk SQL: it receives nothing until a token is issued. Null,
+    # not "", because several such bridges must pass the unique constraint.
+    cdr_token = models.CharField(  # noqa: DJ001
+        _("mã nhận CDR"), max_length=64, unique=True, null=True, default=new_feed_token
+    )
 
     class Meta:
         verbose_name = _("MCU")
@@ -95,7 +99,10 @@ class Endpoint(models.Model):
     seats = models.PositiveIntegerField(_("số chỗ ngồi"), default=20)
     dial_address = models.CharField(_("địa chỉ quay số"), max_length=200, blank=True)
     # Other dial strings the bridges may report for this room (SIP URI, H.323 ID, E.164, IP).
-    aliases = models.JSONField(_("bí danh quay số"), default=list, blank=True)
+    # db_default: rows written by bulk SQL (imports, benchmarks) get an empty list too.
+    aliases = models.JSONField(
+        _("bí danh quay số"), default=list, db_default=models.Value([], output_field=models.JSONField()), blank=True
+    )
     connection = models.CharField(
         _("đường truyền"), max_length=20, choices=Connection.choices, default=Connection.GOVERNMENT_NETWORK
     )

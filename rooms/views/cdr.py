@@ -74,7 +74,7 @@ class CdrReceiverView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         bridge = get_object_or_404(Bridge.objects.only("pk", "cdr_token"), pk=pk)
         token = request.query_params.get("token", "")
-        if not secrets.compare_digest(bridge.cdr_token.encode(), token.encode()):
+        if not bridge.cdr_token or not secrets.compare_digest(bridge.cdr_token.encode(), token.encode()):
             raise PermissionDenied(_("Mã nhận CDR không đúng."))
         body = request.data if isinstance(request.data, bytes) else b""
         source, records = parse_delivery(body, request.content_type or "")
