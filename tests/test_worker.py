@@ -6,6 +6,7 @@ triggers."""
 import threading
 import uuid
 from datetime import datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -100,7 +101,7 @@ class TestMailRetries:
         unsent_meeting.refresh_from_db()
         assert unsent_meeting.invitations_unsent == "invitation"  # shown to staff while retrying
         due = run_retries()
-        gaps = [round((b - a).total_seconds() / 60) for a, b in zip(due, due[1:], strict=False)]
+        gaps = [round((b - a).total_seconds() / 60) for a, b in pairwise(due)]
         assert len(due) == 4  # four retries after the first try
         assert gaps == [1, 2, 4]  # the delay doubles: retries 1, 1, 2 and 4 minutes after the try before
         unsent_meeting.refresh_from_db()

@@ -2,8 +2,8 @@ from .accounts import Profile, Role
 from .attendance import CheckIn, CheckInKind, HeadCount, IssueType, TestResult
 from .endpoints import Bridge, Connection, CoverageTarget, Endpoint, EndpointStatus, ProvinceSettings, StatusChange
 from .groups import EndpointGroup
-from .operations import Notice, NoticeKind
 from .meetings import Meeting, MeetingStatus, Participation, Series
+from .operations import Notice, NoticeKind
 from .units import Level, Structure, Unit
 
 __all__ = [
@@ -19,16 +19,16 @@ __all__ = [
     "IssueType",
     "Level",
     "Meeting",
+    "MeetingStatus",
     "Notice",
     "NoticeKind",
-    "MeetingStatus",
     "Participation",
     "Profile",
     "ProvinceSettings",
     "Role",
     "Series",
     "StatusChange",
-    "TestResult",
     "Structure",
+    "TestResult",
     "Unit",
 ]

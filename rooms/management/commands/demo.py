@@ -11,6 +11,7 @@ STEPS = [
     "rooms.demo.meetings",  # a year of meetings: briefings, commune meetings, cancellations
     "rooms.demo.groups",  # saved endpoint groups, a meeting booked by former district
     "rooms.demo.attendance",  # check-ins for every past meeting
+    "rooms.demo.worker",  # test calls before meetings, escalations, the technical desk
     "analytics.demo",  # cost models, investments, the history since 2010
 ]
 
