@@ -55,7 +55,7 @@ FIXTURE = [
               (SELECT id FROM rooms_unit WHERE code = 'VN') FROM generate_series(1, {P}) p""",
     """INSERT INTO rooms_unit (structure, code, name, level, especially_difficult, parent_id)
        SELECT 'current', lpad((10000 + c)::text, 5, '0'), 'Xã ' || c, 'commune', false,
-              (SELECT id FROM rooms_unit WHERE code = lpad((1 + c % {P})::text, 2, '0') AND level = 'province')
+              (SELECT id FROM rooms_unit WHERE code = lpad((1 + mod(c, {P}))::text, 2, '0') AND level = 'province')
        FROM generate_series(1, {C}) c""",
     # One endpoint per unit, one operator per endpoint.
     """INSERT INTO rooms_endpoint (name, seats, dial_address, connection, status, feed_token, created_at, unit_id)
@@ -78,7 +78,7 @@ FIXTURE = [
               %(year)s::timestamptz + (d || ' days')::interval + interval '16 hours',
               (SELECT id FROM auth_user WHERE username = 'office'), 'scheduled', 0, false, '', now(), now()
        FROM rooms_unit p JOIN rooms_endpoint h ON h.unit_id = p.id, generate_series(0, 364) d
-       WHERE p.level = 'province' AND d % 7 IN (0, 2, 4)""",
+       WHERE p.level = 'province' AND mod(d, 7) IN (0, 2, 4)""",
     """INSERT INTO rooms_meeting (uid, title, description, host_id, start, "end", organizer_id, status, sequence,
                                   imported, invitations_unsent, created_at, updated_at)
        SELECT 'vn-' || d, 'Họp Chính phủ với các địa phương', '', h.id,
