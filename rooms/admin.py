@@ -8,6 +8,7 @@ from rooms.models import (
     CoverageTarget,
     Endpoint,
     Meeting,
+    Notice,
     Participation,
     Profile,
     ProvinceSettings,
@@ -121,3 +122,11 @@ class MeetingAdmin(ReadOnlyBookingAdmin):
 class SeriesAdmin(ReadOnlyBookingAdmin):
     list_display = ["title", "rrule", "organizer", "created_at"]
     search_fields = ["title", "uid"]
+
+
+# The worker's record of what the readiness ladder sent (rooms/models/operations.py): read only.
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyBookingAdmin):
+    list_display = ["kind", "meeting", "endpoint", "sent_at", "sent_to"]
+    list_filter = ["kind"]
+    raw_id_fields = ["meeting", "endpoint"]
