@@ -1,4 +1,4 @@
-# vconf: `make run` serves a demo province on 127.0.0.1:8000; `make test` runs the whole suite.
+# vconf: `make run` serves a demo province on 127.0.0.1:8000 (and runs its worker); `make test` runs the whole suite.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -28,7 +28,7 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py demo
-	$(BIN)/uvicorn vconf.asgi:application --host 127.0.0.1 --port 8000 --ws vconf.websocket_protocol:WebSocketProtocol
+	BIN=$(BIN) bin/run  # the web server and the worker together; Ctrl-C stops both
 
 test: install-dev
 	$(BIN)/python -m pytest -q -p no:cacheprovider

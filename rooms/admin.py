@@ -15,6 +15,7 @@ from rooms.models import (
     Endpoint,
     Meeting,
     MeetingRequest,
+    Notice,
     Participation,
     PortRefusal,
     Profile,
@@ -206,3 +207,11 @@ class PortRefusalAdmin(admin.ModelAdmin):
     list_display = ["bridge", "start", "end", "ports_needed", "ports_free", "meeting_title", "user", "at"]
     list_filter = ["bridge"]
     raw_id_fields = ["user"]
+
+
+# The worker's record of what the readiness ladder sent (rooms/models/notices.py): read only.
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyBookingAdmin):
+    list_display = ["kind", "meeting", "endpoint", "sent_at", "sent_to"]
+    list_filter = ["kind"]
+    raw_id_fields = ["meeting", "endpoint"]

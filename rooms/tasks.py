@@ -2,7 +2,8 @@
 
 - `tick`: every minute, the readiness ladder's jobs (rooms/jobs.py JOBS).
 - `deliver_meeting_mail`: invitations, changes and cancellations, retried with exponential
-  backoff (1, 2, 4, 8 minutes); a failure after the last try stays recorded on the meeting
+  backoff (four retries, 1, 1, 2 and 4 minutes after the try before: Huey doubles the delay from
+  the second retry on); a failure after the last try stays recorded on the meeting
   (Meeting.invitations_unsent) for staff to see and resend.
 """
 

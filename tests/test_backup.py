@@ -26,6 +26,7 @@ from rooms.models import (
     EndpointGroup,
     Meeting,
     MeetingRequest,
+    Notice,
     Participation,
     PortRefusal,
     Series,
@@ -66,6 +67,7 @@ def demo(province, staff, operator, leader, admin_user) -> dict:
             recorded_by=operator,
             at=start + dt.timedelta(minutes=3),
         )
+    Notice.objects.create(kind="reminder", meeting=meeting, endpoint=province.ep_c1, sent_at=meeting.start)
     StatusChange.objects.create(endpoint=province.ep_c2, status="pilot", effective=dt.date(2018, 5, 1))
     CoverageTarget.objects.create(province_code="20", structure="legacy", due=dt.date(2018, 12, 31))
     CostModel.objects.create(

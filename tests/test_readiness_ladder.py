@@ -27,7 +27,9 @@ def mailed_operator(operator):
 
 @pytest.fixture
 def desk(province):
-    ProvinceSettings.objects.filter(province_code="20").update(desk_email="kythuat@langson.example", desk_phone="0205 3812 345")
+    ProvinceSettings.objects.filter(province_code="20").update(
+        desk_email="kythuat@langson.example", desk_phone="0205 3812 345"
+    )
     return "kythuat@langson.example"
 
 
@@ -65,7 +67,11 @@ class TestTheReminderTheDayBefore:
         assert "BEGIN:VALARM" in ics and "TRIGGER:-P1D" in ics and "TRIGGER:-PT1H" in ics
         assert "08:00" in message.body  # the test-call window opens 60 minutes before
         notice = Notice.objects.get()
-        assert (notice.kind, notice.meeting_id, notice.sent_to) == (NoticeKind.REMINDER, meeting.pk, mailed_operator.email)
+        assert (notice.kind, notice.meeting_id, notice.sent_to) == (
+            NoticeKind.REMINDER,
+            meeting.pk,
+            mailed_operator.email,
+        )
 
     def test_ticking_again_sends_nothing_more(self, clock, attendance_meeting, mailed_operator):
         attendance_meeting(start=TOMORROW_NINE)
@@ -96,7 +102,9 @@ class TestTheReminderTheDayBefore:
 
 
 class TestTestCalls:
-    def test_a_test_call_is_refused_more_than_60_minutes_before(self, api, clock, attendance_meeting, operator, province):
+    def test_a_test_call_is_refused_more_than_60_minutes_before(
+        self, api, clock, attendance_meeting, operator, province
+    ):
         meeting = attendance_meeting(start=clock.now() + timedelta(minutes=61))
         response = test_check_in(api, operator, meeting, province.ep_c1, kind="test", result="ok")
         assert response.status_code == 400
@@ -105,7 +113,9 @@ class TestTestCalls:
 
     def test_a_test_call_is_accepted_from_60_minutes_before(self, api, clock, attendance_meeting, operator, province):
         meeting = attendance_meeting(start=clock.now() + timedelta(minutes=60))
-        response = test_check_in(api, operator, meeting, province.ep_c1, kind="test", result="failed", note="Không có tiếng")
+        response = test_check_in(
+            api, operator, meeting, province.ep_c1, kind="test", result="failed", note="Không có tiếng"
+        )
         assert response.status_code == 201, response.content
         assert response.json()["result"] == "failed"
         record = CheckIn.objects.get()
@@ -134,7 +144,9 @@ class TestTestCalls:
         other = next(r for r in board["endpoints"] if r["endpoint"] == province.ep_c2.pk)
         assert other["readiness"] == "not_tested"
 
-    def test_my_room_records_a_failed_test_call_without_javascript(self, client, clock, attendance_meeting, operator, province):
+    def test_my_room_records_a_failed_test_call_without_javascript(
+        self, client, clock, attendance_meeting, operator, province
+    ):
         meeting = attendance_meeting(start=clock.now() + timedelta(minutes=45))
         client.force_login(operator)
         page = client.get("/phong-cua-toi/").content.decode()
@@ -159,8 +171,12 @@ class TestEscalation:
         clock.set(meeting.start - timedelta(minutes=50))
         test_check_in(api, operator, meeting, province.ep_c1, kind="test", result="failed", note="Mất hình")
         # The host tested fine, and one room already checked in: both are ready.
-        CheckIn.objects.create(meeting=meeting, endpoint=province.host, kind="test", result="ok", client_id=uuid.uuid4(), at=clock.now())
-        CheckIn.objects.create(meeting=meeting, endpoint=province.ep_d1, kind="in", attendees=4, client_id=uuid.uuid4(), at=clock.now())
+        CheckIn.objects.create(
+            meeting=meeting, endpoint=province.host, kind="test", result="ok", client_id=uuid.uuid4(), at=clock.now()
+        )
+        CheckIn.objects.create(
+            meeting=meeting, endpoint=province.ep_d1, kind="in", attendees=4, client_id=uuid.uuid4(), at=clock.now()
+        )
         assert tick(clock, meeting.start - timedelta(minutes=30))["escalate_unready"] == 4
         assert len(mail.outbox) == 1
         message = mail.outbox[0]

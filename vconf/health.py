@@ -34,7 +34,7 @@ class StaleWorker(Exception):
 
 
 def check_worker() -> str:
-    """"ok" when the worker's last tick is recent; "not started" when it never ticked and is not
+    """ "ok" when the worker's last tick is recent; "not started" when it never ticked and is not
     required (a web-only process); raises StaleWorker with the reason otherwise."""
     last = jobs.last_heartbeat()
     if last is None:
@@ -43,7 +43,9 @@ def check_worker() -> str:
         return "not started"
     age = clock.now() - last
     if age > timedelta(seconds=settings.VCONF["WORKER_STALE_SECONDS"]):
-        raise StaleWorker(f"last tick {last.isoformat(timespec='seconds')}, {int(age.total_seconds() // 60)} minutes ago")
+        raise StaleWorker(
+            f"last tick {last.isoformat(timespec='seconds')}, {int(age.total_seconds() // 60)} minutes ago"
+        )
     return "ok"
 
 

@@ -12,8 +12,8 @@ from .endpoints import (
     TravelMode,
 )
 from .groups import EndpointGroup
-from .notices import Notice, NoticeKind
 from .meetings import Meeting, MeetingStatus, Participation, Series
+from .notices import Notice, NoticeKind
 from .operations import DayOff, DayOffKind, MeetingRequest, PortRefusal, RequestDecision
 from .units import Level, Structure, Unit
 
@@ -34,10 +34,10 @@ __all__ = [
     "IssueType",
     "Level",
     "Meeting",
-    "Notice",
-    "NoticeKind",
     "MeetingRequest",
     "MeetingStatus",
+    "Notice",
+    "NoticeKind",
     "Participation",
     "PortRefusal",
     "Profile",
@@ -47,8 +47,8 @@ __all__ = [
     "Role",
     "Series",
     "StatusChange",
-    "TestResult",
     "Structure",
+    "TestResult",
     "TravelMode",
     "Unit",
 ]

@@ -101,7 +101,7 @@ def escalated(meeting_ids: Iterable[int]) -> set[tuple[int, int]]:
 def board_readiness(meeting: Meeting) -> dict[int, tuple[str, bool]]:
     """endpoint -> (tested | test_failed, escalated) for the live board's rooms that tested or
     were escalated (two queries); a room missing from it has not tested."""
-    labels = {TestResult.OK: Readiness.TESTED, TestResult.FAILED: Readiness.FAILED}
+    labels: dict[str, str] = {TestResult.OK: Readiness.TESTED, TestResult.FAILED: Readiness.FAILED}
     raised = escalated([meeting.pk])
     standing = {
         endpoint_id: (labels.get(result, Readiness.NOT_TESTED), (meeting_id, endpoint_id) in raised)

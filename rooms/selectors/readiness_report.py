@@ -35,7 +35,9 @@ def _tests(meeting_ids: list[int]) -> tuple[dict[tuple[int, int], datetime], set
     return first_ok, failed, tested
 
 
-def room_rows(*, start: datetime, end: datetime, endpoints: QuerySet[Endpoint], meeting: int | None = None) -> list[dict]:
+def room_rows(
+    *, start: datetime, end: datetime, endpoints: QuerySet[Endpoint], meeting: int | None = None
+) -> list[dict]:
     """One row per booked room of the meetings starting in [start, end) (or of one meeting)."""
     booked = Participation.objects.filter(active=True, meeting__status=MeetingStatus.SCHEDULED, endpoint__in=endpoints)
     booked = booked.filter(meeting_id=meeting) if meeting else booked.filter(start__gte=start, start__lt=end)

@@ -40,12 +40,12 @@ def claim(*, kind: str, meeting_id: int, endpoints: dict[int, str], now: datetim
     for i in range(0, len(items), CLAIM_CHUNK):
         chunk = items[i : i + CLAIM_CHUNK]
         values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
-        params: list[object] = []
+        params: list[str | int | datetime] = []
         for endpoint_id, sent_to in chunk:
             params += [kind, meeting_id, endpoint_id, now, sent_to[:500]]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} (kind, meeting_id, endpoint_id, sent_at, sent_to) VALUES {values} "  # noqa: S608
+                f"INSERT INTO {table} (kind, meeting_id, endpoint_id, sent_at, sent_to) VALUES {values} "
                 "ON CONFLICT (kind, meeting_id, endpoint_id) DO NOTHING RETURNING endpoint_id",
                 params,
             )
@@ -129,10 +129,16 @@ def _room_lines(meeting: Meeting, endpoint_ids: list[int]) -> list[dict]:
         result, note = tests.get((meeting.pk, endpoint.pk), ("", ""))
         standing = _("gọi thử lỗi") if result == TestResult.FAILED else _("chưa gọi thử, chưa báo kết nối")
         operators = [
-            {"name": person_name(user), "phone": getattr(getattr(user, "profile", None), "phone", ""), "email": user.email}
+            {
+                "name": person_name(user),
+                "phone": getattr(getattr(user, "profile", None), "phone", ""),
+                "email": user.email,
+            }
             for user in people.get(endpoint.pk, [])
         ]
-        lines.append({"pk": endpoint.pk, "name": endpoint.name, "standing": standing, "note": note, "operators": operators})
+        lines.append(
+            {"pk": endpoint.pk, "name": endpoint.name, "standing": standing, "note": note, "operators": operators}
+        )
     return lines
 
 

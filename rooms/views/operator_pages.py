@@ -27,8 +27,8 @@ from rooms.selectors.attendance import (
 )
 from rooms.selectors.board import endpoints_within, unit_by_code
 from rooms.serializers.attendance import CheckInSerializer, MeetingAttendanceSerializer
-from rooms.views.readiness_pages import readiness_words, test_call_forms
 from rooms.services.attendance import attendee_limit, resolve_issue
+from rooms.views.readiness_pages import readiness_words, test_call_forms
 from vconf import clock
 from vconf.auth import signed_in
 from vconf.exceptions import Conflict, validation_lines

@@ -67,7 +67,9 @@ class ReadinessReportView(APIView):
         query.is_valid(raise_exception=True)
         data = query.validated_data
         start, end = _bounds(data)
-        rows = room_rows(start=start, end=end, endpoints=endpoints_in_scope(signed_in(request)), meeting=data.get("meeting"))
+        rows = room_rows(
+            start=start, end=end, endpoints=endpoints_in_scope(signed_in(request)), meeting=data.get("meeting")
+        )
         groups, totals = grouped(rows, group_by=data["group_by"])
         for group in groups:
             if "start" in group:
@@ -76,7 +78,8 @@ class ReadinessReportView(APIView):
         frame = pd.DataFrame(groups, columns=columns)
         report = Report(
             name=str(_("Sẵn sàng trước họp")),
-            stem=f"san-sang-{data['group_by']}-" + (f"hop-{data['meeting']}" if data.get("meeting") else period_stem(start, end)),
+            stem=f"san-sang-{data['group_by']}-"
+            + (f"hop-{data['meeting']}" if data.get("meeting") else period_stem(start, end)),
             body={"rows": groups, "totals": totals},
             rows=frame,
             labels=LABELS,

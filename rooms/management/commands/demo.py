@@ -16,6 +16,7 @@ STEPS = [
     "rooms.demo.groups",  # saved endpoint groups, a meeting booked by former district
     "rooms.demo.attendance",  # check-ins for every past meeting
     "rooms.demo.cdr",  # the MCU's call records of the recent past meetings
+    "rooms.demo.worker",  # test calls before meetings, escalations, the technical desk
     "analytics.demo",  # cost models, investments, the history since 2010
     "rooms.demo.natadmin",  # commune operators imported from CSV, a nationwide coverage target
     "rooms.demo.trips",  # the conferences' delegation per site (trips)
