@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from rooms.services import readiness
+from rooms.services import approval, readiness
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +19,7 @@ Job = Callable[[datetime], int]
 JOBS: list[Job] = [
     readiness.send_reminders,
     readiness.escalate_unready,
+    approval.escalate_overdue_requests,  # department requests past their answer date
 ]
 
 HEARTBEAT_KEY = "vconf.worker.last_tick"

@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 
 from rooms.models import Bridge, Endpoint, Meeting, MeetingRequest, MeetingStatus, Participation, ProvinceSettings, Role
+from rooms.jobs import run_tick
 from rooms.services.approval import escalate_overdue_requests
 from tests.conftest import make_user
 from tests.helpers import at, meeting_body, snapshot
@@ -166,6 +167,13 @@ class TestEscalation:
             assert escalate_overdue_requests(at(4, 8)) == 0
         assert MeetingRequest.objects.get(meeting=request_meeting).escalated_at is None
         assert escalate_overdue_requests(at(4, 9)) == 1
+
+    def test_the_worker_tick_escalates_an_overdue_request_once(self, staff, request_meeting, clock):
+        staff.email = "vanphong@langson.gov.vn"
+        staff.save()
+        assert run_tick(at(4, 8))["escalate_overdue_requests"] == 1
+        assert run_tick(at(4, 8, 1))["escalate_overdue_requests"] == 0
+        assert MeetingRequest.objects.get(meeting=request_meeting).escalated_at == at(4, 8)
 
     def test_an_answered_request_is_not_escalated(self, api, staff, request_meeting, clock):
         api(staff).post(f"/api/meetings/{request_meeting.pk}/approve/")
