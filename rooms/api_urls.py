@@ -10,9 +10,9 @@ from rooms.views import endpoints as endpoint_views
 from rooms.views import feeds as feed_views
 from rooms.views import groups as group_views
 from rooms.views import meetings as meeting_views
+from rooms.views import operations as operation_views
 from rooms.views import provinces as province_views
 from rooms.views import readiness as readiness_views
-from rooms.views import operations as operation_views
 from rooms.views import units as unit_views
 from rooms.views import users as user_views
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
-from rooms.models import Bridge, Endpoint, Meeting, MeetingRequest, MeetingStatus, Participation, ProvinceSettings, Role
 from rooms.jobs import run_tick
+from rooms.models import Bridge, Endpoint, Meeting, MeetingRequest, MeetingStatus, Participation, ProvinceSettings, Role
 from rooms.services.approval import escalate_overdue_requests
 from tests.conftest import make_user
 from tests.helpers import at, meeting_body, snapshot

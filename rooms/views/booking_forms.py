@@ -16,8 +16,8 @@ from rooms.permissions import User
 from rooms.services.booking_rules import BookingRequest
 from rooms.validators import MAX_DESCRIPTION, validate_description, validate_title
 from rooms.views.booking_tree import LARGE_TREE, bookable_in_scope, host_shortlist
-from vconf.params import ids_in
 from vconf.limits import MAX_PEOPLE
+from vconf.params import ids_in
 
 REPEATS = [
     ("", gettext_lazy("Không lặp")),
