@@ -152,3 +152,32 @@ def test_a_cost_model_takes_the_transport_threshold_and_the_delegation(api, admi
     created = api(admin_user).post("/api/cost-models/", model, format="json")
     assert created.status_code == 201, created.content
     assert (created.json()["default_delegates_per_site"], created.json()["transport_threshold_km"]) == (2, "15.0")
+
+
+class TestAnIslandsTripIsEnteredThroughTheEndpointsApi:
+    def test_a_boat_trip_with_its_fare_is_kept(self, api, admin_user, province):
+        url = f"/api/endpoints/{province.ep_c3.pk}/"
+        response = api(admin_user).patch(url, {"road_km": 60, "travel_mode": "boat", "fare_vnd": 200000}, format="json")
+        assert response.status_code == 200, response.content
+        assert (response.json()["travel_mode"], response.json()["fare_vnd"]) == ("boat", 200000)
+        province.ep_c3.refresh_from_db()
+        assert (province.ep_c3.travel_mode, province.ep_c3.fare_vnd) == (TravelMode.BOAT, Decimal(200000))
+
+    def test_a_boat_without_a_fare_is_refused_and_nothing_changes(self, api, admin_user, province):
+        response = api(admin_user).patch(f"/api/endpoints/{province.ep_c3.pk}/", {"travel_mode": "boat"}, format="json")
+        assert response.status_code == 400
+        assert response.json() == {"fare_vnd": ["Nhập giá vé một chiều khi đi tàu hoặc máy bay."]}
+        province.ep_c3.refresh_from_db()
+        assert (province.ep_c3.travel_mode, province.ep_c3.fare_vnd) == (TravelMode.ROAD, None)
+
+    def test_a_fare_by_road_is_refused(self, api, admin_user, province):
+        response = api(admin_user).patch(f"/api/endpoints/{province.ep_c3.pk}/", {"fare_vnd": 1000}, format="json")
+        assert response.status_code == 400
+        assert response.json() == {"fare_vnd": ["Đi đường bộ thì không có giá vé."]}
+
+    def test_back_to_the_road_drops_the_fare(self, api, admin_user, province):
+        url = f"/api/endpoints/{province.ep_c3.pk}/"
+        api(admin_user).patch(url, {"road_km": 60, "travel_mode": "air", "fare_vnd": 1500000}, format="json")
+        response = api(admin_user).patch(url, {"travel_mode": "road"}, format="json")
+        assert response.status_code == 200
+        assert response.json()["fare_vnd"] is None

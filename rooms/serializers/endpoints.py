@@ -16,7 +16,7 @@ from rest_framework import serializers
 
 from rooms.cdr.addresses import MAX_ALIAS_LENGTH, MAX_ALIASES
 from rooms.ical import feed_url
-from rooms.models import Bridge, Connection, Endpoint, EndpointStatus, StatusChange, Structure, Unit
+from rooms.models import Bridge, Connection, Endpoint, EndpointStatus, StatusChange, Structure, TravelMode, Unit
 from rooms.permissions import is_administrator
 from rooms.selectors.endpoints import Distance, distance_of
 from vconf.fields import BoundedDateField, ModelSerializer
@@ -102,6 +102,11 @@ class EndpointSerializer(ModelSerializer):
         error_messages={"min_value": ROAD_KM_RANGE, "max_value": ROAD_KM_RANGE},
     )
     connection = serializers.ChoiceField(choices=Connection.choices, required=False)
+    # An island's trip (trips): by boat or air at a one-way fare per person, never a road estimate.
+    travel_mode = serializers.ChoiceField(choices=TravelMode.choices, required=False)
+    fare_vnd = serializers.DecimalField(
+        max_digits=12, decimal_places=0, min_value=0, coerce_to_string=False, allow_null=True, required=False
+    )
     bridge = serializers.PrimaryKeyRelatedField(queryset=Bridge.objects.all(), allow_null=True, required=False)
     operators = serializers.SlugRelatedField(
         slug_field="username", many=True, queryset=User.objects.all(), required=False
@@ -141,6 +146,8 @@ class EndpointSerializer(ModelSerializer):
             "connection",
             "bridge",
             "road_km",
+            "travel_mode",
+            "fare_vnd",
             "distance_km",
             "distance_estimated",
             "distance_basis",
@@ -221,9 +228,22 @@ class EndpointSerializer(ModelSerializer):
             attrs["status_since"] = effective
         if "status_note" in attrs:
             attrs["note"] = attrs.pop("status_note")
+        errors |= self.trip_errors(attrs)
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
+
+    def trip_errors(self, attrs: dict) -> "dict[str, list[StrOrPromise]]":
+        """A fare goes with a boat or an air trip and only with one (the database says so too)."""
+        mode = attrs.get("travel_mode", getattr(self.instance, "travel_mode", TravelMode.ROAD))
+        fare = attrs.get("fare_vnd", getattr(self.instance, "fare_vnd", None))
+        if mode == TravelMode.ROAD and fare is not None:
+            if "fare_vnd" in attrs:
+                return {"fare_vnd": [_("Đi đường bộ thì không có giá vé.")]}
+            attrs["fare_vnd"] = None  # back to the road: the old fare no longer applies
+        if mode != TravelMode.ROAD and fare is None:
+            return {"fare_vnd": [_("Nhập giá vé một chiều khi đi tàu hoặc máy bay.")]}
+        return {}
 
 
 class BridgeSerializer(ModelSerializer):

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rooms.models import Bridge, Connection, Endpoint, EndpointStatus, Role, StatusChange, Structure, Unit
+from rooms.models import Bridge, Connection, Endpoint, EndpointStatus, Role, StatusChange, Structure, TravelMode, Unit
 from rooms.models.endpoints import new_feed_token
 from rooms.permissions import can_operate, has_role
 from rooms.services.legacy_units import served_legacy_units, set_legacy_units
@@ -29,7 +29,10 @@ STATUS_ORDER: dict[str, int] = {
     EndpointStatus.IN_SERVICE: 2,
     EndpointStatus.RETIRED: 3,
 }
-EDITABLE_FIELDS = ("name", "unit", "legacy_unit", "seats", "dial_address", "aliases", "connection", "bridge", "road_km")
+EDITABLE_FIELDS = (
+    *("name", "unit", "legacy_unit", "seats", "dial_address", "aliases", "connection", "bridge"),
+    *("road_km", "travel_mode", "fare_vnd"),
+)
 
 
 def today() -> dt.date:
@@ -98,6 +101,8 @@ def create_endpoint(
     connection: str = Connection.GOVERNMENT_NETWORK,
     bridge: Bridge | None = None,
     road_km: Decimal | None = None,
+    travel_mode: str = TravelMode.ROAD,
+    fare_vnd: Decimal | None = None,
     operators: Collection[User] = (),
     status: str = EndpointStatus.PLANNED,
     status_since: dt.date | None = None,
@@ -119,6 +124,8 @@ def create_endpoint(
         connection=connection,
         bridge=bridge,
         road_km=road_km,
+        travel_mode=travel_mode,
+        fare_vnd=fare_vnd,
         status=status,
         status_since=effective,
     )
