@@ -85,6 +85,8 @@ def test_the_national_office_books_a_province_in_one_tick_and_reads_a_long_refus
     page.goto("/lich-hop/dat-lich/")
     form = page.locator("form.booking-form")
     form.locator("input[name=title]").fill("Trùng giờ")
+    # Hosted at the Government hall: Cao Bằng's MCU cascades to the central one.
+    form.locator("select[name=host]").select_option(label="Hội trường Chính phủ")
     form.locator("input[name=day]").fill(next_weekday(3))
     form.locator("input[name=start_time]").fill("09:00")
     form.locator("input[name=end_time]").fill("10:30")
@@ -97,4 +99,6 @@ def test_the_national_office_books_a_province_in_one_tick_and_reads_a_long_refus
     with page.expect_download() as download:
         page.get_by_role("button", name="Tải CSV mọi xung đột").click()
     lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
-    assert len(lines) == 1 + 57
+    # The header, the 57 busy rooms, and Cao Bằng's MCU, whose ports the first meeting holds.
+    assert len(lines) == 1 + 57 + 1
+    assert sum("MCU" in line.split(",")[2] for line in lines[1:]) == 1

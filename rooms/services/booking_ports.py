@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from rooms.cascade import UnreachableBridge, common_root, ports_per_bridge
 from rooms.models import Bridge, Endpoint
+from rooms.selectors.endpoints import few_names
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ def unreachable(
     top_name = Bridge.objects.filter(pk=top_id).values_list("name", flat=True).first()
     message = _("Cầu MCU của các điểm cầu này không nối lên cầu %(top)s của cuộc họp: %(names)s.") % {
         "top": top_name,
-        "names": ", ".join(e.name for e in stranded),
+        # A few names and a count: a whole province's communes would otherwise be listed.
+        "names": few_names([e.pk for e in stranded]),
     }
     return ValidationError({"host" if [e.pk for e in stranded] == [host.pk] else "endpoints": [message]})
