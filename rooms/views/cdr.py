@@ -22,8 +22,8 @@ from rooms.cdr.ingest import Accepted, rotate_cdr_token, store_records
 from rooms.cdr.parsing import parse_delivery
 from rooms.models import Bridge
 from rooms.permissions import IsAdministrator
-from rooms.services.csv_files import RowErrors, read_upload
-from rooms.views.endpoints import CsvParser
+from rooms.services.csv_files import RowErrors
+from rooms.views.endpoints import CsvParser, uploaded_csv
 from vconf.parsers import read_bounded
 
 ACCEPTED = inline_serializer(
@@ -94,13 +94,7 @@ class CdrImportView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         bridge = get_object_or_404(Bridge, pk=pk)
-        upload = request.FILES.get("file")
-        if upload is not None:
-            data = read_upload(upload)
-        elif isinstance(request.data, bytes):
-            data = request.data
-        else:
-            raise serializers.ValidationError({"file": [_("Gửi tệp CSV trong trường “file”.")]})
+        data = uploaded_csv(request)
         try:
             result = import_cdr_csv(bridge=bridge, data=data)
         except RowErrors as error:

@@ -177,13 +177,7 @@ class EndpointViewSet(AdministeredViewSet):
         parser_classes=[MultiPartParser, FormParser, CsvParser, JSONParser],
     )
     def import_csv(self, request: Request) -> Response:
-        upload = request.FILES.get("file")
-        if upload is not None:
-            data = read_upload(upload)
-        elif isinstance(request.data, bytes):
-            data = request.data
-        else:
-            raise serializers.ValidationError({"file": [_("Gửi tệp CSV trong trường “file”.")]})
+        data = uploaded_csv(request)
         try:
             created = import_endpoints_csv(data=data, by=signed_in(request))
         except RowErrors as error:

@@ -2,7 +2,6 @@
 
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -17,9 +16,9 @@ from rooms.permissions import IsAdministrator
 from rooms.serializers.imports import ImportErrorsSerializer
 from rooms.serializers.users import UserSerializer
 from rooms.services import users as services
-from rooms.services.csv_files import RowErrors, read_upload
+from rooms.services.csv_files import RowErrors
 from rooms.services.user_import import import_users_csv
-from rooms.views.endpoints import CsvParser
+from rooms.views.endpoints import CsvParser, uploaded_csv
 from vconf.parsers import JSONParser
 
 FIELD_ERRORS = OpenApiResponse(description='Refused, with a message per field: {"field": ["message"]}')
@@ -94,13 +93,7 @@ class UserViewSet(
         parser_classes=[MultiPartParser, FormParser, CsvParser, JSONParser],
     )
     def import_csv(self, request: Request) -> Response:
-        upload = request.FILES.get("file")
-        if upload is not None:
-            data = read_upload(upload)
-        elif isinstance(request.data, bytes):
-            data = request.data
-        else:
-            raise serializers.ValidationError({"file": [_("Gửi tệp CSV trong trường “file”.")]})
+        data = uploaded_csv(request)
         try:
             created = import_users_csv(data=data)
         except RowErrors as error:
