@@ -54,11 +54,11 @@ FROM rooms_unit
 # Provincial meeting k of province p on day k at 08:00; national conference n on day 6n at 14:00.
 MEETINGS = f"""
 INSERT INTO rooms_meeting (id, uid, title, description, host_id, start, "end", organizer_id, status, sequence,
-                           imported, invitations_unsent, created_at, updated_at)
+                           imported, invitations_unsent, holiday_override_reason, created_at, updated_at)
 SELECT row_number() OVER (ORDER BY day, host), 'bench-' || host || '-' || day, 'Họp', '', host,
        TIMESTAMPTZ '{FIRST_DAY} 01:00+00' + day * INTERVAL '1 day' + hour * INTERVAL '1 hour',
        TIMESTAMPTZ '{FIRST_DAY} 01:00+00' + day * INTERVAL '1 day' + (hour + 2) * INTERVAL '1 hour',
-       1, 'scheduled', 0, FALSE, '', now(), now()
+       1, 'scheduled', 0, FALSE, '', '', now(), now()
 FROM (
     SELECT 1 + p AS host, k AS day, 0 AS hour
     FROM generate_series(1, {PROVINCES}) AS p, generate_series(0, %(provincial)s - 1) AS k

@@ -149,12 +149,13 @@ def generate(backend: str, participations: int, communes: int) -> dict:
                 "sequence",
                 "imported",
                 "invitations_unsent",
+                "holiday_override_reason",
                 "created_at",
                 "updated_at",
                 "cancelled_at",
             ],
             [
-                (i, u, t, "", h, s, e, 1, "cancelled" if c else "scheduled", 0, False, "", now, now, now if c else None)
+                (i, u, t, "", h, s, e, 1, "cancelled" if c else "scheduled", 0, False, "", "", now, now, now if c else None)
                 for i, u, t, h, s, e, c in meeting_rows
             ],
         ),

@@ -72,19 +72,19 @@ FIXTURE = [
                               date_joined) VALUES ('!', false, 'office', '', '', '', false, true, now())""",
     # Province meetings Mon/Wed/Fri 14:00-16:00 local (07:00-09:00 UTC), national Tuesdays 01:00-03:00 UTC.
     """INSERT INTO rooms_meeting (uid, title, description, host_id, start, "end", organizer_id, status, sequence,
-                                  imported, invitations_unsent, created_at, updated_at)
+                                  imported, invitations_unsent, holiday_override_reason, created_at, updated_at)
        SELECT 'p' || p.id || '-' || d, 'Họp tỉnh ' || p.code, '', h.id,
               %(year)s::timestamptz + (d || ' days')::interval + interval '14 hours',
               %(year)s::timestamptz + (d || ' days')::interval + interval '16 hours',
-              (SELECT id FROM auth_user WHERE username = 'office'), 'scheduled', 0, false, '', now(), now()
+              (SELECT id FROM auth_user WHERE username = 'office'), 'scheduled', 0, false, '', '', now(), now()
        FROM rooms_unit p JOIN rooms_endpoint h ON h.unit_id = p.id, generate_series(0, 364) d
        WHERE p.level = 'province' AND mod(d, 7) IN (0, 2, 4)""",
     """INSERT INTO rooms_meeting (uid, title, description, host_id, start, "end", organizer_id, status, sequence,
-                                  imported, invitations_unsent, created_at, updated_at)
+                                  imported, invitations_unsent, holiday_override_reason, created_at, updated_at)
        SELECT 'vn-' || d, 'Họp Chính phủ với các địa phương', '', h.id,
               %(year)s::timestamptz + (d || ' days')::interval + interval '8 hours',
               %(year)s::timestamptz + (d || ' days')::interval + interval '10 hours',
-              (SELECT id FROM auth_user WHERE username = 'office'), 'scheduled', 0, false, '', now(), now()
+              (SELECT id FROM auth_user WHERE username = 'office'), 'scheduled', 0, false, '', '', now(), now()
        FROM rooms_endpoint h JOIN rooms_unit u ON u.id = h.unit_id AND u.code = 'VN', generate_series(1, 364, 7) d""",
     """INSERT INTO rooms_participation (meeting_id, endpoint_id, is_host, start, "end", active)
        SELECT m.id, e.id, e.id = m.host_id, m.start, m."end", true
