@@ -86,7 +86,8 @@ def raw_booking(
     cursor.fetchall()
     cursor.execute(
         'INSERT INTO rooms_meeting (uid, title, description, host_id, bridge_id, start, "end", organizer_id, '
-        "status, sequence, imported, invitations_unsent, holiday_override_reason, created_at, updated_at) VALUES (%s, %s, '', %s, %s, %s, %s, "
+        "status, sequence, imported, invitations_unsent, holiday_override_reason, created_at, updated_at) "
+        "VALUES (%s, %s, '', %s, %s, %s, %s, "
         "%s, 'scheduled', 0, false, '', '', %s, %s)",
         [f"raw-{n}", "Raw", host_id, bridge_id, slot, end, user_id, now, now],
     )

@@ -153,7 +153,8 @@ def raw_booking(cursor: object, *, slot: datetime, ids: list[int], host_id: int,
     cursor.fetchall()  # type: ignore[attr-defined]
     cursor.execute(  # type: ignore[attr-defined]
         'INSERT INTO rooms_meeting (uid, title, description, host_id, bridge_id, start, "end", organizer_id, '
-        "status, sequence, imported, invitations_unsent, holiday_override_reason, created_at, updated_at) VALUES (%s, 'Raw', '', %s, NULL, "
+        "status, sequence, imported, invitations_unsent, holiday_override_reason, created_at, updated_at) "
+        "VALUES (%s, 'Raw', '', %s, NULL, "
         "%s, %s, %s, 'scheduled', 0, false, '', '', now(), now()) RETURNING id",
         [f"raw-{n}", host_id, slot, end, user_id],
     )

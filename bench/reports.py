@@ -155,8 +155,9 @@ def generate(backend: str, participations: int, communes: int) -> dict:
                 "cancelled_at",
             ],
             [
-                (i, u, t, "", h, s, e, 1, "cancelled" if c else "scheduled", 0, False, "", "", now, now, now if c else None)
+                (i, u, t, "", h, s, e, 1, state, 0, False, "", "", now, now, now if state == "cancelled" else None)
                 for i, u, t, h, s, e, c in meeting_rows
+                for state in ["cancelled" if c else "scheduled"]
             ],
         ),
         (
