@@ -261,3 +261,12 @@ async def test_the_socket_narrows_to_a_unit_and_refuses_unknown_or_foreign_ones(
         communicator = await socket_for(user, nation.meeting.pk, query)
         output = await communicator.receive_output(timeout=3)
         assert output["type"] == "websocket.close" and output["code"] == code
+
+
+def test_the_meeting_page_sums_up_the_provinces_part_only(nation, client):
+    client.force_login(nation.staff)
+    response = client.get(f"/lich-hop/{nation.meeting.pk}/")
+    assert response.status_code == 200
+    assert response.context["attendance"].totals.endpoints == 3
+    client.force_login(nation.government)
+    assert client.get(f"/lich-hop/{nation.meeting.pk}/").context["attendance"].totals.endpoints == 10

@@ -18,10 +18,11 @@ from django.views.decorators.http import require_POST
 
 from rooms.models import Endpoint, Level, Meeting, MeetingStatus, ProvinceSettings, Role, Structure, Unit
 from rooms.models.endpoints import BOOKABLE_STATUSES
-from rooms.permissions import can_watch_meeting, has_role
+from rooms.permissions import board_unit, can_watch_meeting, has_role
 from rooms.recurrence_text import describe_rule
 from rooms.selectors import meetings as selectors
 from rooms.selectors.attendance import meeting_attendance
+from rooms.selectors.board import endpoints_within
 from rooms.selectors.bridges import meeting_bridge_load
 from rooms.selectors.groups import group_choices, rooms_of_ticked_groups
 from rooms.selectors.units import unit_subtree_ids
@@ -234,7 +235,10 @@ def render_detail(request: HttpRequest, meeting: Meeting, *, status: int = 200, 
         if meeting.series
         else [],
         # The figures in the page itself, so they show without JavaScript (liveboard.js refreshes them).
-        "attendance": meeting_attendance(meeting, now=now) if can_watch_meeting(request.user, meeting.pk) else None,
+        # Delegated scope: a province reads its part of a national meeting, as on the board.
+        "attendance": meeting_attendance(meeting, now=now, only=endpoints_within(board_unit(request.user)))
+        if can_watch_meeting(request.user, meeting.pk)
+        else None,
         "bridge_load": meeting_bridge_load(meeting),
         **extra,
     }
