@@ -1,7 +1,7 @@
 """Capacity planning per bridge: booked ports per 15 minutes (peak, 95th percentile, hours above
 80%), bookings refused for ports (recorded although the booking rolled back), and the projection."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -111,3 +111,10 @@ class TestProjection:
         assert projection is not None
         assert projection["province"] == "20"
         assert projection["ports_needed_at_full_coverage"] == projection["communes"] + 1
+
+
+def test_a_range_cut_mid_quarter_hour_is_read_not_a_500(api, leader, busy_day, clock):
+    # Found by `make fuzz`: `to` at the current second, `from` left to the default (today).
+    to = (clock.now() + timedelta(hours=9, minutes=39, seconds=50, microseconds=513677)).isoformat()
+    response = api(leader).get(f"/api/bridges/{busy_day.bridge.pk}/capacity/", {"to": to})
+    assert response.status_code == 200

@@ -3,33 +3,43 @@ values, `home_unit` a unit code (with `home_unit_structure` when the code is on 
 `password` is write-only and checked by Django's password validators, never echoed."""
 
 from django.contrib.auth.models import User
+from django.core.validators import EmailValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from rooms.models import Endpoint, Role, Structure
 from rooms.serializers.endpoints import UnitCodeField, find_unit
 from rooms.services.users import role_of
+from vconf.fields import StrictCharField
 
 
 class UserSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
-    username = serializers.CharField(max_length=150)
-    full_name = serializers.CharField(
+    username = StrictCharField(max_length=150)
+    full_name = StrictCharField(
         max_length=150,
         required=False,
         allow_blank=True,
         help_text=_("Họ và tên như viết, họ trước (“Nguyễn Thị Lan”)."),
     )
-    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    # Text with an e-mail check rather than EmailField: the schema's "format: email" would call
+    # the blank address of an account without one invalid.
+    email = StrictCharField(
+        max_length=254,
+        required=False,
+        allow_blank=True,
+        validators=[EmailValidator()],
+        help_text=_("E-mail; có thể trống."),
+    )
+    phone = StrictCharField(max_length=30, required=False, allow_blank=True)
     role = serializers.ChoiceField(choices=Role.choices)
     home_unit = UnitCodeField(required=False, allow_null=True, help_text=_("Mã đơn vị; null: cả nước."))
     # A plain string (checked in validate) so the schema keeps one Structure enum, the units' own.
-    home_unit_structure = serializers.CharField(
+    home_unit_structure = StrictCharField(
         required=False, allow_null=True, allow_blank=True, max_length=10, help_text=_("current hoặc legacy.")
     )
     is_active = serializers.BooleanField(required=False)
-    password = serializers.CharField(
+    password = StrictCharField(
         write_only=True, required=False, allow_blank=True, max_length=128, style={"input_type": "password"}
     )
     endpoints = serializers.PrimaryKeyRelatedField(

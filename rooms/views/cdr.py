@@ -109,7 +109,11 @@ class RotateCdrTokenView(APIView):
         tags=["bridges"],
         summary="Issue a new cdr_token (the MCU's receiver URL must be updated)",
         request=None,
-        responses={200: inline_serializer("CdrToken", {"cdr_token": serializers.CharField()}), 403: ERROR},
+        responses={
+            200: inline_serializer("CdrToken", {"cdr_token": serializers.CharField()}),
+            403: ERROR,
+            404: ERROR,
+        },
     )
     def post(self, request: Request, pk: int) -> Response:
         bridge = rotate_cdr_token(bridge=get_object_or_404(Bridge, pk=pk))

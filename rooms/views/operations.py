@@ -20,7 +20,7 @@ from rooms.services import approval, days_off
 from rooms.views.meetings import meeting_body
 from vconf import clock
 from vconf.auth import signed_in
-from vconf.fields import query_datetime, query_int
+from vconf.fields import StrictCharField, query_datetime, query_int
 
 ERROR = inline_serializer("OperationsError", {"detail": serializers.CharField()})
 FIELD_ERRORS = OpenApiResponse(description='Refused input, a message per field: {"field": ["message"]}')
@@ -28,11 +28,11 @@ FIELD_ERRORS = OpenApiResponse(description='Refused input, a message per field: 
 
 class DayOffSerializer(serializers.Serializer):
     date = serializers.DateField()
-    name = serializers.CharField(max_length=200)
+    name = StrictCharField(max_length=200)
     # A plain string, not a ChoiceField: a second enum named "kind" (check-ins have one) would
     # collide in the schema.
-    kind = serializers.CharField(default=DayOffKind.DAY_OFF, help_text="day_off or working_day")
-    province = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
+    kind = StrictCharField(default=DayOffKind.DAY_OFF, help_text="day_off or working_day")
+    province = StrictCharField(max_length=10, required=False, allow_blank=True, default="")
 
     def validate_kind(self, value: str) -> str:
         if value not in DayOffKind.values:
@@ -40,16 +40,15 @@ class DayOffSerializer(serializers.Serializer):
         return value
 
 
-DAY_ROW = inline_serializer(
-    "DayOffRow",
-    {
-        "date": serializers.DateField(),
-        "name": serializers.CharField(),
-        "kind": serializers.CharField(help_text="day_off or working_day"),
-        "province": serializers.CharField(help_text="Blank: the whole country"),
-        "source": serializers.CharField(help_text="law (the holidays package) or entered"),
-    },
-)
+DAY_ROW_FIELDS = {
+    "date": serializers.DateField(),
+    "name": serializers.CharField(),
+    "kind": serializers.CharField(help_text="day_off or working_day"),
+    "province": serializers.CharField(help_text="Blank: the whole country"),
+    "source": serializers.CharField(help_text="law (the holidays package) or entered"),
+}
+DAY_ROW = inline_serializer("DayOffRow", DAY_ROW_FIELDS)
+DAY_ROWS = inline_serializer("DayOffRow", DAY_ROW_FIELDS, many=True)
 
 
 class HolidayView(APIView):
@@ -63,7 +62,7 @@ class HolidayView(APIView):
             OpenApiParameter("year", OpenApiTypes.INT, description="Default: this year"),
             OpenApiParameter("province", OpenApiTypes.STR, description="Province code"),
         ],
-        responses={200: DAY_ROW, 400: FIELD_ERRORS},
+        responses={200: DAY_ROWS, 400: FIELD_ERRORS},
     )
     def get(self, request: Request) -> Response:
         year = query_int(request.query_params, "year", lo=2000, hi=2100) or timezone.localdate(clock.now()).year
@@ -92,7 +91,7 @@ class HolidayView(APIView):
 
 
 class RejectSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, help_text="Told to the requester")
+    reason = StrictCharField(max_length=2000, help_text="Told to the requester")
 
 
 class ApproveView(APIView):
@@ -115,7 +114,13 @@ class RejectView(APIView):
         description="The meeting is kept as cancelled (its request says rejected, with the reason); its rooms "
         "and ports are freed; the requester is told by e-mail.",
         request=RejectSerializer,
-        responses={200: OpenApiResponse(description="The meeting"), 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
+        responses={
+            200: OpenApiResponse(description="The meeting"),
+            400: FIELD_ERRORS,
+            403: ERROR,
+            404: ERROR,
+            409: ERROR,
+        },
     )
     def post(self, request: Request, pk: int) -> Response:
         meeting = get_object_or_404(Meeting, pk=pk)
@@ -134,6 +139,8 @@ def capacity_range(request: Request) -> tuple[dt.datetime, dt.datetime]:
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     start = query_datetime(request.query_params, "from") or today
     end = query_datetime(request.query_params, "to") or start + dt.timedelta(days=28)
+    # One time zone for the 15-minute grid, whatever offsets the two were sent with.
+    start, end = timezone.localtime(start), timezone.localtime(end)
     if end <= start:
         raise serializers.ValidationError({"to": [_("Phải sau thời điểm bắt đầu.")]})
     if end - start > dt.timedelta(days=MAX_CAPACITY_DAYS):

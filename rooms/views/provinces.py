@@ -12,6 +12,7 @@ from rooms.services import provinces as services
 
 FIELD_ERRORS = OpenApiResponse(description='Refused, with a message per field: {"field": ["message"]}')
 FORBIDDEN = OpenApiResponse(description="Leaders, office staff and administrators read; administrators write")
+NOT_FOUND = OpenApiResponse(description="No such province settings or target")
 
 
 class _ReadCreatePatch(
@@ -26,11 +27,21 @@ class _ReadCreatePatch(
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Province settings: host endpoint and circuity factor of each province"),
-    create=extend_schema(
-        summary="Configure a province (administrators)", responses={201: ProvinceSettingsSerializer, 400: FIELD_ERRORS}
+    list=extend_schema(
+        summary="Province settings: host endpoint and circuity factor of each province",
+        responses={200: ProvinceSettingsSerializer(many=True), 400: FIELD_ERRORS, 403: FORBIDDEN},
     ),
-    partial_update=extend_schema(summary="Change a province's settings (administrators)"),
+    retrieve=extend_schema(
+        summary="One province's settings", responses={200: ProvinceSettingsSerializer, 403: FORBIDDEN, 404: NOT_FOUND}
+    ),
+    create=extend_schema(
+        summary="Configure a province (administrators)",
+        responses={201: ProvinceSettingsSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN},
+    ),
+    partial_update=extend_schema(
+        summary="Change a province's settings (administrators)",
+        responses={200: ProvinceSettingsSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN, 404: NOT_FOUND},
+    ),
 )
 class ProvinceSettingsViewSet(_ReadCreatePatch):
     serializer_class = ProvinceSettingsSerializer
@@ -52,11 +63,21 @@ class ProvinceSettingsViewSet(_ReadCreatePatch):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Coverage targets (x% of communes by a date), per province or nationwide"),
-    create=extend_schema(
-        summary="Add a coverage target (administrators)", responses={201: CoverageTargetSerializer, 400: FIELD_ERRORS}
+    list=extend_schema(
+        summary="Coverage targets (x% of communes by a date), per province or nationwide",
+        responses={200: CoverageTargetSerializer(many=True), 400: FIELD_ERRORS, 403: FORBIDDEN},
     ),
-    partial_update=extend_schema(summary="Change a coverage target (administrators)"),
+    retrieve=extend_schema(
+        summary="One coverage target", responses={200: CoverageTargetSerializer, 403: FORBIDDEN, 404: NOT_FOUND}
+    ),
+    create=extend_schema(
+        summary="Add a coverage target (administrators)",
+        responses={201: CoverageTargetSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN},
+    ),
+    partial_update=extend_schema(
+        summary="Change a coverage target (administrators)",
+        responses={200: CoverageTargetSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN, 404: NOT_FOUND},
+    ),
 )
 class CoverageTargetViewSet(_ReadCreatePatch):
     serializer_class = CoverageTargetSerializer

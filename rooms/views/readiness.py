@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -60,7 +60,11 @@ class ReadinessReportView(APIView):
     @extend_schema(
         summary="Readiness before meetings: test calls on time, failed, escalations, late check-ins",
         parameters=[ReadinessQuery],
-        responses=report_responses(OpenApiTypes.OBJECT, description='{"rows": [...], "totals": {...}}'),
+        responses={
+            **report_responses(OpenApiTypes.OBJECT, description='{"rows": [...], "totals": {...}}'),
+            400: OpenApiResponse(description='Refused input, a message per field: {"field": ["message"]}'),
+            403: OpenApiResponse(description="Leaders, office staff and administrators"),
+        },
     )
     def get(self, request: Request) -> HttpResponse:
         query = ReadinessQuery(data=request.query_params)

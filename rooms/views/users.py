@@ -23,12 +23,22 @@ from vconf.parsers import JSONParser
 
 FIELD_ERRORS = OpenApiResponse(description='Refused, with a message per field: {"field": ["message"]}')
 FORBIDDEN = OpenApiResponse(description="Administrators only")
+NOT_FOUND = OpenApiResponse(description="No such account")
 
 
 @extend_schema_view(
-    list=extend_schema(summary="User accounts (administrators); ?role= and ?search= narrow the list"),
-    create=extend_schema(summary="Create an account", responses={201: UserSerializer, 400: FIELD_ERRORS}),
-    partial_update=extend_schema(summary="Change an account (a role, a unit, deactivate, a new password)"),
+    list=extend_schema(
+        summary="User accounts (administrators); ?role= and ?search= narrow the list",
+        responses={200: UserSerializer(many=True), 400: FIELD_ERRORS, 403: FORBIDDEN},
+    ),
+    retrieve=extend_schema(summary="One account", responses={200: UserSerializer, 403: FORBIDDEN, 404: NOT_FOUND}),
+    create=extend_schema(
+        summary="Create an account", responses={201: UserSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN}
+    ),
+    partial_update=extend_schema(
+        summary="Change an account (a role, a unit, deactivate, a new password)",
+        responses={200: UserSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN, 404: NOT_FOUND},
+    ),
 )
 class UserViewSet(
     mixins.ListModelMixin,
