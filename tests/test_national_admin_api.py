@@ -217,6 +217,18 @@ class TestUserImport:
         assert User.objects.count() == before
         assert not province.ep_c1.operators.exists()
 
+    def test_is_active_is_read_from_words_and_a_bad_word_is_named(self, api, admin, province):
+        response = self.post(api, admin, "username,role,is_active\nkt1,operator,không\nkt2,operator,true\n")
+        assert response.status_code == 201, response.json()
+        assert dict(User.objects.filter(username__in=["kt1", "kt2"]).values_list("username", "is_active")) == {
+            "kt1": False,
+            "kt2": True,
+        }
+        refused = self.post(api, admin, "username,role,is_active\nkt3,operator,maybe\n")
+        assert refused.status_code == 400
+        assert [(r["row"], sorted(r["errors"])) for r in refused.json()["rows"]] == [(2, ["is_active"])]
+        assert not User.objects.filter(username="kt3").exists()
+
     def test_a_missing_column_refuses_the_file(self, api, admin, province):
         response = self.post(api, admin, "username\nkt1\n")
         assert response.status_code == 400
@@ -266,3 +278,16 @@ def test_the_admin_lists_accounts_with_their_role_and_full_name(admin_user, staf
     assert page.status_code == 200
     assert "Trần Văn Bình" in page.content.decode()
     assert "Văn phòng" in page.content.decode()
+
+
+def test_an_account_answers_its_blank_email_and_refuses_a_bad_one_or_an_object_of_rooms(api, admin_user, operator):
+    url = f"/api/users/{operator.pk}/"
+    assert api(admin_user).get(url).json()["email"] == ""
+    bad = api(admin_user).patch(url, {"email": "not-an-address"}, format="json")
+    assert bad.status_code == 400
+    assert list(bad.json()) == ["email"]
+    rooms = api(admin_user).patch(url, {"endpoints": {}}, format="json")
+    assert rooms.status_code == 400
+    assert list(rooms.json()) == ["endpoints"]
+    operator.refresh_from_db()
+    assert operator.email == "" and operator.operated_endpoints.exists()

@@ -51,6 +51,16 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """true or false only: DRF's own also takes "yes", 1 and "on", which the schema (type:
+    boolean) says are invalid (found by `make fuzz`)."""
+
+    def to_internal_value(self, data: object) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
 class ModelSerializer(serializers.ModelSerializer):
     """The project's base ModelSerializer: bounded dates and text-only text fields everywhere."""
 

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from rooms.models import Endpoint, Role, Structure
 from rooms.serializers.endpoints import UnitCodeField, find_unit
 from rooms.services.users import role_of
-from vconf.fields import StrictCharField
+from vconf.fields import StrictBooleanField, StrictCharField
 
 
 class UserSerializer(serializers.Serializer):
@@ -22,15 +22,9 @@ class UserSerializer(serializers.Serializer):
         allow_blank=True,
         help_text=_("Họ và tên như viết, họ trước (“Nguyễn Thị Lan”)."),
     )
-    # Text with an e-mail check rather than EmailField: the schema's "format: email" would call
-    # the blank address of an account without one invalid.
-    email = StrictCharField(
-        max_length=254,
-        required=False,
-        allow_blank=True,
-        validators=[EmailValidator()],
-        help_text=_("E-mail; có thể trống."),
-    )
+    # Text checked in validate_email rather than EmailField: the schema's "format: email" would
+    # call the blank address of an account without one invalid.
+    email = StrictCharField(max_length=254, required=False, allow_blank=True, help_text=_("E-mail; có thể trống."))
     phone = StrictCharField(max_length=30, required=False, allow_blank=True)
     role = serializers.ChoiceField(choices=Role.choices)
     home_unit = UnitCodeField(required=False, allow_null=True, help_text=_("Mã đơn vị; null: cả nước."))
@@ -38,7 +32,7 @@ class UserSerializer(serializers.Serializer):
     home_unit_structure = StrictCharField(
         required=False, allow_null=True, allow_blank=True, max_length=10, help_text=_("current hoặc legacy.")
     )
-    is_active = serializers.BooleanField(required=False)
+    is_active = StrictBooleanField(required=False)
     password = StrictCharField(
         write_only=True, required=False, allow_blank=True, max_length=128, style={"input_type": "password"}
     )
@@ -64,6 +58,17 @@ class UserSerializer(serializers.Serializer):
             "is_active": user.is_active,
             "endpoints": sorted(e.pk for e in user.operated_endpoints.all()),
         }
+
+    def validate_email(self, value: str) -> str:
+        if value:
+            EmailValidator(message=_("Địa chỉ e-mail không hợp lệ."))(value)
+        return value
+
+    def to_internal_value(self, data: object) -> dict:
+        # DRF's many-related field iterates a JSON object's keys as if it were a list of ids.
+        if isinstance(data, dict) and "endpoints" in data and not isinstance(data["endpoints"], list):
+            raise serializers.ValidationError({"endpoints": [_("Gửi danh sách id điểm cầu.")]})
+        return super().to_internal_value(data)
 
     def validate(self, attrs: dict) -> dict:
         structure = attrs.pop("home_unit_structure", None) or None

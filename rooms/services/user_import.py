@@ -51,8 +51,20 @@ class RoomFinder:
         return found, errors
 
 
+# A CSV cell says yes or no in words: the API's is_active takes JSON booleans only.
+TRUE_WORDS = {"true", "1", "yes", "có", "x"}
+FALSE_WORDS = {"false", "0", "no", "không"}
+
+
 def _row_payload(values: dict[str, str], rooms: RoomFinder, errors: dict) -> dict:
     payload: dict[str, object] = {key: value for key, value in values.items() if value != ""}
+    if "is_active" in payload:
+        word = str(payload["is_active"]).strip().lower()
+        if word in TRUE_WORDS | FALSE_WORDS:
+            payload["is_active"] = word in TRUE_WORDS
+        else:
+            errors["is_active"] = [_("Ghi true hoặc false (có/không).")]
+            del payload["is_active"]
     if "endpoints" in payload:
         found, problems = rooms.find(str(payload["endpoints"]))
         if problems:
