@@ -40,7 +40,7 @@ class DayOffSerializer(serializers.Serializer):
         return value
 
 
-DAY_ROW_FIELDS = {
+DAY_ROW_FIELDS: dict[str, serializers.Field] = {
     "date": serializers.DateField(),
     "name": serializers.CharField(),
     "kind": serializers.CharField(help_text="day_off or working_day"),
