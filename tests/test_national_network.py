@@ -325,3 +325,17 @@ class TestPages:
         client.force_login(nation.gov_staff)
         response = client.get(f"/diem-cau/mcu/{nation.central.pk}/")
         assert {day.day: peak for day, peak, _p in response.context["ahead"]}[3] == 0
+
+
+def test_rooms_keep_their_distance_to_the_province_hall_once_vn_is_above_the_province(province):
+    """The province, not the root, decides the hall a room is measured to (the demo puts VN on top)."""
+    from rooms.selectors.endpoints import distance_details
+
+    rooms = [province.ep_d1.pk, province.ep_c1.pk, province.ep_c3.pk]
+    before = distance_details(rooms)
+    for structure in (Structure.LEGACY, Structure.CURRENT):
+        vn = Unit.objects.create(structure=structure, code="VN", name="Việt Nam", level=Level.COUNTRY)
+        Unit.objects.filter(structure=structure, level=Level.PROVINCE).update(parent=vn)
+    after = distance_details(rooms)
+    assert after == before
+    assert all(found.km is not None for found in after.values())

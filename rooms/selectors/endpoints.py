@@ -70,12 +70,12 @@ def distance_details(endpoint_ids: Iterable[int]) -> dict[int, Distance]:
             "legacy_unit__lat",
             "legacy_unit__lon",
             "unit__structure",
-            # The province is the root of the unit's tree: at most two levels up.
-            "unit__code",
-            "unit__parent__code",
-            "unit__parent__parent__code",
+            # The province is at most two levels up (commune < district < province < VN).
+            *("unit__code", "unit__level", "unit__parent__code", "unit__parent__level"),
+            *("unit__parent__parent__code", "unit__parent__parent__level"),
         )
-    provinces = {grand or parent or code for *_rest, code, parent, grand in rows}
+    rows = [(*row[:7], province_in_lineage(*row[7:])) for row in rows]
+    provinces = {province for *_rest, province in rows}
     # A legacy province merged away in 2025 (Bắc Kạn) uses the settings of the one it joined.
     successors = {code: province_successor(code) for code in provinces}
     wanted = provinces | {code for code in successors.values() if code}
@@ -91,11 +91,11 @@ def distance_details(endpoint_ids: Iterable[int]) -> dict[int, Distance]:
     default_factor = float(settings.VCONF["DEFAULT_CIRCUITY_FACTOR"])
     halls = _province_locations({code for code in provinces if hosts.get(code, (None,))[0] is None})
     result: dict[int, Distance] = {}
-    for pk, road_km, lat, lon, old_lat, old_lon, structure, code, parent, grand in rows:
+    for pk, road_km, lat, lon, old_lat, old_lon, structure, province in rows:
         if road_km is not None:
             result[pk] = Distance(float(road_km), False, "road")
             continue
-        host_id, factor, host_lat, host_lon = hosts.get(grand or parent or code, (None, default_factor, None, None))
+        host_id, factor, host_lat, host_lon = hosts.get(province, (None, default_factor, None, None))
         if host_id == pk:
             result[pk] = Distance(0.0, False, "host")
             continue
@@ -103,13 +103,23 @@ def distance_details(endpoint_ids: Iterable[int]) -> dict[int, Distance]:
             lat, lon = old_lat, old_lon
         basis = "host"
         if host_id is None:
-            host_lat, host_lon = halls.get((structure, grand or parent or code), (None, None))
+            host_lat, host_lon = halls.get((structure, province), (None, None))
             basis = "province"
         if lat is None or lon is None or host_lat is None or host_lon is None:
             result[pk] = UNKNOWN
             continue
         result[pk] = Distance(round(haversine_km(lat, lon, host_lat, host_lon) * factor, 1), True, basis)
     return result
+
+
+def province_in_lineage(*codes_and_levels: str | None) -> str:
+    """The province among a unit and its ancestors, given as (code, level) pairs from the unit up;
+    without one (a central room at VN), the topmost code given."""
+    pairs = list(zip(codes_and_levels[::2], codes_and_levels[1::2], strict=True))
+    for code, level in pairs:
+        if level == Level.PROVINCE and code:
+            return code
+    return next((code for code, _level in reversed(pairs) if code), "")
 
 
 def _province_locations(codes: set[str]) -> dict[tuple[str, str], tuple[float | None, float | None]]:
