@@ -163,7 +163,8 @@ def filter_endpoints(
     if structure:
         endpoints = endpoints.filter(unit__structure=structure)
     if unit is not None:
-        below = Q(pk=unit.pk) | Q(parent=unit) | Q(parent__parent=unit)
+        # Four levels at most: VN > province > district > commune.
+        below = Q(pk=unit.pk) | Q(parent=unit) | Q(parent__parent=unit) | Q(parent__parent__parent=unit)
         units = Unit.objects.filter(below).values("pk")
         served = Endpoint.legacy_units.through.objects.filter(unit__in=units).values("endpoint_id")
         endpoints = endpoints.filter(Q(unit__in=units) | Q(legacy_unit__in=units) | Q(pk__in=served))
