@@ -180,6 +180,6 @@ def pending_for(user: User, *, now: datetime) -> "list[MeetingRequest]":
     )
     return list(
         open_requests_.exclude(meeting__participations__in=outside)
-        .select_related("meeting", "meeting__host", "meeting__organizer")
+        .select_related("meeting", "meeting__host", "meeting__organizer__profile")
         .order_by("answer_due")[:500]
     )
