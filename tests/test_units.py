@@ -217,3 +217,19 @@ def test_a_csv_country_has_no_parent_and_a_province_parent_must_be_the_country(t
         call_command("load_units", "--csv", write(tmp_path, text), "--structure", "current", stderr=err)
     assert "Dòng 2:" in err.getvalue() and "Dòng 4:" in err.getvalue()
     assert Unit.objects.count() == 0
+
+
+@pytest.mark.parametrize("structure", [Structure.CURRENT, Structure.LEGACY])
+def test_reloading_a_province_keeps_it_under_the_national_root(structure):
+    vn = Unit.objects.create(structure=structure, code="VN", name="Việt Nam", level=Level.COUNTRY)
+    load("--province", "20", "--structure", structure)
+    Unit.objects.filter(structure=structure, code="20").update(parent=vn)
+    load("--province", "20", "--structure", structure)
+    assert Unit.objects.get(structure=structure, code="20").parent == vn
+
+
+def test_a_province_loaded_after_the_root_goes_under_it():
+    vn = Unit.objects.create(structure=Structure.CURRENT, code="VN", name="Việt Nam", level=Level.COUNTRY)
+    load("--province", "20", "--structure", "current")
+    assert Unit.objects.get(structure=Structure.CURRENT, code="20").parent == vn
+    assert Unit.objects.filter(structure=Structure.LEGACY).count() == 0

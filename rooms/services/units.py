@@ -261,11 +261,18 @@ def successor_codes() -> dict[str, str]:
 # --- writing --------------------------------------------------------------------------------
 
 
+def root_of(row: UnitRow, roots: list[int]) -> int | None:
+    """The parent of a unit given without one: a province goes under the tree's national root (VN)
+    when the tree has one, so reloading a province never cuts it off the country."""
+    return roots[0] if row.level == Level.PROVINCE and len(roots) == 1 else None
+
+
 def upsert_units(
     *, structure: str, rows: list[UnitRow], result: LoadResult, progress: ProgressFactory = no_progress
 ) -> None:
     """Insert or update these units (parents first) on one tree, in batches."""
     existing = set(Unit.objects.filter(structure=structure).values_list("code", flat=True))
+    roots = list(Unit.objects.filter(structure=structure, level=Level.COUNTRY).values_list("pk", flat=True))
     bar = progress(total=len(rows), desc=f"{structure}")
     try:
         for level in LEVEL_ORDER:
@@ -286,7 +293,7 @@ def upsert_units(
                             code=row.code,
                             name=row.name,
                             level=row.level,
-                            parent_id=parents[row.parent] if row.parent else None,
+                            parent_id=parents[row.parent] if row.parent else root_of(row, roots),
                             lat=row.lat,
                             lon=row.lon,
                             especially_difficult=bool(row.especially_difficult),
