@@ -44,6 +44,18 @@ def endpoints_on_tree(endpoints: QuerySet[Endpoint], *, structure: str) -> Query
     )
 
 
+def served_placements(endpoints: QuerySet[Endpoint], *, structure: str) -> list[tuple[int, int]]:
+    """(endpoint id, legacy unit id) for every legacy unit a current room serves besides the one
+    endpoints_on_tree places it under: on the legacy tree a room of today's commune that absorbed
+    communes of two former districts is listed (and ticked) under both. Distinct pairs only."""
+    if structure != Structure.LEGACY:
+        return []
+    through = Endpoint.legacy_units.through.objects.filter(
+        endpoint__in=endpoints.exclude(unit__structure=structure).values("pk")
+    ).exclude(endpoint__legacy_unit=F("unit"))
+    return list(through.values_list("endpoint_id", "unit_id").distinct().order_by("endpoint_id", "unit_id"))
+
+
 def selectable_units(*, structure: str, home: Unit | None, in_scope: Collection[int]) -> set[int] | None:
     """The units of a tree a user may tick as a whole (None: every unit). On the user's own tree:
     their home unit's subtree. On the other tree: the units with no bookable room outside the
@@ -53,10 +65,12 @@ def selectable_units(*, structure: str, home: Unit | None, in_scope: Collection[
     if home.structure == structure:
         return unit_subtree_ids(home)
     parents = dict(Unit.objects.filter(structure=structure).values_list("pk", "parent_id"))
-    rooms = endpoints_on_tree(Endpoint.objects.filter(status__in=BOOKABLE_STATUSES), structure=structure)
+    bookable = Endpoint.objects.filter(status__in=BOOKABLE_STATUSES)
+    rooms = endpoints_on_tree(bookable, structure=structure)
     blocked: set[int] = set()
     # tree_unit_id is endpoints_on_tree's annotation, which the type plugin cannot see.
-    for pk, unit_id in rooms.values_list("pk", "tree_unit_id"):  # type: ignore[misc]
+    placed = list(rooms.values_list("pk", "tree_unit_id"))  # type: ignore[misc]
+    for pk, unit_id in placed + served_placements(bookable, structure=structure):
         while unit_id is not None and pk not in in_scope and unit_id not in blocked:
             blocked.add(unit_id)
             unit_id = parents.get(unit_id)

@@ -6,6 +6,7 @@ Both pages that show the tree (booking, reschedule) and the two small views that
 script (one province's subtree, the host search) read it here.
 """
 
+import copy
 from collections.abc import Collection
 
 from django.contrib.auth.decorators import login_required
@@ -17,7 +18,7 @@ from rooms.models import Endpoint, Level, ProvinceSettings, Role, Unit
 from rooms.models.endpoints import BOOKABLE_STATUSES
 from rooms.permissions import User, endpoints_in_scope, has_role, home_unit, is_administrator
 from rooms.selectors.meetings import TreeNode, booking_tree
-from rooms.selectors.units import endpoints_on_tree, selectable_units
+from rooms.selectors.units import endpoints_on_tree, selectable_units, served_placements
 from vconf.folding import matching
 from vconf.params import ids_in
 
@@ -51,11 +52,14 @@ def unit_tree(
     rooms = endpoints_on_tree(bookable_in_scope(user), structure=structure)
     # tree_unit_id is endpoints_on_tree's annotation, which the type plugin cannot see.
     placed: list[tuple[int, int]] = list(rooms.values_list("pk", "tree_unit_id"))  # type: ignore[misc]
-    scope_units = selectable_units(structure=structure, home=home, in_scope={pk for pk, _unit in placed})
+    in_scope = {pk for pk, _unit in placed}
+    scope_units = selectable_units(structure=structure, home=home, in_scope=in_scope)
     tree = Tree(rooms, structure, scope_units, checked_endpoints, checked_units or set())
-    if len(placed) <= LARGE_TREE:
-        return tree.whole([pk for pk, _unit in placed])
-    return tree.folded(placed, opened=set(opened))
+    # A room of today's commune is also placed under every other former unit it serves.
+    tree.also = [(pk, unit) for pk, unit in served_placements(rooms, structure=structure) if pk in in_scope]
+    if len(in_scope) <= LARGE_TREE:
+        return tree.whole(sorted(in_scope))
+    return tree.folded(placed + tree.also, opened=set(opened))
 
 
 class Tree:
@@ -71,17 +75,30 @@ class Tree:
     ) -> None:
         self.rooms, self.structure, self.scope_units = rooms, structure, scope_units
         self.checked_endpoints, self.checked_units = checked_endpoints, checked_units
+        self.also: list[tuple[int, int]] = []
 
     def whole(self, shown: list[int]) -> list[TreeNode]:
         if not shown:
             return []
         return booking_tree(
-            endpoints=self.rooms.filter(pk__in=shown).only("pk", "name", "unit_id", "status"),
+            endpoints=self.placed_rooms(shown),
             structure=self.structure,
             scope_unit_ids=self.scope_units,
             checked_endpoints=self.checked_endpoints,
             checked_units=self.checked_units,
         )
+
+    def placed_rooms(self, shown: list[int]) -> list[Endpoint]:
+        """The rooms shown, each once under its own unit and once more (a copy) under every other
+        former unit it serves."""
+        rooms = list(self.rooms.filter(pk__in=shown).only("pk", "name", "unit_id", "status"))
+        by_pk = {room.pk: room for room in rooms}
+        for pk, unit_id in self.also:
+            if pk in by_pk:
+                extra = copy.copy(by_pk[pk])
+                extra.tree_unit_id = unit_id  # type: ignore[attr-defined]  # read by booking_tree
+                rooms.append(extra)
+        return rooms
 
     def selectable(self, pk: int) -> bool:
         return self.scope_units is None or pk in self.scope_units
@@ -98,9 +115,11 @@ class Tree:
         }
         per_province: dict[int, list[int]] = {}
         above: list[int] = []  # rooms above every province: the Government hall
-        for pk, unit_id in placed:
+        for pk, unit_id in dict.fromkeys(placed):
             province = province_of(unit_id, units)
-            (per_province.setdefault(province, []) if province else above).append(pk)
+            ids = per_province.setdefault(province, []) if province else above
+            if pk not in ids:
+                ids.append(pk)
         unfold = set()
         for province, ids in per_province.items():
             ticked = sum(pk in self.checked_endpoints for pk in ids)
