@@ -21,6 +21,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.models.sql.constants import MULTI
 
+from analytics import packing
 from analytics.models import CostModel, Investment
 from analytics.savings_math import MODEL_RATES, WHOLE_RATES
 from rooms.models import (
@@ -84,20 +85,15 @@ def frame_from(queryset: QuerySet, dtypes: dict[str, str]) -> pd.DataFrame:
     return frame.astype({name: dtype for name, dtype in dtypes.items() if dtype != "object"})
 
 
-# Text aggregates that join a column of one query into one comma-separated value, per database.
-JOINED = {"sqlite": "group_concat({}, ',')", "postgresql": "string_agg(CAST({} AS text), ',')"}
-
-
 def integer_frame(queryset: QuerySet, columns: list[str]) -> pd.DataFrame:
     """Run a `values_list(*columns)` QuerySet of non-null integer fields: int64 columns by those names.
 
-    The database joins each column into one text (group_concat / string_agg) and numpy parses
-    it: one row crosses the driver instead of one per record, and building a Python object per
-    record is what dominated reading head counts. All the aggregates of one SELECT read the same rows in
-    the same pass, so the columns line up; count(*) checks that each one parsed whole.
+    The database packs each column into one value (JOINED) and numpy reads it: one row crosses the
+    driver instead of one Python object per record. The aggregates of one SELECT read the same rows
+    in the same pass, so the columns line up; count(*) checks that each one was read whole.
     """
     connection = connections[queryset.db]
-    joined = JOINED.get(connection.vendor)
+    joined = packing.JOINED.get(connection.vendor)
     if joined is None:
         return frame_from(queryset, dict.fromkeys(columns, "int64"))
     inner, params = queryset.query.get_compiler(using=queryset.db).as_sql()
@@ -106,7 +102,7 @@ def integer_frame(queryset: QuerySet, columns: list[str]) -> pd.DataFrame:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         count, *texts = cursor.fetchone()
-    values = [np.fromstring(text or "", dtype="int64", sep=",") for text in texts]
+    values = [packing.unpacked(packed) for packed in texts]
     if any(len(column) != count for column in values):
         raise ValueError(f"integer_frame: a column of {columns} did not parse into {count} integers")
     return pd.DataFrame(dict(zip(columns, values, strict=True)), copy=False)

@@ -10,12 +10,12 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from django.db.models import F, Min, QuerySet
+from django.db.models import Exists, Min, OuterRef, QuerySet
 from django.db.models.functions import Coalesce
 
 from analytics.frames import EpochSeconds, frame_from, held_meetings, integer_frame
 from rooms.cdr.verification import Verification
-from rooms.models import BridgeLeg, Endpoint, Meeting
+from rooms.models import BridgeLeg, Endpoint, Meeting, Participation
 
 COLUMN = "verified_money_vnd"
 
@@ -25,16 +25,19 @@ def _pair_keys(meetings: np.ndarray, endpoints: np.ndarray) -> np.ndarray:
 
 
 def confirmed_pairs(held: QuerySet[Meeting]) -> np.ndarray:
-    """Keys (meeting, endpoint) of the participations of these meetings that the bridge has a leg of."""
-    legs = (
-        BridgeLeg.objects.filter(participation__meeting__in=held.order_by().values("pk"))
+    """Keys (meeting, endpoint) of the participations of these meetings that the bridge has a leg of.
+
+    A semi-join: each participation is read once when a leg of it exists (EXISTS), instead of
+    joining every leg to its participation and asking the database to make the pairs DISTINCT;
+    a participation is one (meeting, endpoint), so no pair comes twice."""
+    pairs = (
+        Participation.objects.filter(meeting__in=held.order_by().values("pk"))
+        .filter(Exists(BridgeLeg.objects.filter(participation=OuterRef("pk"))))
         .order_by()
-        .annotate(leg_meeting=F("participation__meeting_id"), leg_endpoint=F("participation__endpoint_id"))
-        .values_list("leg_meeting", "leg_endpoint")
-        .distinct()
+        .values_list("meeting_id", "endpoint_id")
     )
-    frame = integer_frame(legs, ["leg_meeting", "leg_endpoint"])
-    return _pair_keys(frame["leg_meeting"].to_numpy(), frame["leg_endpoint"].to_numpy())
+    frame = integer_frame(pairs, ["meeting_id", "endpoint_id"])
+    return _pair_keys(frame["meeting_id"].to_numpy(), frame["endpoint_id"].to_numpy())
 
 
 def with_verified_money(savings: pd.DataFrame, held: QuerySet[Meeting]) -> pd.DataFrame:

@@ -188,8 +188,8 @@ def generate(backend: str, participations: int, communes: int) -> dict:
         for table, columns, rows in tables:
             write(cursor, backend, table, columns, rows)
         cursor.execute(
-            "INSERT INTO rooms_provincesettings (province_code, name, host_id, circuity_factor)"
-            " VALUES ('20', 'Bench', 1, 1.4)"
+            "INSERT INTO rooms_provincesettings (province_code, name, host_id, circuity_factor, desk_email,"
+            " desk_phone, request_lead_days) VALUES ('20', 'Bench', 1, 1.4, '', '', 2)"
         )
         for table in ("rooms_unit", "rooms_endpoint", "rooms_meeting", "rooms_participation", "rooms_checkin"):
             if backend == "postgres":
