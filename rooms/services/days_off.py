@@ -24,8 +24,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rooms.models import DayOff, DayOffKind, Endpoint, Level, Meeting, Unit
+from rooms.models import DayOff, DayOffKind, Endpoint, Meeting, Unit
 from rooms.permissions import is_administrator
+from rooms.selectors.provinces import province_code_of_unit
 
 if TYPE_CHECKING:
     from rooms.services.booking_rules import BookingRequest
@@ -59,9 +60,7 @@ def make_up_days(year: int) -> dict[date, str]:
 
 def province_code_of(unit: Unit | None) -> str:
     """The code of the province a unit lies in ("" for the country or no unit)."""
-    while unit is not None and unit.level not in (Level.PROVINCE, Level.COUNTRY):
-        unit = unit.parent
-    return unit.code if unit is not None and unit.level == Level.PROVINCE else ""
+    return province_code_of_unit(unit)
 
 
 def endpoint_province(endpoint: Endpoint) -> str:

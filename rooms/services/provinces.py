@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from rooms.models import CoverageTarget, Endpoint, Level, ProvinceSettings, Structure, Unit
+from rooms.selectors.provinces import province_code_of_unit
 
 # A target may name the whole country: the coverage report's `province=all` reads these.
 NATIONWIDE = "all"
@@ -21,9 +22,7 @@ def province_unit(code: str) -> Unit | None:
 
 
 def province_code_of(unit: Unit) -> str | None:
-    while unit is not None and unit.level not in (Level.PROVINCE, Level.COUNTRY):
-        unit = unit.parent  # type: ignore[assignment]
-    return unit.code if unit is not None and unit.level == Level.PROVINCE else None
+    return province_code_of_unit(unit) or None
 
 
 def _check_province_settings(settings: ProvinceSettings) -> None:
