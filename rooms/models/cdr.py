@@ -92,8 +92,8 @@ class BridgeLeg(models.Model):
             ),
         ]
         indexes = [
-            # The board and the reports: the legs of these participations.
-            models.Index(fields=["participation"], name="bridgeleg_participation_idx"),
+            # The board and the reports read legs by participation through the
+            # foreign key's own index; a second one on the same column only slowed writes.
             # "Does this bridge send records": its first leg.
             models.Index(fields=["bridge", "connected_at"], name="bridgeleg_bridge_time_idx"),
         ]
