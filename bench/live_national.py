@@ -32,9 +32,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from scratch import ROOT, Scratch
 
-SCRATCH = Scratch("vconf_bench_national")
-REDIS_URL = "redis://127.0.0.1:6379/2"
-REDIS_PREFIX = "vconf-bench-national"
+SCRATCH = Scratch(os.environ.get("BENCH_DATABASE", "vconf_bench_national"))
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2")
+REDIS_PREFIX = os.environ.get("BENCH_REDIS_PREFIX", "vconf-bench-national")
 HOST = "127.0.0.1"
 PROVINCES = 34
 ROOMS = 3355  # + the Government hall = 3,356 endpoints
