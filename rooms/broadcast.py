@@ -10,7 +10,7 @@ the channel layer with copies of a large payload.
 import logging
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -33,7 +33,14 @@ class Outbox:
     """Coalesces notices per meeting: the first goes out at once, the rest of the window's notices
     for that meeting are merged (their endpoints united; None wins) and sent once when it ends."""
 
-    def __init__(self, send, *, window: float = WINDOW, clock=time.monotonic, later=None) -> None:
+    def __init__(
+        self,
+        send: Callable[[int, set[int] | None], None],
+        *,
+        window: float = WINDOW,
+        clock: Callable[[], float] = time.monotonic,
+        later: Callable[[float, Callable[[], None]], None] | None = None,
+    ) -> None:
         self.send, self.window, self.clock = send, window, clock
         self.later = later or _timer
         self.lock = threading.Lock()
@@ -69,7 +76,7 @@ def _merged(known: set[int] | None, more: Collection[int] | None) -> set[int] | 
     return known | {int(pk) for pk in more}
 
 
-def _timer(delay: float, call) -> None:
+def _timer(delay: float, call: Callable[[], None]) -> None:
     timer = threading.Timer(delay, call)
     timer.daemon = True
     timer.start()
