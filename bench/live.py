@@ -39,9 +39,9 @@ from pathlib import Path
 
 from scratch import ROOT, Scratch
 
-SCRATCH = Scratch("vconf_bench_h5")
-REDIS_URL = "redis://127.0.0.1:6379/5"
-REDIS_PREFIX = "vconf-bench-h5"
+SCRATCH = Scratch(os.environ.get("BENCH_DATABASE", "vconf_bench_h5"))
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
+REDIS_PREFIX = os.environ.get("BENCH_REDIS_PREFIX", "vconf-bench-h5")
 HOST = "127.0.0.1"
 COMPRESSION = os.environ.get("BENCH_COMPRESSION", "deflate") or None
 
