@@ -197,6 +197,9 @@ class MeetingUpdateSerializer(ParticipantsMixin):
     scope = serializers.ChoiceField(
         choices=SCOPES, required=False, default="this", help_text="this occurrence, or it and the following ones"
     )
+    holiday_override_reason = serializers.CharField(
+        required=False, max_length=300, help_text="Administrators: move the meeting onto a day off"
+    )
 
 
 class CancelSerializer(serializers.Serializer):

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from rooms.models import Endpoint, Level, Meeting, MeetingStatus, ProvinceSettings, Role, Structure, Unit
 from rooms.models.endpoints import BOOKABLE_STATUSES
-from rooms.permissions import board_unit, can_watch_meeting, has_role
+from rooms.permissions import board_unit, can_watch_meeting, has_role, is_administrator
 from rooms.recurrence_text import describe_rule
 from rooms.selectors import meetings as selectors
 from rooms.selectors.attendance import meeting_attendance
@@ -31,7 +31,7 @@ from rooms.services.booking_rules import Booking
 from rooms.services.port_refusals import record_port_refusals
 from rooms.services.request_rules import may_book
 from rooms.views import booking_office as office
-from rooms.views.booking_forms import BookingForm, CalendarForm, ParticipantsForm, RescheduleForm, TimeForm
+from rooms.views.booking_forms import BookingForm, CalendarForm, ParticipantsForm, RescheduleForm
 from rooms.views.booking_refusals import conflicts_csv, refusal
 from rooms.views.booking_tree import opened_units, unit_tree
 from vconf import clock
@@ -150,6 +150,7 @@ def booking_page(
         opened=opened_units(request),
     )
     context["groups"] = group_choices(user=request.user, checked=request.POST.getlist("groups"))
+    context["may_override_days_off"] = is_administrator(request.user)
     return render(request, "rooms/booking_form.html", context, status=status)
 
 
@@ -228,9 +229,11 @@ def render_detail(request: HttpRequest, meeting: Meeting, *, status: int = 200, 
         "participations": participations,
         "changeable": changeable,
         "cancellable": changeable and state == MeetingStatus.SCHEDULED,
-        "time_form": TimeForm(
-            initial={"day": local_start.date(), "start_time": local_start.time(), "end_time": local_end.time()}
+        "time_form": RescheduleForm(
+            user=request.user,
+            initial={"day": local_start.date(), "start_time": local_start.time(), "end_time": local_end.time()},
         ),
+        "may_override_days_off": is_administrator(request.user),
         "others": list(meeting.series.meetings.exclude(pk=meeting.pk).order_by("start")[:200])
         if meeting.series
         else [],
@@ -276,7 +279,7 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def meeting_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_object_or_404(Meeting.objects.select_related("host", "bridge", "organizer", "series"), pk=pk)
-    form = RescheduleForm(request.POST)
+    form = RescheduleForm(request.POST, user=request.user)
     participants = ParticipantsForm(request.POST)
     if not (form.is_valid() and participants.is_valid()):
         errors = [m for f in (form, participants) for e in f.errors.values() for m in e]
@@ -285,6 +288,8 @@ def meeting_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     changes: booking.Changes = {"start": start, "end": end}
     if form.cleaned_data["title"]:
         changes["title"] = form.cleaned_data["title"]
+    if reason := form.override_reason():
+        changes["holiday_override_reason"] = reason
     if "participants" in request.POST:
         changes["endpoints"] = list(participants.cleaned_data["endpoints"])
         changes["units"] = list(participants.cleaned_data["units"])
