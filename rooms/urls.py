@@ -29,6 +29,7 @@ urlpatterns = [
     path("lich-hop/<int:pk>/", booking_pages.meeting_detail, name="meeting-detail"),
     path("lich-hop/<int:pk>/huy/", booking_pages.meeting_cancel, name="meeting-cancel"),
     path("lich-hop/<int:pk>/doi-lich/", booking_pages.meeting_reschedule, name="meeting-reschedule"),
+    path("lich-hop/<int:pk>/thanh-phan/", booking_pages.meeting_delegates, name="meeting-delegates"),
     path("lich-hop/<int:pk>/gui-lai-thu/", meetings.resend_invitations_page, name="meeting-resend-invitations"),
     path("nhom-diem-cau/", groups.group_list, name="endpoint-groups"),
     path("nhom-diem-cau/<int:pk>/xoa/", groups.group_delete, name="endpoint-group-delete"),

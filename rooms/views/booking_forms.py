@@ -153,6 +153,10 @@ class BookingForm(TimeForm, HolidayOverride):
         )
 
 
+class DelegatesForm(forms.Form):
+    delegates_per_site = BookingForm.base_fields["delegates_per_site"]
+
+
 class ParticipantsForm(forms.Form):
     """Endpoints and units ticked in the unit tree (a ticked unit means every endpoint below)."""
 

@@ -26,12 +26,12 @@ from rooms.selectors.board import endpoints_within
 from rooms.selectors.bridges import meeting_bridge_load
 from rooms.selectors.groups import group_choices, rooms_of_ticked_groups
 from rooms.selectors.units import unit_subtree_ids
-from rooms.services import booking, series
+from rooms.services import booking, meeting_edits, series
 from rooms.services.booking_rules import Booking
 from rooms.services.port_refusals import record_port_refusals
 from rooms.services.request_rules import may_book
 from rooms.views import booking_office as office
-from rooms.views.booking_forms import BookingForm, CalendarForm, ParticipantsForm, RescheduleForm
+from rooms.views.booking_forms import BookingForm, CalendarForm, DelegatesForm, ParticipantsForm, RescheduleForm
 from rooms.views.booking_refusals import conflicts_csv, refusal
 from rooms.views.booking_tree import opened_units, unit_tree
 from vconf import clock
@@ -305,4 +305,22 @@ def meeting_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     except Conflict as error:
         return render_detail(request, meeting, status=409, **refusal(error))
     messages.success(request, _("Đã cập nhật lịch họp."))
+    return redirect("meeting-detail", pk=meeting.pk)
+
+
+@login_required
+def meeting_delegates(request: HttpRequest, pk: int) -> HttpResponse:
+    """Office staff change "Thành phần: mỗi điểm cầu N người" after booking; the savings follow."""
+    meeting = get_object_or_404(Meeting, pk=pk)
+    if not has_role(request.user, Role.STAFF):
+        return render(request, "rooms/booking_forbidden.html", status=403)
+    form = DelegatesForm(request.POST or None, initial={"delegates_per_site": meeting.delegates_per_site})
+    if request.method != "POST":
+        return render(request, "rooms/meeting_delegates.html", {"meeting": meeting, "form": form})
+    if not form.is_valid():
+        return render(request, "rooms/meeting_delegates.html", {"meeting": meeting, "form": form}, status=400)
+    meeting_edits.set_delegates_per_site(
+        meeting=meeting, actor=signed_in(request), delegates_per_site=form.cleaned_data["delegates_per_site"]
+    )
+    messages.success(request, _("Đã cập nhật thành phần."))
     return redirect("meeting-detail", pk=meeting.pk)

@@ -37,7 +37,7 @@ from rooms.serializers.meetings import (
     MeetingUpdateSerializer,
     endpoints_by_id,
 )
-from rooms.services import booking, delegated, invitations, series
+from rooms.services import booking, delegated, invitations, meeting_edits, series
 from rooms.services.booking_rules import BookingRequest
 from rooms.services.port_refusals import port_refusals_recorded
 from vconf import clock
@@ -59,6 +59,7 @@ STATES = [
 ]
 # The free-slot search reads a bounded range, so one request cannot scan years of bookings.
 MAX_AVAILABILITY_DAYS = 62
+KEEP_DELEGATES = object()  # PATCH without delegates_per_site: as it is
 
 
 def meeting_body(meeting: Meeting, *, reload: bool = True) -> dict:
@@ -188,12 +189,16 @@ class MeetingViewSet(
         if not delegated.holds_whole_meeting(actor, meeting):
             return self.change_own_part(meeting, actor, data)
         scope = data.pop("scope", "this")
+        delegates = data.pop("delegates_per_site", KEEP_DELEGATES)
+        moves = bool(data) or delegates is KEEP_DELEGATES
         if "bridge" not in data:
             data["bridge"] = booking.KEEP
-        if scope == "following":
-            series.reschedule_following(meeting=meeting, actor=signed_in(request), **data)
-        else:
-            booking.reschedule_meeting(meeting=meeting, actor=signed_in(request), **data)
+        if moves and scope == "following":
+            series.reschedule_following(meeting=meeting, actor=actor, **data)
+        elif moves:
+            booking.reschedule_meeting(meeting=meeting, actor=actor, **data)
+        if delegates is not KEEP_DELEGATES:
+            meeting = meeting_edits.set_delegates_per_site(meeting=meeting, actor=actor, delegates_per_site=delegates)
         return Response(meeting_body(meeting))
 
     def update(self, request: Request, *args: object, **kwargs: object) -> Response:
