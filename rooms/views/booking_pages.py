@@ -29,7 +29,7 @@ from rooms.selectors.units import unit_subtree_ids
 from rooms.services import booking, meeting_edits, series
 from rooms.services.booking_rules import Booking
 from rooms.services.port_refusals import record_port_refusals
-from rooms.services.request_rules import may_book
+from rooms.services.request_rules import is_requester, may_book
 from rooms.views import booking_office as office
 from rooms.views.booking_forms import BookingForm, CalendarForm, DelegatesForm, ParticipantsForm, RescheduleForm
 from rooms.views.booking_refusals import conflicts_csv, refusal
@@ -243,6 +243,8 @@ def render_detail(request: HttpRequest, meeting: Meeting, *, status: int = 200, 
         if can_watch_meeting(request.user, meeting.pk)
         else None,
         "bridge_load": meeting_bridge_load(meeting),
+        # A department asking for meetings is no operator: no attendance section for it.
+        "shows_attendance": not (is_requester(request.user) and not has_role(request.user, Role.OPERATOR)),
         **extra,
     }
     if changeable:
