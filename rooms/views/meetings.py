@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from rooms import ical
+from rooms import ical, ical_upload
 from rooms.models import Endpoint, Meeting, MeetingStatus, Role
 from rooms.permissions import CanBook, has_role
 from rooms.selectors import meetings as selectors
@@ -330,14 +330,10 @@ class ImportView(APIView):
         responses={200: ImportResultSerializer, 400: FIELD_ERRORS, 403: ERROR},
     )
     def post(self, request: Request) -> Response:
-        upload: Any = request.data.get("file") or request.data.get("calendar")
-        data = upload.read(MAX_IMPORT_BYTES + 1) if hasattr(upload, "read") else upload
-        if isinstance(data, str):
-            data = data.encode()
-        if not data:
-            raise serializers.ValidationError({"file": [_("Cần tệp iCalendar (.ics).")]})
-        if len(data) > MAX_IMPORT_BYTES:
-            raise serializers.ValidationError({"file": [_("Tệp quá lớn (tối đa 2 MB).")]})
+        data = ical_upload.uploaded_calendar(request.data)
+        if getattr(self, "as_requests", False):
+            body = ical_upload.import_requests(organizer=signed_in(request), data=data)
+            return Response(body, status=400 if "events" in body else 200)
         skip = request.query_params.get("skip_conflicts", "").lower() in {"1", "true", "yes", "on"}
         return Response(series.import_calendar(organizer=signed_in(request), data=data, skip_conflicts=skip))
 
