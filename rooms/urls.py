@@ -8,6 +8,7 @@ from rooms.views import (
     audit_pages,
     booking_pages,
     groups,
+    import_pages,
     meetings,
     operator_pages,
     rollout_pages,
@@ -41,6 +42,7 @@ urlpatterns = [
     # Operations (approval): days off, department requests, bridge capacity.
     path("ngay-nghi/", operations.holidays_page, name="holidays-page"),
     path("de-nghi-hop/", operations.requests_page, name="meeting-requests"),
+    path("de-nghi-hop/nhap-ics/", import_pages.import_requests_page, name="meeting-requests-import"),
     path(
         "de-nghi-hop/<int:pk>/duyet/", operations.request_answer, {"decision": "approve"}, name="meeting-approve-page"
     ),

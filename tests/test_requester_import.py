@@ -57,3 +57,25 @@ def test_a_leader_may_not_import(api, leader, province, clock):
     response = post(api, leader, calendar(event(province, "a@so", 5)))
     assert response.status_code == 403
     assert not Meeting.objects.exists()
+
+
+class TestTheRequestsPage:
+    def test_the_department_uploads_its_file_and_sees_its_requests(self, client, requester, province, clock):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        client.force_login(requester)
+        assert 'id="import-ics"' in client.get("/de-nghi-hop/").content.decode()
+        upload = SimpleUploadedFile("hop.ics", calendar(event(province, "a@so", 5)), content_type="text/calendar")
+        response = client.post("/de-nghi-hop/nhap-ics/", {"file": upload})
+        assert response.status_code == 302
+        assert Meeting.objects.get().status == MeetingStatus.PENDING
+
+    def test_a_refused_event_is_named_on_the_page(self, client, requester, province, clock):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        client.force_login(requester)
+        data = calendar(event(province, "a@so", 5), event(province, "soon@so", 3))
+        response = client.post("/de-nghi-hop/nhap-ics/", {"file": SimpleUploadedFile("hop.ics", data)})
+        assert response.status_code == 400
+        assert "soon@so" in response.content.decode()
+        assert not Meeting.objects.exists()
