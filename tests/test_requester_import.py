@@ -79,3 +79,17 @@ class TestTheRequestsPage:
         assert response.status_code == 400
         assert "soon@so" in response.content.decode()
         assert not Meeting.objects.exists()
+
+
+def test_the_demo_adds_one_imported_pending_request_once(requester, province, clock, monkeypatch):
+    from io import StringIO
+
+    from django.core.management.base import OutputWrapper
+
+    from rooms.demo import approval
+
+    monkeypatch.setattr(approval, "the_rooms", lambda host: [province.ep_c1])  # the fixture's tree is legacy
+    for _again in range(2):
+        approval.imported_request(requester, province.host, OutputWrapper(StringIO()))
+    meeting = Meeting.objects.get(uid=approval.IMPORT_UID)
+    assert (meeting.status, meeting.organizer) == (MeetingStatus.PENDING, requester)
