@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from rooms.views import accounts
+from rooms.views import accounts, import_pages
 from rooms.views import attendance as attendance_views
 from rooms.views import cdr as cdr_views
 from rooms.views import endpoints as endpoint_views
@@ -38,6 +38,7 @@ urlpatterns = [
     ),
     path("meetings/<int:meeting_id>/attendance/", attendance_views.AttendanceView.as_view(), name="meeting-attendance"),
     path("meetings/import/", meeting_views.ImportView.as_view(), name="meeting-import"),
+    path("meetings/import-ics/", import_pages.RequestImportView.as_view(), name="meeting-request-import"),
     path("meetings/<int:pk>/invite.ics", meeting_views.InviteView.as_view(), name="meeting-invite"),
     path("availability/", meeting_views.AvailabilityView.as_view(), name="availability"),
     path("endpoints/<int:pk>/calendar.ics", feed_views.EndpointCalendarView.as_view(), name="endpoint-calendar"),

@@ -8,6 +8,7 @@ from rooms.views import (
     audit_pages,
     booking_pages,
     groups,
+    import_pages,
     meetings,
     operator_pages,
     rollout_pages,
@@ -29,6 +30,7 @@ urlpatterns = [
     path("lich-hop/<int:pk>/", booking_pages.meeting_detail, name="meeting-detail"),
     path("lich-hop/<int:pk>/huy/", booking_pages.meeting_cancel, name="meeting-cancel"),
     path("lich-hop/<int:pk>/doi-lich/", booking_pages.meeting_reschedule, name="meeting-reschedule"),
+    path("lich-hop/<int:pk>/thanh-phan/", booking_pages.meeting_delegates, name="meeting-delegates"),
     path("lich-hop/<int:pk>/gui-lai-thu/", meetings.resend_invitations_page, name="meeting-resend-invitations"),
     path("nhom-diem-cau/", groups.group_list, name="endpoint-groups"),
     path("nhom-diem-cau/<int:pk>/xoa/", groups.group_delete, name="endpoint-group-delete"),
@@ -40,6 +42,7 @@ urlpatterns = [
     # Operations (approval): days off, department requests, bridge capacity.
     path("ngay-nghi/", operations.holidays_page, name="holidays-page"),
     path("de-nghi-hop/", operations.requests_page, name="meeting-requests"),
+    path("de-nghi-hop/nhap-ics/", import_pages.import_requests_page, name="meeting-requests-import"),
     path(
         "de-nghi-hop/<int:pk>/duyet/", operations.request_answer, {"decision": "approve"}, name="meeting-approve-page"
     ),

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import OutputWrapper
 from django.utils import timezone
 
+from rooms import ical_upload
 from rooms.demo.users import PASSWORD
 from rooms.models import (
     Bridge,
@@ -78,6 +79,29 @@ def pending_request(user: User, host: Endpoint, stdout: OutputWrapper) -> None:
     stdout.write("  approval: no free slot for the demo request")
 
 
+IMPORT_UID = "demo-import-request@vconf"
+
+
+def imported_request(user: User, host: Endpoint, stdout: OutputWrapper) -> None:
+    """A request the department imported from an iCalendar file (rooms/ical_upload.py)."""
+    if Meeting.objects.filter(uid=IMPORT_UID).exists():
+        return
+    day = days_off.add_working_days(timezone.localdate(clock.now()), 4, province=PROVINCE)
+    rooms = ",".join(str(e.pk) for e in the_rooms(host))
+    for _try in range(10):
+        start, end = (timezone.localtime(t).strftime("%Y%m%dT%H%M%S") for t in at_two(day))
+        event = f"BEGIN:VEVENT\r\nUID:{IMPORT_UID}\r\nDTSTAMP:20260101T000000Z\r\n"
+        event += f"DTSTART;TZID=Asia/Ho_Chi_Minh:{start}\r\nDTEND;TZID=Asia/Ho_Chi_Minh:{end}\r\n"
+        event += f"SUMMARY:Họp rà soát thủ tục hành chính (nhập từ lịch)\r\nX-VCONF-HOST:{host.pk}\r\n"
+        event += f"X-VCONF-ENDPOINTS:{rooms}\r\nEND:VEVENT\r\n"
+        data = f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//vconf demo//VI\r\n{event}END:VCALENDAR\r\n"
+        if "booked" in ical_upload.import_requests(organizer=user, data=data.encode()):
+            stdout.write(f"  approval: imported request on {day:%d/%m/%Y} (from an .ics file)")
+            return
+        day = days_off.add_working_days(day, 1, province=PROVINCE)
+    stdout.write("  approval: no free slot for the imported demo request")
+
+
 def holiday_refusal(user: User, host: Endpoint, stdout: OutputWrapper) -> None:
     """A booking on the next public holiday, checked (not written): the demo prints the refusal."""
     today = timezone.localdate(clock.now())
@@ -129,6 +153,7 @@ def load(*, stdout: OutputWrapper) -> None:
     user = requester()
     province_days()
     pending_request(user, settings.host, stdout)
+    imported_request(user, settings.host, stdout)
     staff = User.objects.filter(username="vanphong").first() or user
     holiday_refusal(staff, settings.host, stdout)
     port_refusal(staff, settings.host.bridge)

@@ -197,6 +197,16 @@ class MeetingUpdateSerializer(ParticipantsMixin):
     scope = serializers.ChoiceField(
         choices=SCOPES, required=False, default="this", help_text="this occurrence, or it and the following ones"
     )
+    holiday_override_reason = serializers.CharField(
+        required=False, max_length=300, help_text="Administrators: move the meeting onto a day off"
+    )
+    delegates_per_site = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_PEOPLE,
+        help_text="People per site the invitation names; null: the cost model's default",
+    )
 
 
 class CancelSerializer(serializers.Serializer):

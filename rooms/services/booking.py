@@ -103,6 +103,7 @@ class Changes(TypedDict, total=False):
     title: str
     description: str
     bridge: "Bridge | None | _Keep"  # None: the host's bridge; KEEP or left out: as it is
+    holiday_override_reason: str  # an administrator's reason to move the meeting onto a day off
 
 
 def reschedule_meeting(*, meeting: Meeting, actor: User, notify: bool = True, **changes: Unpack[Changes]) -> Meeting:
@@ -161,6 +162,8 @@ def apply_change(
     booked_changed = times_changed or new_ids != old_ids or participants.bridge != meeting.bridge
     if not (booked_changed or texts):
         return None
+    if reason := days_off.override_reason_of(actor, changes.get("holiday_override_reason", "")):
+        meeting.holiday_override_reason = reason
     if booked_changed:
         lock_for_booking(bridge_ids=participants.ports, endpoint_ids=sorted(new_ids | old_ids))
         exclude = [meeting.pk, *exclude_meeting_ids]

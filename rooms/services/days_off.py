@@ -135,6 +135,14 @@ def booking_refusals(
     return holiday_conflicts(slots, provinces=provinces_of(endpoints))
 
 
+def override_reason_of(actor: User, reason: str) -> str:
+    """An administrator's reason to move a meeting onto a day off (kept on the meeting, so its
+    audit trail records it); anyone else giving one is refused."""
+    if reason.strip() and not is_administrator(actor):
+        raise PermissionDenied(_("Chỉ quản trị được đặt lịch vào ngày nghỉ."))
+    return reason.strip()
+
+
 class Checker:
     """A booking's conflict checker with the day-off conflicts added, by slot start."""
 

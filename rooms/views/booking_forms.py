@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from rooms.models import Bridge, Endpoint, Unit
-from rooms.permissions import User
+from rooms.permissions import User, is_administrator
 from rooms.services.booking_rules import BookingRequest
 from rooms.validators import MAX_DESCRIPTION, validate_description, validate_title
 from rooms.views.booking_tree import LARGE_TREE, bookable_in_scope, host_shortlist
@@ -46,11 +46,36 @@ def title_field(*, required: bool = True) -> forms.CharField:
     )
 
 
-class RescheduleForm(TimeForm):
+class HolidayOverride(forms.Form):
+    """An administrator's "book on the day off anyway", with the reason kept on the meeting (and so
+    in its audit trail); anyone else ticking it is refused with the form (400)."""
+
+    holiday_override = forms.BooleanField(label=gettext_lazy("Vẫn đặt vào ngày nghỉ"), required=False)
+    holiday_override_reason = forms.CharField(label=gettext_lazy("Lý do"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("holiday_override"):
+            if not is_administrator(self.user):
+                raise forms.ValidationError(gettext_lazy("Chỉ quản trị được đặt lịch vào ngày nghỉ."))
+            if not (data.get("holiday_override_reason") or "").strip():
+                self.add_error("holiday_override_reason", gettext_lazy("Cần ghi lý do đặt vào ngày nghỉ."))
+        return data
+
+    def override_reason(self) -> str:
+        data = self.cleaned_data
+        return (data.get("holiday_override_reason") or "").strip() if data.get("holiday_override") else ""
+
+
+class RescheduleForm(TimeForm, HolidayOverride):
     title = title_field(required=False)
 
 
-class BookingForm(TimeForm):
+class BookingForm(TimeForm, HolidayOverride):
     title = title_field()
     description = forms.CharField(
         label=gettext_lazy("Nội dung"),
@@ -85,7 +110,7 @@ class BookingForm(TimeForm):
     )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         host = cast(forms.ModelChoiceField, self.fields["host"])
         host.queryset = bookable_in_scope(user).select_related("unit").order_by("name")
         host.widget.attrs["data-host-search"] = reverse("booking-host-search")
@@ -123,8 +148,13 @@ class BookingForm(TimeForm):
             endpoints=endpoints,
             units=units,
             delegates_per_site=data.get("delegates_per_site"),
+            holiday_override_reason=self.override_reason(),
             **texts_and_places,
         )
+
+
+class DelegatesForm(forms.Form):
+    delegates_per_site = BookingForm.base_fields["delegates_per_site"]
 
 
 class ParticipantsForm(forms.Form):

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from rooms.models import Endpoint, Level, Meeting, MeetingStatus, ProvinceSettings, Role, Structure, Unit
 from rooms.models.endpoints import BOOKABLE_STATUSES
-from rooms.permissions import board_unit, can_watch_meeting, has_role
+from rooms.permissions import board_unit, can_watch_meeting, has_role, is_administrator
 from rooms.recurrence_text import describe_rule
 from rooms.selectors import meetings as selectors
 from rooms.selectors.attendance import meeting_attendance
@@ -26,12 +26,12 @@ from rooms.selectors.board import endpoints_within
 from rooms.selectors.bridges import meeting_bridge_load
 from rooms.selectors.groups import group_choices, rooms_of_ticked_groups
 from rooms.selectors.units import unit_subtree_ids
-from rooms.services import booking, series
+from rooms.services import booking, meeting_edits, series
 from rooms.services.booking_rules import Booking
 from rooms.services.port_refusals import record_port_refusals
-from rooms.services.request_rules import may_book
+from rooms.services.request_rules import is_requester, may_book
 from rooms.views import booking_office as office
-from rooms.views.booking_forms import BookingForm, CalendarForm, ParticipantsForm, RescheduleForm, TimeForm
+from rooms.views.booking_forms import BookingForm, CalendarForm, DelegatesForm, ParticipantsForm, RescheduleForm
 from rooms.views.booking_refusals import conflicts_csv, refusal
 from rooms.views.booking_tree import opened_units, unit_tree
 from vconf import clock
@@ -150,6 +150,7 @@ def booking_page(
         opened=opened_units(request),
     )
     context["groups"] = group_choices(user=request.user, checked=request.POST.getlist("groups"))
+    context["may_override_days_off"] = is_administrator(request.user)
     return render(request, "rooms/booking_form.html", context, status=status)
 
 
@@ -228,9 +229,11 @@ def render_detail(request: HttpRequest, meeting: Meeting, *, status: int = 200, 
         "participations": participations,
         "changeable": changeable,
         "cancellable": changeable and state == MeetingStatus.SCHEDULED,
-        "time_form": TimeForm(
-            initial={"day": local_start.date(), "start_time": local_start.time(), "end_time": local_end.time()}
+        "time_form": RescheduleForm(
+            user=request.user,
+            initial={"day": local_start.date(), "start_time": local_start.time(), "end_time": local_end.time()},
         ),
+        "may_override_days_off": is_administrator(request.user),
         "others": list(meeting.series.meetings.exclude(pk=meeting.pk).order_by("start")[:200])
         if meeting.series
         else [],
@@ -240,6 +243,8 @@ def render_detail(request: HttpRequest, meeting: Meeting, *, status: int = 200, 
         if can_watch_meeting(request.user, meeting.pk)
         else None,
         "bridge_load": meeting_bridge_load(meeting),
+        # A department asking for meetings is no operator: no attendance section for it.
+        "shows_attendance": not (is_requester(request.user) and not has_role(request.user, Role.OPERATOR)),
         **extra,
     }
     if changeable:
@@ -276,7 +281,7 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def meeting_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_object_or_404(Meeting.objects.select_related("host", "bridge", "organizer", "series"), pk=pk)
-    form = RescheduleForm(request.POST)
+    form = RescheduleForm(request.POST, user=request.user)
     participants = ParticipantsForm(request.POST)
     if not (form.is_valid() and participants.is_valid()):
         errors = [m for f in (form, participants) for e in f.errors.values() for m in e]
@@ -285,6 +290,8 @@ def meeting_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     changes: booking.Changes = {"start": start, "end": end}
     if form.cleaned_data["title"]:
         changes["title"] = form.cleaned_data["title"]
+    if reason := form.override_reason():
+        changes["holiday_override_reason"] = reason
     if "participants" in request.POST:
         changes["endpoints"] = list(participants.cleaned_data["endpoints"])
         changes["units"] = list(participants.cleaned_data["units"])
@@ -300,4 +307,22 @@ def meeting_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     except Conflict as error:
         return render_detail(request, meeting, status=409, **refusal(error))
     messages.success(request, _("Đã cập nhật lịch họp."))
+    return redirect("meeting-detail", pk=meeting.pk)
+
+
+@login_required
+def meeting_delegates(request: HttpRequest, pk: int) -> HttpResponse:
+    """Office staff change "Thành phần: mỗi điểm cầu N người" after booking; the savings follow."""
+    meeting = get_object_or_404(Meeting, pk=pk)
+    if not has_role(request.user, Role.STAFF):
+        return render(request, "rooms/booking_forbidden.html", status=403)
+    form = DelegatesForm(request.POST or None, initial={"delegates_per_site": meeting.delegates_per_site})
+    if request.method != "POST":
+        return render(request, "rooms/meeting_delegates.html", {"meeting": meeting, "form": form})
+    if not form.is_valid():
+        return render(request, "rooms/meeting_delegates.html", {"meeting": meeting, "form": form}, status=400)
+    meeting_edits.set_delegates_per_site(
+        meeting=meeting, actor=signed_in(request), delegates_per_site=form.cleaned_data["delegates_per_site"]
+    )
+    messages.success(request, _("Đã cập nhật thành phần."))
     return redirect("meeting-detail", pk=meeting.pk)

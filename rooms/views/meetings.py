@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from rooms import ical
+from rooms import ical, ical_upload
 from rooms.models import Endpoint, Meeting, MeetingStatus, Role
 from rooms.permissions import CanBook, has_role
 from rooms.selectors import meetings as selectors
@@ -37,7 +37,7 @@ from rooms.serializers.meetings import (
     MeetingUpdateSerializer,
     endpoints_by_id,
 )
-from rooms.services import booking, delegated, invitations, series
+from rooms.services import booking, delegated, invitations, meeting_edits, series
 from rooms.services.booking_rules import BookingRequest
 from rooms.services.port_refusals import port_refusals_recorded
 from vconf import clock
@@ -59,6 +59,7 @@ STATES = [
 ]
 # The free-slot search reads a bounded range, so one request cannot scan years of bookings.
 MAX_AVAILABILITY_DAYS = 62
+KEEP_DELEGATES = object()  # PATCH without delegates_per_site: as it is
 
 
 def meeting_body(meeting: Meeting, *, reload: bool = True) -> dict:
@@ -188,12 +189,16 @@ class MeetingViewSet(
         if not delegated.holds_whole_meeting(actor, meeting):
             return self.change_own_part(meeting, actor, data)
         scope = data.pop("scope", "this")
+        delegates = data.pop("delegates_per_site", KEEP_DELEGATES)
+        moves = bool(data) or delegates is KEEP_DELEGATES
         if "bridge" not in data:
             data["bridge"] = booking.KEEP
-        if scope == "following":
-            series.reschedule_following(meeting=meeting, actor=signed_in(request), **data)
-        else:
-            booking.reschedule_meeting(meeting=meeting, actor=signed_in(request), **data)
+        if moves and scope == "following":
+            series.reschedule_following(meeting=meeting, actor=actor, **data)
+        elif moves:
+            booking.reschedule_meeting(meeting=meeting, actor=actor, **data)
+        if delegates is not KEEP_DELEGATES:
+            meeting = meeting_edits.set_delegates_per_site(meeting=meeting, actor=actor, delegates_per_site=delegates)
         return Response(meeting_body(meeting))
 
     def update(self, request: Request, *args: object, **kwargs: object) -> Response:
@@ -325,14 +330,10 @@ class ImportView(APIView):
         responses={200: ImportResultSerializer, 400: FIELD_ERRORS, 403: ERROR},
     )
     def post(self, request: Request) -> Response:
-        upload: Any = request.data.get("file") or request.data.get("calendar")
-        data = upload.read(MAX_IMPORT_BYTES + 1) if hasattr(upload, "read") else upload
-        if isinstance(data, str):
-            data = data.encode()
-        if not data:
-            raise serializers.ValidationError({"file": [_("Cần tệp iCalendar (.ics).")]})
-        if len(data) > MAX_IMPORT_BYTES:
-            raise serializers.ValidationError({"file": [_("Tệp quá lớn (tối đa 2 MB).")]})
+        data = ical_upload.uploaded_calendar(request.data)
+        if getattr(self, "as_requests", False):
+            body = ical_upload.import_requests(organizer=signed_in(request), data=data)
+            return Response(body, status=400 if "events" in body else 200)
         skip = request.query_params.get("skip_conflicts", "").lower() in {"1", "true", "yes", "on"}
         return Response(series.import_calendar(organizer=signed_in(request), data=data, skip_conflicts=skip))
 

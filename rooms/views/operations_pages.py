@@ -33,7 +33,7 @@ def holidays_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def requests_page(request: HttpRequest) -> HttpResponse:
+def requests_page(request: HttpRequest, *, status: int = 200, **extra: object) -> HttpResponse:
     """Staff: the requests waiting for them. A department: its own requests and their answers."""
     user = signed_in(request)
     answering = has_role(user, Role.STAFF)
@@ -45,8 +45,9 @@ def requests_page(request: HttpRequest) -> HttpResponse:
         "pending": approval.pending_for(user, now=now) if answering else [],
         "mine": approval.requests_of(user),
         "now": now,
+        **extra,
     }
-    return render(request, "rooms/operations/requests.html", context)
+    return render(request, "rooms/operations/requests.html", context, status=status)
 
 
 @login_required
