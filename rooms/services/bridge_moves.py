@@ -8,7 +8,7 @@ bridge; nothing changes. Callers hold the booking locks (lock_bridge_move) befor
 """
 
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from django.db.models import Count
 from django.utils.timezone import localtime
@@ -31,7 +31,7 @@ class BridgeMoveRefused(Conflict):
     field = "bridge"
 
 
-def chain_of(bridge_id: int | None, parents: dict[int, int | None]) -> list[int]:
+def chain_of(bridge_id: int | None, parents: Mapping[int, int | None]) -> list[int]:
     chain: list[int] = []
     node = bridge_id
     while node is not None and node not in chain:
@@ -71,7 +71,7 @@ def bridge_counts(meeting: Meeting) -> Counter[int | None]:
     return Counter(dict(rows))
 
 
-def cascade_breaks(counts: Counter[int | None], *, top: int | None, parents: dict[int, int | None]) -> bool:
+def cascade_breaks(counts: Counter[int | None], *, top: int | None, parents: Mapping[int, int | None]) -> bool:
     """True when some endpoint's bridge no longer reaches the meeting's top bridge."""
     bridges = [b for b, n in counts.items() if b is not None and n > 0]
     if top is None:
@@ -79,7 +79,9 @@ def cascade_breaks(counts: Counter[int | None], *, top: int | None, parents: dic
     return any(links_to_top(b, top=top, parents=parents) is None for b in bridges)
 
 
-def over_ports(meeting: Meeting, before: dict[int, int], after: dict[int, int], parents: dict) -> int | None:
+def over_ports(
+    meeting: Meeting, before: dict[int, int], after: dict[int, int], parents: Mapping[int, int | None]
+) -> int | None:
     """The first bridge whose ports the meeting's new shape would overrun, or None."""
     grown = [pk for pk, ports in after.items() if ports > before.get(pk, 0)]
     if not grown:
@@ -137,7 +139,7 @@ def refuse_breaking_bridge_move(endpoint: Endpoint, *, old_bridge_id: int | None
     broken, culprit = meetings_broken_by_move(endpoint, old_bridge_id=old_bridge_id)
     if not broken:
         return
-    bridge_name = Bridge.objects.filter(pk=culprit).values_list("name", flat=True).first() or _("(không có)")
+    bridge_name = Bridge.objects.filter(pk=culprit or 0).values_list("name", flat=True).first() or _("(không có)")
     if culprit == endpoint.bridge_id:
         text = _("Không chuyển được sang cầu %(bridge)s: cầu này không nối lên cầu MCU của %(meetings)s.")
     else:

@@ -162,7 +162,7 @@ def update_endpoint(
         check_operators(operators)
     if "bridge" in fields:
         # The booking's locks first (bridges, then the room): a booking cannot slip in meanwhile.
-        old_bridge_id = Endpoint.objects.filter(pk=endpoint.pk).values_list("bridge_id", flat=True).get()
+        old_bridge_id: int | None = Endpoint.objects.filter(pk=endpoint.pk).values_list("bridge_id", flat=True).get()
         lock_bridge_move(
             endpoint_id=endpoint.pk, old_bridge_id=old_bridge_id, new_bridge_id=getattr(fields["bridge"], "pk", None)
         )
