@@ -30,6 +30,8 @@ CONFLICT_TEXTS = ("overlapping booking", "UNIQUE constraint", "database is locke
 class Conflict(Exception):
     """A domain rule refused the request because of other data (409), e.g. a booking conflict."""
 
+    field = ""  # a subclass about one field names it: the answer carries {field: [detail]} too
+
     def __init__(self, detail: str, conflicts: list | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
@@ -73,7 +75,10 @@ def database_unavailable(error: Exception) -> Response:
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, Conflict):
-        return Response({"detail": exc.detail, "conflicts": exc.conflicts}, status=status.HTTP_409_CONFLICT)
+        body: dict = {"detail": exc.detail, "conflicts": exc.conflicts}
+        if exc.field:  # a refusal about one field also answers under that field, like a 400
+            body[exc.field] = [exc.detail]
+        return Response(body, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         return Response(validation_messages(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DatabaseError):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from rooms.models import Bridge, Connection, Endpoint, EndpointStatus, Role, StatusChange, Structure, TravelMode, Unit
 from rooms.models.endpoints import new_feed_token
 from rooms.permissions import can_operate, has_role
+from rooms.services.bridge_moves import lock_bridge_move, refuse_breaking_bridge_move
 from rooms.services.legacy_units import served_legacy_units, set_legacy_units
 from vconf import clock
 from vconf.limits import MAX_PEOPLE, MAX_ROAD_KM, MAX_YEAR, MIN_YEAR
@@ -159,7 +160,14 @@ def update_endpoint(
         raise ValidationError({"status": [_("Gửi kèm trạng thái khi ghi ngày hiệu lực.")]})
     if operators is not None:
         check_operators(operators)
+    if "bridge" in fields:
+        # The booking's locks first (bridges, then the room): a booking cannot slip in meanwhile.
+        old_bridge_id: int | None = Endpoint.objects.filter(pk=endpoint.pk).values_list("bridge_id", flat=True).get()
+        lock_bridge_move(
+            endpoint_id=endpoint.pk, old_bridge_id=old_bridge_id, new_bridge_id=getattr(fields["bridge"], "pk", None)
+        )
     endpoint = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
+    old_bridge_id = endpoint.bridge_id
     moved = "unit" in fields and getattr(fields["unit"], "pk", None) != endpoint.unit_id
     for name, value in fields.items():
         setattr(endpoint, name, value)
@@ -171,6 +179,7 @@ def update_endpoint(
             unit=endpoint.unit, legacy_unit=legacy, legacy_units=legacy_units
         )
     check_endpoint(endpoint)
+    refuse_breaking_bridge_move(endpoint, old_bridge_id=old_bridge_id)
     endpoint.save()
     if served is not None:
         set_legacy_units(endpoint, served)

@@ -16,8 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from rooms.models import Endpoint, Level, Meeting, MeetingStatus, ProvinceSettings, Role, Structure, Unit
-from rooms.models.endpoints import BOOKABLE_STATUSES
+from rooms.models import Level, Meeting, MeetingStatus, ProvinceSettings, Role, Structure, Unit
 from rooms.permissions import board_unit, can_watch_meeting, has_role, is_administrator
 from rooms.recurrence_text import describe_rule
 from rooms.selectors import meetings as selectors
@@ -34,6 +33,7 @@ from rooms.views import booking_office as office
 from rooms.views.booking_forms import BookingForm, CalendarForm, DelegatesForm, ParticipantsForm, RescheduleForm
 from rooms.views.booking_refusals import conflicts_csv, refusal
 from rooms.views.booking_tree import opened_units, unit_tree
+from rooms.views.calendar_filters import room_filter
 from vconf import clock
 from vconf.auth import signed_in
 from vconf.exceptions import Conflict, validation_lines
@@ -77,9 +77,7 @@ def meeting_calendar(request: HttpRequest) -> HttpResponse:
         "previous": monday - timedelta(days=7),
         "next": monday + timedelta(days=7),
         "today": today,
-        "endpoint_choices": Endpoint.objects.filter(status__in=BOOKABLE_STATUSES)
-        .select_related("unit")
-        .order_by("name"),
+        "room_filter": room_filter(request, selected=endpoint),
         "unit_choices": Unit.objects.exclude(level=Level.COMMUNE).order_by("structure", "code"),
         "endpoint_id": str(endpoint.pk) if endpoint else "",
         "unit_id": unit.pk if unit else "",
