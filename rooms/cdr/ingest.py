@@ -1,20 +1,22 @@
 """Storing a delivery of call records and re-deriving the legs it touched.
 
-The receiver answers the bridge at once: it stores the raw records (one INSERT, duplicates ignored
-by the unique constraint, so two concurrent deliveries of the same records store them once) and
-re-derives only the legs of the remote parties those records name, a few indexed queries.
+The receiver answers the bridge at once: it stores the raw records (one INSERT … ON CONFLICT DO
+NOTHING, so a redelivery or two concurrent deliveries of the same records store them once) and
+queues the call legs that got new records (PendingLeg), in one transaction. The worker then
+re-derives only the legs of the remote parties those records name (rooms/cdr/tasks.py).
 """
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from rooms.cdr.addresses import normalise
 from rooms.cdr.attribution import attribute
 from rooms.cdr.legs import MERGE_GAP, legs_from_records
 from rooms.cdr.parsing import ParsedRecord
-from rooms.models import Bridge, BridgeLeg, BridgeRecord
+from rooms.models import Bridge, BridgeLeg, BridgeRecord, PendingLeg
 from rooms.models.endpoints import new_feed_token
 from vconf.limits import MAX_MEETING
 
@@ -34,32 +36,48 @@ def cascade_addresses() -> set[str]:
     return {normalise(a) for a in Bridge.objects.exclude(dial_address="").values_list("dial_address", flat=True)}
 
 
-@transaction.atomic
-def store_records(*, bridge: Bridge, source: str, records: Sequence[ParsedRecord]) -> Accepted:
-    """Store the records this bridge does not have yet, then re-derive the legs they touch."""
-    unique = {record.key: record for record in records}
-    known = set(BridgeRecord.objects.filter(bridge=bridge, key__in=list(unique)).values_list("key", flat=True))
-    new = [record for key, record in unique.items() if key not in known]
-    BridgeRecord.objects.bulk_create(
-        [
-            BridgeRecord(
-                bridge=bridge,
-                source=source,
-                key=r.key,
-                leg=r.leg,
-                kind=r.kind,
-                remote=r.remote,
-                at=r.at,
-                payload=r.payload,
+RECORD_COLUMNS = ("bridge", "source", "key", "leg", "kind", "remote", "at", "payload", "received_at")
+# Rows per INSERT: nine parameters each, well under SQLite's 32,766 (a delivery is one statement).
+INSERT_BATCH = 1000
+
+
+def _insert_new(bridge: Bridge, source: str, records: Sequence[ParsedRecord]) -> list[str]:
+    """INSERT … ON CONFLICT (bridge, key) DO NOTHING RETURNING leg: the call legs of the records
+    that were new. A record the bridge has (or a concurrent delivery just stored) adds nothing."""
+    fields = [BridgeRecord._meta.get_field(name) for name in RECORD_COLUMNS]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    received_at = timezone.now()
+    new_legs: list[str] = []
+    with connection.cursor() as cursor:
+        for first in range(0, len(records), INSERT_BATCH):
+            batch = records[first : first + INSERT_BATCH]
+            params: list[object] = []
+            for r in batch:
+                values = (bridge.pk, source, r.key, r.leg, r.kind, r.remote, r.at, r.payload, received_at)
+                params += [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
+            row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+            cursor.execute(
+                f"INSERT INTO {quote(BridgeRecord._meta.db_table)} ({columns}) VALUES {', '.join([row] * len(batch))}"
+                f" ON CONFLICT ({quote('bridge_id')}, {quote('key')}) DO NOTHING RETURNING {quote('leg')}",
+                params,
             )
-            for r in new
-        ],
-        ignore_conflicts=True,  # a concurrent delivery of the same record stored it first
-        batch_size=2000,
-    )
-    if new:
-        derive_legs(bridge=bridge, legs={r.leg for r in new})
-    return Accepted(received=len(records), stored=len(new))
+            new_legs += [leg for (leg,) in cursor.fetchall()]
+    return new_legs
+
+
+def store_records(*, bridge: Bridge, source: str, records: Sequence[ParsedRecord]) -> Accepted:
+    """Store the records this bridge does not have yet and queue their call legs for the worker,
+    in one transaction; the worker derives the legs (rooms/cdr/tasks.py)."""
+    from rooms.cdr.tasks import schedule_derivation  # the task module imports this one
+
+    unique = list({record.key: record for record in records}.values())
+    with transaction.atomic():
+        new_legs = _insert_new(bridge, source, unique) if unique else []
+        PendingLeg.objects.bulk_create([PendingLeg(bridge=bridge, leg=leg) for leg in sorted(set(new_legs))])
+        if new_legs:
+            schedule_derivation(bridge.pk)
+    return Accepted(received=len(records), stored=len(new_legs))
 
 
 def _records_near(bridge: Bridge, legs: Iterable[str]) -> list[BridgeRecord]:
@@ -78,12 +96,16 @@ def _records_near(bridge: Bridge, legs: Iterable[str]) -> list[BridgeRecord]:
     )
 
 
-def derive_legs(*, bridge: Bridge, legs: Iterable[str]) -> None:
-    # One derivation at a time per bridge: two deliveries touching the same room would otherwise
-    # each replace its legs from what they saw and one would lose the other's records.
-    Bridge.objects.select_for_update().filter(pk=bridge.pk).first()
+def derive_legs(
+    *, bridge: Bridge, legs: Iterable[str], aliases: dict[str, int] | None = None, cascade: set[str] | None = None
+) -> None:
+    """Re-derive the legs of these call legs and of their remote parties' legs nearby. The caller
+    holds the bridge's row lock (one derivation at a time per bridge: two touching the same room
+    would otherwise each replace its legs from what they saw). `aliases` and `cascade`: the alias
+    table and the bridges' dial addresses, read once per worker run."""
     records = _records_near(bridge, legs)
-    derived = {leg.leg: leg for leg in legs_from_records(records, cascade=cascade_addresses())}
+    cascade = cascade_addresses() if cascade is None else cascade
+    derived = {leg.leg: leg for leg in legs_from_records(records, cascade=cascade)}
     existing = BridgeLeg.objects.filter(bridge=bridge, leg__in={r.leg for r in records})
     # Only the legs that changed are written: a delivery re-derives its rooms' nearby legs, most
     # of which come out as they were (and keep their attribution).
@@ -113,7 +135,7 @@ def derive_legs(*, bridge: Bridge, legs: Iterable[str]) -> None:
         for leg in derived.values()
         if leg.leg not in kept
     ]
-    attribute(rows)
+    attribute(rows, table=aliases)
     BridgeLeg.objects.bulk_create(rows, batch_size=2000)
 
 
