@@ -30,7 +30,10 @@ def worker_queue(monkeypatch):
     def run() -> int:
         ran = 0
         while (task := HUEY.dequeue()) is not None:
+            # Run as in immediate mode, so that the task keeps the test's database connection.
+            monkeypatch.setattr(HUEY, "_immediate", True)
             HUEY.execute(task)
+            monkeypatch.setattr(HUEY, "_immediate", False)
             ran += 1
         return ran
 

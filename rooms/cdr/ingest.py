@@ -6,10 +6,13 @@ queues the call legs that got new records (PendingLeg), in one transaction. The 
 re-derives only the legs of the remote parties those records name (rooms/cdr/tasks.py).
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from rooms.cdr.addresses import normalise
@@ -41,29 +44,45 @@ RECORD_COLUMNS = ("bridge", "source", "key", "leg", "kind", "remote", "at", "pay
 INSERT_BATCH = 1000
 
 
+def _insert(model: type[Model], names: Sequence[str], rows: Sequence[tuple], suffix: str = "") -> list[tuple]:
+    """One multi-row INSERT per INSERT_BATCH rows (values already in the database's form), with
+    `suffix` (ON CONFLICT …, RETURNING …); the rows it returned."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
+    one = "(" + ", ".join(["%s"] * len(names)) + ")"
+    returned: list[tuple] = []
+    with connection.cursor() as cursor:
+        for first in range(0, len(rows), INSERT_BATCH):
+            batch = rows[first : first + INSERT_BATCH]
+            sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {', '.join([one] * len(batch))}"
+            cursor.execute(f"{sql} {suffix}", [value for row in batch for value in row])
+            if "RETURNING" in suffix:
+                returned += cursor.fetchall()
+    return returned
+
+
 def _insert_new(bridge: Bridge, source: str, records: Sequence[ParsedRecord]) -> list[str]:
     """INSERT … ON CONFLICT (bridge, key) DO NOTHING RETURNING leg: the call legs of the records
     that were new. A record the bridge has (or a concurrent delivery just stored) adds nothing."""
-    fields = [BridgeRecord._meta.get_field(name) for name in RECORD_COLUMNS]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    received_at = timezone.now()
-    new_legs: list[str] = []
-    with connection.cursor() as cursor:
-        for first in range(0, len(records), INSERT_BATCH):
-            batch = records[first : first + INSERT_BATCH]
-            params: list[object] = []
-            for r in batch:
-                values = (bridge.pk, source, r.key, r.leg, r.kind, r.remote, r.at, r.payload, received_at)
-                params += [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
-            row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-            cursor.execute(
-                f"INSERT INTO {quote(BridgeRecord._meta.db_table)} ({columns}) VALUES {', '.join([row] * len(batch))}"
-                f" ON CONFLICT ({quote('bridge_id')}, {quote('key')}) DO NOTHING RETURNING {quote('leg')}",
-                params,
-            )
-            new_legs += [leg for (leg,) in cursor.fetchall()]
-    return new_legs
+    ops, payload = connection.ops, BridgeRecord._meta.get_field("payload")
+    received_at = ops.adapt_datetimefield_value(timezone.now())
+    rows = [
+        (
+            bridge.pk,
+            source,
+            r.key,
+            r.leg,
+            r.kind,
+            r.remote,
+            ops.adapt_datetimefield_value(r.at),
+            payload.get_db_prep_save(r.payload, connection),
+            received_at,
+        )
+        for r in records
+    ]
+    quote = ops.quote_name
+    suffix = f"ON CONFLICT ({quote('bridge_id')}, {quote('key')}) DO NOTHING RETURNING {quote('leg')}"
+    return [leg for (leg,) in _insert(BridgeRecord, RECORD_COLUMNS, rows, suffix)]
 
 
 def store_records(*, bridge: Bridge, source: str, records: Sequence[ParsedRecord]) -> Accepted:
@@ -74,26 +93,44 @@ def store_records(*, bridge: Bridge, source: str, records: Sequence[ParsedRecord
     unique = list({record.key: record for record in records}.values())
     with transaction.atomic():
         new_legs = _insert_new(bridge, source, unique) if unique else []
-        PendingLeg.objects.bulk_create([PendingLeg(bridge=bridge, leg=leg) for leg in sorted(set(new_legs))])
         if new_legs:
+            now = connection.ops.adapt_datetimefield_value(timezone.now())
+            queued = [(bridge.pk, leg, now) for leg in sorted(set(new_legs))]
+            _insert(PendingLeg, ("bridge", "leg", "created_at"), queued)
             schedule_derivation(bridge.pk)
     return Accepted(received=len(records), stored=len(new_legs))
 
 
-def _records_near(bridge: Bridge, legs: Iterable[str]) -> list[BridgeRecord]:
+class StoredRecord(NamedTuple):
+    """A stored record as the derivation reads it: plain values, no model instance."""
+
+    key: str
+    leg: str
+    kind: str
+    at: datetime
+    payload: dict[str, Any]
+
+
+READ = ("key", "leg", "kind", "at", "payload")
+
+
+def _records_of(bridge: Bridge, legs: Collection[str]) -> list[StoredRecord]:
+    rows = BridgeRecord.objects.filter(bridge=bridge, leg__in=list(legs)).values_list(*READ)
+    return [StoredRecord(*row) for row in rows]
+
+
+def _records_near(bridge: Bridge, legs: Iterable[str]) -> list[StoredRecord]:
     """Every record of these call legs and of the other legs of the same remote parties nearby."""
-    touched = list(BridgeRecord.objects.filter(bridge=bridge, leg__in=list(legs)).only("leg", "remote", "at"))
-    remotes = {r.remote for r in touched if r.remote}
+    wanted = set(legs)
+    touched = list(BridgeRecord.objects.filter(bridge=bridge, leg__in=list(wanted)).values_list("remote", "at"))
+    remotes = {remote for remote, _ in touched if remote}
     if not remotes:
-        return list(BridgeRecord.objects.filter(bridge=bridge, leg__in=[r.leg for r in touched]))
-    first, last = min(r.at for r in touched), max(r.at for r in touched)
+        return _records_of(bridge, wanted)
+    first, last = min(at for _, at in touched), max(at for _, at in touched)
     neighbours = BridgeRecord.objects.filter(
         bridge=bridge, remote__in=remotes, at__gte=first - MERGE_WINDOW, at__lte=last + MERGE_WINDOW
     ).values_list("leg", flat=True)
-    every_leg = {r.leg for r in touched} | set(neighbours)
-    return list(
-        BridgeRecord.objects.filter(bridge=bridge, leg__in=list(every_leg)).only("key", "leg", "kind", "at", "payload")
-    )
+    return _records_of(bridge, wanted | set(neighbours))
 
 
 def derive_legs(
@@ -143,7 +180,7 @@ def derive_legs(
 def rederive_bridge(*, bridge: Bridge) -> int:
     """Rebuild every leg of a bridge from its records (after aliases or bookings changed)."""
     Bridge.objects.select_for_update().filter(pk=bridge.pk).first()
-    records = list(BridgeRecord.objects.filter(bridge=bridge).only("key", "leg", "kind", "at", "payload"))
+    records = [StoredRecord(*row) for row in BridgeRecord.objects.filter(bridge=bridge).values_list(*READ)]
     BridgeLeg.objects.filter(bridge=bridge).delete()
     rows = [
         BridgeLeg(

@@ -19,8 +19,8 @@ from rooms.cdr.attribution import endpoint_aliases
 from rooms.cdr.ingest import cascade_addresses, derive_legs
 from rooms.models import Bridge, PendingLeg
 
-# Call legs derived per transaction: the bridge's lock is held for one batch at a time.
-BATCH = 2000
+# Queue rows handled per transaction: the bridge's lock is held for one batch at a time.
+BATCH = 20_000
 # A queued task's flag outlives any queue wait we expect; past it a delivery queues another one
 # (harmless: a task that finds nothing pending does nothing).
 QUEUED_FLAG_SECONDS = 600
