@@ -48,7 +48,8 @@ def _insert(model: type[Model], names: Sequence[str], rows: Sequence[tuple], suf
     """One multi-row INSERT per INSERT_BATCH rows (values already in the database's form), with
     `suffix` (ON CONFLICT …, RETURNING …); the rows it returned."""
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
+    column = {field.name: str(field.column) for field in model._meta.concrete_fields}
+    columns = ", ".join(quote(column[name]) for name in names)
     one = "(" + ", ".join(["%s"] * len(names)) + ")"
     returned: list[tuple] = []
     with connection.cursor() as cursor:
