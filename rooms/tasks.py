@@ -5,6 +5,8 @@
   backoff (four retries, 1, 1, 2 and 4 minutes after the try before: Huey doubles the delay from
   the second retry on); a failure after the last try stays recorded on the meeting
   (Meeting.invitations_unsent) for staff to see and resend.
+- `derive_bridge_legs`: the legs of the call records a bridge delivered (rooms/cdr/tasks.py,
+  registered by the import below).
 """
 
 from huey import crontab
@@ -12,6 +14,7 @@ from huey.api import Task
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from rooms import jobs
+from rooms.cdr import tasks as cdr_tasks  # noqa: F401  (registers rooms.derive_bridge_legs)
 from rooms.services import invitations
 from vconf import clock
 

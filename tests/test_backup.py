@@ -28,6 +28,7 @@ from rooms.models import (
     MeetingRequest,
     Notice,
     Participation,
+    PendingLeg,
     PortRefusal,
     Series,
     StatusChange,
@@ -99,6 +100,8 @@ def demo(province, staff, operator, leader, admin_user) -> dict:
             )
         ],
     )
+    # A call leg whose records wait for the worker (the receiver's queue).
+    PendingLeg.objects.create(bridge=province.bridge, leg="waiting-for-the-worker")
     counts = row_counts()
     for model in [m for m in apps.get_models() if m._meta.app_label in {"rooms", "analytics"}]:
         assert counts[model._meta.db_table] > 0, f"the demo must hold a row of {model.__name__}"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from rooms.models import BridgeLeg, BridgeRecord
+from rooms.models import BridgeLeg, BridgeRecord, PendingLeg
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cdr"
 CMS = (FIXTURES / "cms_meeting.xml").read_bytes()
@@ -87,6 +87,7 @@ class TestReceiver:
         assert response.status_code == 400
         assert "records" in response.json()
         assert BridgeRecord.objects.count() == 0
+        assert PendingLeg.objects.count() == 0
 
     def test_a_body_over_the_limit_is_refused_with_413(self, api, province, settings):
         settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000

@@ -24,11 +24,12 @@ def endpoint_aliases() -> dict[str, int]:
     return alias_table(Endpoint.objects.values_list("id", "dial_address", "aliases"))
 
 
-def attribute(legs: Sequence[BridgeLeg]) -> None:
-    """Set endpoint and participation on these (unsaved) legs: two queries whatever their number."""
+def attribute(legs: Sequence[BridgeLeg], *, table: dict[str, int] | None = None) -> None:
+    """Set endpoint and participation on these (unsaved) legs: two queries whatever their number
+    (one when the caller passes the alias table it already read)."""
     if not legs:
         return
-    table = endpoint_aliases()
+    table = endpoint_aliases() if table is None else table
     for leg in legs:
         leg.endpoint_id = endpoint_of(leg.remote, table)
     rooms = {leg.endpoint_id for leg in legs if leg.endpoint_id}

@@ -15,6 +15,7 @@ from django.db.models import Min
 
 from rooms.cdr.ingest import store_records
 from rooms.cdr.parsing import ParsedRecord
+from rooms.cdr.tasks import derive_pending
 from rooms.models import Bridge, CheckIn, CheckInKind, Endpoint, Meeting, MeetingStatus, Participation, RecordSource
 from vconf import clock
 
@@ -91,4 +92,5 @@ def load(*, stdout: OutputWrapper) -> None:
         stored += store_records(
             bridge=bridge, source=RecordSource.CMS, records=_meeting_records(meeting, rng, aliases)
         ).stored
+    derive_pending(bridge_id=bridge.pk)  # the demo's legs at once, worker or not
     stdout.write(f"  cdr: {stored} call records from {BRIDGE} (receiver token: {bridge.cdr_token})")

@@ -1,6 +1,6 @@
 from .accounts import Profile, Role
 from .attendance import CheckIn, CheckInKind, HeadCount, IssueType, TestResult
-from .cdr import BridgeLeg, BridgeRecord, RecordSource
+from .cdr import BridgeLeg, BridgeRecord, PendingLeg, RecordSource
 from .endpoints import (
     Bridge,
     Connection,
@@ -39,6 +39,7 @@ __all__ = [
     "Notice",
     "NoticeKind",
     "Participation",
+    "PendingLeg",
     "PortRefusal",
     "Profile",
     "ProvinceSettings",

@@ -100,3 +100,27 @@ class BridgeLeg(models.Model):
 
     def __str__(self) -> str:
         return f"{self.remote} {self.connected_at:%Y-%m-%d %H:%M}"
+
+
+class PendingLeg(models.Model):
+    """A call leg whose records arrived but whose legs are not derived yet: the worker's queue.
+
+    The receiver writes one row per call leg a delivery brought new records for, in the same
+    transaction as the records; the worker (rooms/cdr/tasks.py) derives the legs of a bridge's
+    pending call legs and deletes the rows it handled. A later delivery's row for the same call leg
+    is a new row, so nothing that arrived during a derivation is lost.
+    """
+
+    bridge = models.ForeignKey(
+        "rooms.Bridge", on_delete=models.CASCADE, related_name="pending_legs", verbose_name=_("MCU")
+    )
+    # The call leg id (CMS callLeg, Pexip participant, CSV row hash) of the raw records.
+    leg = models.CharField(_("chân cuộc gọi"), max_length=255)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("chân cuộc gọi chờ xử lý")
+        verbose_name_plural = _("chân cuộc gọi chờ xử lý")
+
+    def __str__(self) -> str:
+        return f"{self.bridge_id} {self.leg}"

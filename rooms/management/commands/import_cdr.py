@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rooms.cdr.csv_import import import_cdr_csv
 from rooms.cdr.ingest import rederive_bridge
+from rooms.cdr.tasks import derive_pending
 from rooms.management.imports import import_refusals, read_file
 from rooms.models import Bridge
 
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         if file:
             with import_refusals(self.stderr):
                 result = import_cdr_csv(bridge=found, data=read_file(file))
+            derive_pending(bridge_id=found.pk)  # the command derives the legs itself: no worker needed
             self.stdout.write(self.style.SUCCESS(f"{result.received} records read, {result.stored} new"))
         if rederive:
             self.stdout.write(self.style.SUCCESS(f"{rederive_bridge(bridge=found)} legs derived"))
