@@ -4,9 +4,8 @@ the part of it at or below a unit; a user with a home unit sees their part, room
 On connect the subscriber gets a full snapshot (`type: attendance`); after that, deltas
 (`type: attendance.delta`: only the rows changed since its last message, with the totals), at
 most one per SNAPSHOT_INTERVAL seconds: the broadcaster only sends a tiny "changed" notice naming
-the endpoints (rooms/broadcast.py) and each socket decides when to send the next message. That
-timer is why this consumer is async although the house default is sync. `{"type": "resync"}`
-from the client brings a whole snapshot again (rooms/board_state.py).
+the endpoints (rooms/broadcast.py) and each socket decides when to send the next message (hence
+async). `{"type": "resync"}` brings a whole snapshot again (rooms/board_state.py).
 
 Within one server process, the subscribers of a meeting's board (one per unit they narrow to)
 share one MeetingFeed. The feed, not each socket, is the member of the meeting's group: a change
@@ -46,9 +45,12 @@ from rooms.ws_auth import still_signed_in
 
 logger = logging.getLogger(__name__)
 
-# At most this many snapshots per second reach one subscriber (2.5/s): bursts of check-ins are
-# coalesced, yet a change shows within about this delay plus the time to build the snapshot.
-SNAPSHOT_INTERVAL = 0.4
+# At most this many messages per second reach one subscriber (4/s): bursts of check-ins are
+# coalesced, yet a change shows within about this delay plus the time to read the changed rooms.
+SNAPSHOT_INTERVAL = 0.25
+# A feed reads its changed rooms at most once per this: notices heard while it waits join the read,
+# and the delta text built from it is shared by every subscriber of the feed (BoardState.texts).
+READ_INTERVAL = 0.25
 # A client's "refresh" (sent when the clock crosses the start, the grace, the end) reuses a
 # snapshot at most this old instead of asking the database again.
 REFRESH_REUSE_SECONDS = 1.0
@@ -87,7 +89,7 @@ class MeetingFeed:
         self.subscribers: set[Subscriber] = set()
         self.seq = 0
         self.built_seq = -1
-        self.built_at = 0.0
+        self.built_at = self.read_at = 0.0
         self.state = BoardState()
         self.pending: set[int] = set()
         self.pending_whole = True
@@ -173,8 +175,7 @@ class MeetingFeed:
             self.pending.update(endpoint_ids)
         else:
             self.pending_whole = True
-        # Build now rather than when the first subscriber's slot opens: the rows are then
-        # ready to go at that moment (one build at a time; a burst costs one more build).
+        # Build now, not at the first subscriber's slot: the rows are ready when it opens.
         builder = asyncio.create_task(self.build(self.seq))
         self.builders.add(builder)
         builder.add_done_callback(self._built)
@@ -197,6 +198,9 @@ class MeetingFeed:
         """Bring the state up to the changes heard up to `wanted`; returns the seq it reflects."""
         async with self.lock:
             if self.built_seq < wanted:
+                if (wait := self.read_at + READ_INTERVAL - time.monotonic()) > 0:
+                    await asyncio.sleep(wait)
+                self.read_at = time.monotonic()
                 seq, whole, ids = self.seq, self.pending_whole, self.pending
                 self.pending, self.pending_whole = set(), False
                 try:
@@ -208,8 +212,7 @@ class MeetingFeed:
             return self.built_seq
 
     async def read(self, *, whole: bool, endpoint_ids: set[int]) -> None:
-        # Off the thread that runs the sync views: a board waiting behind a queue of check-in
-        # requests would show them late.
+        # Off the sync views' thread: behind a queue of check-in requests, boards would lag.
         reader = database_sync_to_async(read_board, thread_sensitive=False)
         if whole:
             self.state.apply_whole(await reader(self.meeting_id, unit_id=self.unit_id))
@@ -219,8 +222,7 @@ class MeetingFeed:
             self.state.apply_some(found, endpoint_ids)
 
 
-# Feeds per (event loop, meeting, unit): futures and locks belong to one loop, and tests run one
-# loop per test.
+# Feeds per (event loop, meeting, unit): futures and locks belong to one loop (one per test).
 _feeds: dict[tuple[int, int, int | None], MeetingFeed] = {}
 
 

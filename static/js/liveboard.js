@@ -82,9 +82,9 @@
   window.vconfBoard = { seen: {}, messages: 0, lastGenerated: null };
 
   function pages() { return Math.max(1, Math.ceil(order.length / pageRows)); }
-  function note(e) {
-    // For the bench (bench/live_national.py): when each room was first shown checked in.
-    if (e.checked_in_at && !window.vconfBoard.seen[e.endpoint]) { window.vconfBoard.seen[e.endpoint] = Date.now(); }
+  function note(e, now) {
+    // For the bench (bench/live_national.py): when each room was first painted checked in.
+    if (e.checked_in_at && !window.vconfBoard.seen[e.endpoint]) { window.vconfBoard.seen[e.endpoint] = now; }
   }
   function drawPage() {
     page = Math.min(page, pages() - 1);
@@ -126,39 +126,68 @@
       if (td) { td.textContent = figures[k]; }
     });
   }
-  function header(snap) {
+  function header(snap, provinces) {
     totals(snap.totals);
-    (snap.provinces || []).forEach(provinceLine);
+    Object.keys(provinces).forEach(function (code) { provinceLine(provinces[code]); });
     statusBadge.textContent = cfg.statuses[snap.status] || snap.status;
-    window.vconfBoard.messages += 1;
     window.vconfBoard.lastGenerated = snap.generated_at;
   }
 
+  // Messages update the rows kept in memory at once; the page is touched once per animation
+  // frame, and only in the rows that changed since the last frame (a whole redraw only when rooms
+  // join or leave the board, or a whole snapshot came).
+  var dirty = {}, redraw = false, lastHeader = null, provinces = {}, frame = 0;
+  function paint() {
+    frame = 0;
+    var now = Date.now();
+    if (redraw) {
+      redraw = false;
+      drawPage();
+    } else {
+      Object.keys(dirty).forEach(function (id) {
+        var tr = shown[id];
+        if (tr && known[id]) { var fresh = row(known[id]); tr.parentNode.replaceChild(fresh, tr); shown[id] = fresh; }
+      });
+    }
+    Object.keys(dirty).forEach(function (id) { if (known[id]) { note(known[id], now); } });
+    dirty = {};
+    if (lastHeader) { header(lastHeader, provinces); lastHeader = null; provinces = {}; }
+  }
+  function repaint() {
+    if (frame) { return; }
+    frame = window.requestAnimationFrame ? window.requestAnimationFrame(paint) : setTimeout(paint, 16);
+  }
+  function heading(snap) {
+    // Each delta names only the provinces it changed: a frame shows them all, the totals of the last.
+    (snap.provinces || []).forEach(function (line) { provinces[line.province] = line; });
+    lastHeader = snap;
+    window.vconfBoard.messages += 1;
+  }
   function render(snap) {
     if (!snap) { return; }
     if (snap.type === "attendance.delta") { applyDelta(snap); return; }
     if (snap.type !== "attendance") { return; }
     known = {};
-    order = snap.endpoints.map(function (e) { known[e.endpoint] = e; note(e); return e.endpoint; });
-    drawPage();
-    header(snap);
+    dirty = {};
+    order = snap.endpoints.map(function (e) { known[e.endpoint] = e; dirty[e.endpoint] = true; return e.endpoint; });
+    redraw = true;
+    provinces = {};
+    heading(snap);
+    repaint();
     schedule(snap);
   }
   function applyDelta(delta) {
     if (!order.length && !Object.keys(known).length) { resync(); return; }
-    var redraw = false;
     delta.removed.forEach(function (id) {
       if (known[id]) { delete known[id]; order = order.filter(function (x) { return x !== id; }); redraw = true; }
     });
     delta.endpoints.forEach(function (e) {
       if (!known[e.endpoint]) { order.push(e.endpoint); redraw = true; }
       known[e.endpoint] = e;
-      note(e);
-      var tr = shown[e.endpoint];
-      if (tr && !redraw) { var fresh = row(e); tr.parentNode.replaceChild(fresh, tr); shown[e.endpoint] = fresh; }
+      dirty[e.endpoint] = true;
     });
-    if (redraw) { drawPage(); }
-    header(delta);
+    heading(delta);
+    repaint();
   }
   function resync() {
     if (socket && socket.readyState === 1) { socket.send('{"type":"resync"}'); } else { poll(); }
