@@ -25,7 +25,8 @@ from importlib import import_module
 
 from scratch import Scratch
 
-SCRATCH = Scratch("vconf_bench_natadmin")
+# BENCH_DATABASE names the scratch database, so parallel runs do not drop each other's.
+SCRATCH = Scratch(os.environ.get("BENCH_DATABASE", "vconf_bench_natadmin"))
 PROVINCES, COMMUNES, DAYS = 34, 3321, 5 * 365
 FIRST_DAY = "2021-01-04"
 QUERY = {"group_by": "province,month", "start": "2021-01-01", "end": "2025-12-31"}
