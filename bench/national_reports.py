@@ -25,7 +25,8 @@ from importlib import import_module
 
 from scratch import Scratch
 
-SCRATCH = Scratch("vconf_bench_natadmin")
+# BENCH_DATABASE names the scratch database, so parallel runs do not drop each other's.
+SCRATCH = Scratch(os.environ.get("BENCH_DATABASE", "vconf_bench_natadmin"))
 PROVINCES, COMMUNES, DAYS = 34, 3321, 5 * 365
 FIRST_DAY = "2021-01-04"
 QUERY = {"group_by": "province,month", "start": "2021-01-01", "end": "2025-12-31"}
@@ -34,21 +35,21 @@ GOAL_SECONDS, GOAL_MB = 2.0, 2048
 # Units: 1 = VN, 2..35 the provinces, then the communes (each under province 2 + n % 34).
 # Endpoints share the unit ids: 1 the Government hall, 2..35 the provincial halls, then communes.
 UNITS = f"""
-INSERT INTO rooms_unit (id, structure, code, name, level, parent_id, lat, lon, especially_difficult)
-SELECT 1, 'current', 'VN', 'Việt Nam', 'country', NULL, 21.03, 105.85, FALSE
+INSERT INTO rooms_unit (id, structure, code, name, level, parent_id, lat, lon, especially_difficult, island)
+SELECT 1, 'current', 'VN', 'Việt Nam', 'country', NULL, 21.03, 105.85, FALSE, FALSE
 UNION ALL
-SELECT 1 + p, 'current', lpad(p::text, 2, '0'), 'Tỉnh ' || p, 'province', 1, 21.0, 105.8, FALSE
+SELECT 1 + p, 'current', lpad(p::text, 2, '0'), 'Tỉnh ' || p, 'province', 1, 21.0, 105.8, FALSE, FALSE
 FROM generate_series(1, {PROVINCES}) AS p
 UNION ALL
 SELECT {PROVINCES + 1} + c, 'current', lpad(c::text, 5, '0'), 'Xã ' || c, 'commune', 2 + c % {PROVINCES},
-       21.0, 105.8, c % 5 = 0
+       21.0, 105.8, c % 5 = 0, FALSE
 FROM generate_series(1, {COMMUNES}) AS c
 """
 ENDPOINTS = """
 INSERT INTO rooms_endpoint (id, name, unit_id, road_km, seats, dial_address, connection, status, status_since,
-                            feed_token, created_at)
+                            feed_token, created_at, travel_mode)
 SELECT id, 'Phòng họp ' || code, id, CASE WHEN id = 1 THEN 0 ELSE round((2 + random() * 150)::numeric, 1) END,
-       30, '', 'government_network', 'in_service', DATE '2020-01-01', 't' || id, now()
+       30, '', 'government_network', 'in_service', DATE '2020-01-01', 't' || id, now(), 'road'
 FROM rooms_unit
 """
 # Provincial meeting k of province p on day k at 08:00; national conference n on day 6n at 14:00.
