@@ -7,8 +7,9 @@ Redis, which the web processes share), read by /healthz.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
 from rooms.services import approval, readiness
 
@@ -53,3 +54,20 @@ def last_heartbeat() -> datetime | None:
     if not isinstance(raw, bytes | bytearray | memoryview):  # huey's EmptyData: never ticked
         return None
     return datetime.fromisoformat(bytes(raw).decode())
+
+
+def enqueue_many(task: Any, arguments: Iterable[tuple]) -> int:
+    """Queue one run of `task` per argument tuple; on Redis in one pipelined round trip, else one
+    by one (the SQLite queue, or Huey's immediate mode in tests). Returns the tasks queued."""
+    huey = _huey()
+    runs = [task.s(*args) for args in arguments]
+    conn = getattr(huey.storage, "conn", None)
+    if huey.immediate or conn is None or not hasattr(conn, "pipeline") or not runs:
+        for run in runs:
+            huey.enqueue(run)
+        return len(runs)
+    pipe = conn.pipeline(transaction=False)
+    for run in runs:
+        pipe.lpush(huey.storage.queue_key, huey.serialize_task(run))
+    pipe.execute()
+    return len(runs)

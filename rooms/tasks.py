@@ -5,6 +5,8 @@
   backoff (four retries, 1, 1, 2 and 4 minutes after the try before: Huey doubles the delay from
   the second retry on); a failure after the last try stays recorded on the meeting
   (Meeting.invitations_unsent) for staff to see and resend.
+- `deliver_notice_mail`: one readiness message recorded by the tick (rooms/models NoticeMail),
+  with the same retries; sent once (sent_at under a row lock), a last failure marks the meeting.
 """
 
 from huey import crontab
@@ -12,7 +14,7 @@ from huey.api import Task
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from rooms import jobs
-from rooms.services import invitations
+from rooms.services import invitations, notice_mail
 from vconf import clock
 
 MAIL_RETRIES = 4
@@ -38,3 +40,14 @@ def deliver_meeting_mail(
     return invitations.deliver(
         meeting_ids=meeting_ids, kind=kind, removed=removed or {}, last_try=task is None or task.retries == 0
     )
+
+
+@db_task(
+    retries=MAIL_RETRIES,
+    retry_delay=MAIL_RETRY_DELAY,
+    retry_backoff=MAIL_RETRY_BACKOFF,
+    context=True,
+    name="rooms.deliver_notice_mail",
+)
+def deliver_notice_mail(mail_id: int, task: Task | None = None) -> bool:
+    return notice_mail.deliver(mail_id, last_try=task is None or task.retries == 0)
