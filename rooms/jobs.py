@@ -6,6 +6,7 @@ The tick also leaves a heartbeat in the worker's own store (the Huey queue: a SQ
 Redis, which the web processes share), read by /healthz.
 """
 
+import copy
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -57,17 +58,19 @@ def last_heartbeat() -> datetime | None:
 
 
 def enqueue_many(task: Any, arguments: Iterable[tuple]) -> int:
-    """Queue one run of `task` per argument tuple; on Redis in one pipelined round trip, else one
-    by one (the SQLite queue, or Huey's immediate mode in tests). Returns the tasks queued."""
+    """Queue one run of `task` per argument tuple; on Redis in one pipelined round trip (the
+    storage's own enqueue, on a pipeline), else one by one (the SQLite queue, or Huey's immediate
+    mode in tests). Returns the tasks queued."""
     huey = _huey()
     runs = [task.s(*args) for args in arguments]
     conn = getattr(huey.storage, "conn", None)
-    if huey.immediate or conn is None or not hasattr(conn, "pipeline") or not runs:
+    if huey.immediate or not hasattr(conn, "pipeline") or not runs:
         for run in runs:
             huey.enqueue(run)
         return len(runs)
-    pipe = conn.pipeline(transaction=False)
+    piped = copy.copy(huey.storage)
+    piped.conn = conn.pipeline(transaction=False)
     for run in runs:
-        pipe.lpush(huey.storage.queue_key, huey.serialize_task(run))
-    pipe.execute()
+        piped.enqueue(huey.serialize_task(run), run.priority)
+    piped.conn.execute()
     return len(runs)
