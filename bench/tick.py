@@ -76,18 +76,20 @@ def drain() -> int:
 
 FIXTURE = [
     # Units: VN, 34 provinces, 3,321 communes (current structure), spread over the provinces.
-    """INSERT INTO rooms_unit (structure, code, name, level, especially_difficult, parent_id)
-       VALUES ('current', 'VN', 'Việt Nam', 'country', false, NULL)""",
-    """INSERT INTO rooms_unit (structure, code, name, level, especially_difficult, parent_id)
-       SELECT 'current', lpad(p::text, 2, '0'), 'Tỉnh ' || p, 'province', false,
+    """INSERT INTO rooms_unit (structure, code, name, level, especially_difficult, island, parent_id)
+       VALUES ('current', 'VN', 'Việt Nam', 'country', false, false, NULL)""",
+    """INSERT INTO rooms_unit (structure, code, name, level, especially_difficult, island, parent_id)
+       SELECT 'current', lpad(p::text, 2, '0'), 'Tỉnh ' || p, 'province', false, false,
               (SELECT id FROM rooms_unit WHERE code = 'VN') FROM generate_series(1, {P}) p""",
-    """INSERT INTO rooms_unit (structure, code, name, level, especially_difficult, parent_id)
-       SELECT 'current', lpad((10000 + c)::text, 5, '0'), 'Xã ' || c, 'commune', false,
+    """INSERT INTO rooms_unit (structure, code, name, level, especially_difficult, island, parent_id)
+       SELECT 'current', lpad((10000 + c)::text, 5, '0'), 'Xã ' || c, 'commune', false, false,
               (SELECT id FROM rooms_unit WHERE code = lpad((1 + mod(c, {P}))::text, 2, '0') AND level = 'province')
        FROM generate_series(1, {C}) c""",
     # One endpoint per unit, one operator per endpoint.
-    """INSERT INTO rooms_endpoint (name, seats, dial_address, connection, status, feed_token, created_at, unit_id)
-       SELECT 'Điểm cầu ' || u.name, 30, '', 'h323', 'in_service', md5(u.id::text), now(), u.id FROM rooms_unit u""",
+    """INSERT INTO rooms_endpoint (name, seats, dial_address, connection, status, feed_token, created_at, unit_id,
+                                   travel_mode)
+       SELECT 'Điểm cầu ' || u.name, 30, '', 'h323', 'in_service', md5(u.id::text), now(), u.id, 'road'
+       FROM rooms_unit u""",
     """INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
                               date_joined)
        SELECT '!', false, 'op' || e.id, '', 'Kỹ thuật ' || e.id, 'op' || e.id || '@example.vn', false, true, now()
