@@ -96,8 +96,9 @@ FIXTURE = [
        FROM rooms_endpoint e""",
     """INSERT INTO rooms_endpoint_operators (endpoint_id, user_id)
        SELECT e.id, u.id FROM rooms_endpoint e JOIN auth_user u ON u.username = 'op' || e.id""",
-    """INSERT INTO rooms_provincesettings (province_code, name, circuity_factor, desk_email, desk_phone)
-       SELECT code, name, 1.4, 'desk' || code || '@example.vn', '' FROM rooms_unit WHERE level = 'province'""",
+    """INSERT INTO rooms_provincesettings (province_code, name, circuity_factor, desk_email, desk_phone,
+                                           request_lead_days)
+       SELECT code, name, 1.4, 'desk' || code || '@example.vn', '', 2 FROM rooms_unit WHERE level = 'province'""",
     """INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
                               date_joined) VALUES ('!', false, 'office', '', '', '', false, true, now())""",
     # Province meetings Mon/Wed/Fri 14:00-16:00 local (07:00-09:00 UTC), national Tuesdays 01:00-03:00 UTC.

@@ -63,7 +63,7 @@ def enqueue_many(task: Any, arguments: Iterable[tuple]) -> int:
     mode in tests). Returns the tasks queued."""
     huey = _huey()
     runs = [task.s(*args) for args in arguments]
-    conn = getattr(huey.storage, "conn", None)
+    conn: Any = getattr(huey.storage, "conn", None)
     if huey.immediate or not hasattr(conn, "pipeline") or not runs:
         for run in runs:
             huey.enqueue(run)

@@ -144,7 +144,7 @@ def _claim_requests(addresses: dict[int, list[str]], now: datetime) -> set[int]:
     worker's claim of the same requests gets nothing back."""
     table = MeetingRequest._meta.db_table
     cases = " ".join(["WHEN %s THEN %s"] * len(addresses))
-    params: list[object] = [now]
+    params: list[str | int | datetime] = [now]
     for pk, emails in addresses.items():
         params += [pk, ", ".join(emails)[:500]]
     params += list(addresses)

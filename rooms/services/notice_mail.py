@@ -39,7 +39,7 @@ def record(drafts: list[Draft], now: datetime) -> list[int]:
     for i in range(0, len(drafts), CHUNK):
         chunk = drafts[i : i + CHUNK]
         values = ", ".join(["(%s, %s, %s, %s, %s, %s, 0, '')"] * len(chunk))
-        params: list[object] = []
+        params: list[str | int | datetime] = []
         for d in chunk:
             params += [d.kind, d.meeting_id, d.recipient[:254], d.subject[:300], d.body, now]
         with connection.cursor() as cursor:

@@ -11,6 +11,7 @@ the commit. No mail is sent inside the tick, so its cost does not grow with the 
 import logging
 from collections import defaultdict
 from datetime import datetime
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -181,5 +182,5 @@ def escalate_unready(now: datetime) -> int:
         if claimed:
             notice_mail.queue_after_commit(notice_mail.record(_escalation_drafts(claimed, told, desks), now))
             for meeting_id in sorted({meeting_id for meeting_id, _e in claimed}):
-                transaction.on_commit(lambda pk=meeting_id: broadcast_attendance_changed(pk), robust=True)
+                transaction.on_commit(partial(broadcast_attendance_changed, meeting_id), robust=True)
     return len(claimed)
