@@ -14,10 +14,13 @@ Figures:
    Tuesday 04:40, so both rungs fall inside), concurrently: notices recorded, messages sent
    (locmem backend, per process), duplicates (the same message to the same address twice) = 0.
 
-    nice -n 10 .venv/bin/python bench/tick.py
+    BENCH_REDIS_URL=redis://127.0.0.1:6379/2 REDIS_PREFIX=ticks nice -n 10 .venv/bin/python bench/tick.py
+
+3. the mail drain: the deliveries the tick queued, run in this process as the worker would.
 """
 
 import multiprocessing
+import os
 import sys
 import time
 from collections import Counter
@@ -28,7 +31,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scratch import Scratch
 
-SCRATCH = Scratch("bench_tick")
+SCRATCH = Scratch(os.environ.get("BENCH_TICK_DB", "vconf_ticks"))  # a database of its own
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 PROVINCES, COMMUNES = 34, 3321
 # Monday 2 March 2026 in the middle of the year of meetings (1 Sep 2025 – 31 Aug 2026).
@@ -37,37 +40,65 @@ YEAR_START = datetime(2025, 9, 1, tzinfo=HANOI)  # a Monday
 
 
 def setup() -> None:
-    import os
-
-    # The worker's own store (its heartbeat) in a scratch file; mail kept in memory per process.
+    # The worker's queue on Redis when BENCH_REDIS_URL is set (else a scratch SQLite file); mail
+    # kept in memory per process (locmem), so each process counts what it sent.
     os.environ.update(
         HUEY_FILE="/tmp/bench_tick_huey.sqlite3", EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
     )
-    SCRATCH.setup_django("postgres")
+    redis_url = os.environ.get("BENCH_REDIS_URL")
+    if not redis_url:
+        SCRATCH.setup_django("postgres")
+        return
+    os.environ.update(
+        DATABASE_URL=SCRATCH.url("postgres"),
+        DJANGO_SETTINGS_MODULE="vconf.settings",
+        AXES_ENABLED="0",
+        LOG_LEVEL="ERROR",
+        REDIS_URL=redis_url,
+    )
+    os.environ.setdefault("REDIS_PREFIX", "ticks")
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    import django
+
+    django.setup()
+
+
+def drain() -> int:
+    """Run every queued task in this process (as a consumer would); returns the tasks run."""
+    from huey.contrib.djhuey import HUEY
+
+    ran = 0
+    while (task := HUEY.dequeue()) is not None:
+        HUEY.execute(task)
+        ran += 1
+    return ran
 
 
 FIXTURE = [
     # Units: VN, 34 provinces, 3,321 communes (current structure), spread over the provinces.
-    """INSERT INTO rooms_unit (structure, code, name, level, especially_difficult, parent_id)
-       VALUES ('current', 'VN', 'Việt Nam', 'country', false, NULL)""",
-    """INSERT INTO rooms_unit (structure, code, name, level, especially_difficult, parent_id)
-       SELECT 'current', lpad(p::text, 2, '0'), 'Tỉnh ' || p, 'province', false,
+    """INSERT INTO rooms_unit (structure, code, name, level, especially_difficult, island, parent_id)
+       VALUES ('current', 'VN', 'Việt Nam', 'country', false, false, NULL)""",
+    """INSERT INTO rooms_unit (structure, code, name, level, especially_difficult, island, parent_id)
+       SELECT 'current', lpad(p::text, 2, '0'), 'Tỉnh ' || p, 'province', false, false,
               (SELECT id FROM rooms_unit WHERE code = 'VN') FROM generate_series(1, {P}) p""",
-    """INSERT INTO rooms_unit (structure, code, name, level, especially_difficult, parent_id)
-       SELECT 'current', lpad((10000 + c)::text, 5, '0'), 'Xã ' || c, 'commune', false,
+    """INSERT INTO rooms_unit (structure, code, name, level, especially_difficult, island, parent_id)
+       SELECT 'current', lpad((10000 + c)::text, 5, '0'), 'Xã ' || c, 'commune', false, false,
               (SELECT id FROM rooms_unit WHERE code = lpad((1 + mod(c, {P}))::text, 2, '0') AND level = 'province')
        FROM generate_series(1, {C}) c""",
     # One endpoint per unit, one operator per endpoint.
-    """INSERT INTO rooms_endpoint (name, seats, dial_address, connection, status, feed_token, created_at, unit_id)
-       SELECT 'Điểm cầu ' || u.name, 30, '', 'h323', 'in_service', md5(u.id::text), now(), u.id FROM rooms_unit u""",
+    """INSERT INTO rooms_endpoint (name, seats, dial_address, connection, status, feed_token, created_at, unit_id,
+                                   travel_mode)
+       SELECT 'Điểm cầu ' || u.name, 30, '', 'h323', 'in_service', md5(u.id::text), now(), u.id, 'road'
+       FROM rooms_unit u""",
     """INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
                               date_joined)
        SELECT '!', false, 'op' || e.id, '', 'Kỹ thuật ' || e.id, 'op' || e.id || '@example.vn', false, true, now()
        FROM rooms_endpoint e""",
     """INSERT INTO rooms_endpoint_operators (endpoint_id, user_id)
        SELECT e.id, u.id FROM rooms_endpoint e JOIN auth_user u ON u.username = 'op' || e.id""",
-    """INSERT INTO rooms_provincesettings (province_code, name, circuity_factor, desk_email, desk_phone)
-       SELECT code, name, 1.4, 'desk' || code || '@example.vn', '' FROM rooms_unit WHERE level = 'province'""",
+    """INSERT INTO rooms_provincesettings (province_code, name, circuity_factor, desk_email, desk_phone,
+                                           request_lead_days)
+       SELECT code, name, 1.4, 'desk' || code || '@example.vn', '', 2 FROM rooms_unit WHERE level = 'province'""",
     """INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
                               date_joined) VALUES ('!', false, 'office', '', '', '', false, true, now())""",
     # Province meetings Mon/Wed/Fri 14:00-16:00 local (07:00-09:00 UTC), national Tuesdays 01:00-03:00 UTC.
@@ -130,7 +161,7 @@ def timed_tick(now: datetime) -> tuple[float, dict[str, int], int]:
     mail.outbox = []
     began = time.perf_counter()
     done = jobs.run_tick(now)
-    return time.perf_counter() - began, done, len(mail.outbox)
+    return time.perf_counter() - began, done, len(mail.outbox)  # 0: the tick only records mail
 
 
 def worker(number: int, start: datetime, ticks: int, queue: "multiprocessing.Queue") -> None:
@@ -142,6 +173,7 @@ def worker(number: int, start: datetime, ticks: int, queue: "multiprocessing.Que
     mail.outbox = []
     for i in range(ticks):
         jobs.run_tick(start + timedelta(minutes=i))
+        drain()  # both processes also consume the one queue
     queue.put([(m.subject, tuple(m.to)) for m in mail.outbox])
 
 
@@ -149,9 +181,13 @@ def main() -> None:
     SCRATCH.reset("postgres")
     try:
         setup()
+        from django.core import mail
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
+        from huey.contrib.djhuey import HUEY
+
+        HUEY.storage.flush_queue()  # this benchmark's own queue (REDIS_PREFIX) only
         began = time.perf_counter()
         counts = build()
         print(f"fixture: {counts} in {time.perf_counter() - began:.0f} s")
@@ -162,11 +198,17 @@ def main() -> None:
             ("16:01, the minute after", MONDAY.replace(hour=16, minute=1)),
         ]:
             seconds, done, sent = timed_tick(when)
-            print(f"tick at {label}: {seconds:.2f} s, {done}, {sent} messages")
+            began = time.perf_counter()
+            tasks = drain()
+            print(
+                f"tick at {label}: {seconds:.2f} s, {done}; mail drain: {tasks} deliveries in "
+                f"{time.perf_counter() - began:.2f} s, {len(mail.outbox)} messages"
+            )
         from django.db import connection
 
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM rooms_notice WHERE sent_at > '2000-01-02'")
+            cursor.execute("DELETE FROM rooms_noticemail")
         connection.close()
         queue: multiprocessing.Queue = multiprocessing.Queue()
         start, ticks = MONDAY.replace(hour=12), 1000

@@ -16,6 +16,7 @@ from rooms.models import (
     Meeting,
     MeetingRequest,
     Notice,
+    NoticeMail,
     Participation,
     PortRefusal,
     Profile,
@@ -215,3 +216,11 @@ class NoticeAdmin(ReadOnlyBookingAdmin):
     list_display = ["kind", "meeting", "endpoint", "sent_at", "sent_to"]
     list_filter = ["kind"]
     raw_id_fields = ["meeting", "endpoint"]
+
+
+# The messages the tick wrote and the worker delivers (rooms/services/notice_mail.py): read only.
+@admin.register(NoticeMail)
+class NoticeMailAdmin(ReadOnlyBookingAdmin):
+    list_display = ["kind", "meeting", "recipient", "created_at", "sent_at", "attempts", "last_error"]
+    list_filter = ["kind"]
+    raw_id_fields = ["meeting"]

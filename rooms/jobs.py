@@ -6,9 +6,11 @@ The tick also leaves a heartbeat in the worker's own store (the Huey queue: a SQ
 Redis, which the web processes share), read by /healthz.
 """
 
+import copy
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
 from rooms.services import approval, readiness
 
@@ -53,3 +55,22 @@ def last_heartbeat() -> datetime | None:
     if not isinstance(raw, bytes | bytearray | memoryview):  # huey's EmptyData: never ticked
         return None
     return datetime.fromisoformat(bytes(raw).decode())
+
+
+def enqueue_many(task: Any, arguments: Iterable[tuple]) -> int:
+    """Queue one run of `task` per argument tuple; on Redis in one pipelined round trip (the
+    storage's own enqueue, on a pipeline), else one by one (the SQLite queue, or Huey's immediate
+    mode in tests). Returns the tasks queued."""
+    huey = _huey()
+    runs = [task.s(*args) for args in arguments]
+    conn: Any = getattr(huey.storage, "conn", None)
+    if huey.immediate or not hasattr(conn, "pipeline") or not runs:
+        for run in runs:
+            huey.enqueue(run)
+        return len(runs)
+    piped = copy.copy(huey.storage)
+    piped.conn = conn.pipeline(transaction=False)
+    for run in runs:
+        piped.enqueue(huey.serialize_task(run), run.priority)
+    piped.conn.execute()
+    return len(runs)

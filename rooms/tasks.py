@@ -7,6 +7,8 @@
   (Meeting.invitations_unsent) for staff to see and resend.
 - `derive_bridge_legs`: the legs of the call records a bridge delivered (rooms/cdr/tasks.py,
   registered by the import below).
+- `deliver_notice_mail`: one readiness message recorded by the tick (rooms/models NoticeMail),
+  with the same retries; sent once (sent_at under a row lock), a last failure marks the meeting.
 """
 
 from huey import crontab
@@ -15,7 +17,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from rooms import jobs
 from rooms.cdr import tasks as cdr_tasks  # noqa: F401  (registers rooms.derive_bridge_legs)
-from rooms.services import invitations
+from rooms.services import invitations, notice_mail
 from vconf import clock
 
 MAIL_RETRIES = 4
@@ -41,3 +43,14 @@ def deliver_meeting_mail(
     return invitations.deliver(
         meeting_ids=meeting_ids, kind=kind, removed=removed or {}, last_try=task is None or task.retries == 0
     )
+
+
+@db_task(
+    retries=MAIL_RETRIES,
+    retry_delay=MAIL_RETRY_DELAY,
+    retry_backoff=MAIL_RETRY_BACKOFF,
+    context=True,
+    name="rooms.deliver_notice_mail",
+)
+def deliver_notice_mail(mail_id: int, task: Task | None = None) -> bool:
+    return notice_mail.deliver(mail_id, last_try=task is None or task.retries == 0)

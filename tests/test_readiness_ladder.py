@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.test import TestCase
 
 from rooms import jobs
 from rooms.models import CheckIn, MeetingStatus, Notice, NoticeKind, ProvinceSettings
@@ -35,7 +36,8 @@ def desk(province):
 
 def tick(clock, when: datetime) -> dict[str, int]:
     clock.set(when)
-    return jobs.run_tick(when)
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the tick queues its mail after commit
+        return jobs.run_tick(when)
 
 
 def test_check_in(api, user, meeting, endpoint, **body):

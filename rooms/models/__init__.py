@@ -13,7 +13,7 @@ from .endpoints import (
 )
 from .groups import EndpointGroup
 from .meetings import Meeting, MeetingStatus, Participation, Series
-from .notices import Notice, NoticeKind
+from .notices import Notice, NoticeKind, NoticeMail
 from .operations import DayOff, DayOffKind, MeetingRequest, PortRefusal, RequestDecision
 from .units import Level, Structure, Unit
 
@@ -38,6 +38,7 @@ __all__ = [
     "MeetingStatus",
     "Notice",
     "NoticeKind",
+    "NoticeMail",
     "Participation",
     "PendingLeg",
     "PortRefusal",

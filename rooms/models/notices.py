@@ -34,3 +34,29 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.endpoint_id}@{self.meeting_id}"
+
+
+class NoticeMail(models.Model):
+    """A message the tick decided to send (rooms/services/notice_mail.py): written by the tick,
+    sent by the worker's deliver_notice_mail with retries. The unique key makes a second copy
+    of the same message impossible; sent_at, set under a row lock, makes a second send impossible."""
+
+    kind = models.CharField(_("loại"), max_length=12, choices=NoticeKind.choices)
+    meeting = models.ForeignKey(
+        "rooms.Meeting", on_delete=models.CASCADE, related_name="notice_mails", verbose_name=_("cuộc họp")
+    )
+    recipient = models.CharField(_("người nhận"), max_length=254)
+    subject = models.CharField(_("tiêu đề"), max_length=300)
+    body = models.TextField(_("nội dung"))
+    created_at = models.DateTimeField(_("tạo lúc"))
+    sent_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("số lần thử"), default=0)
+    last_error = models.CharField(_("lỗi gần nhất"), max_length=500, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("thư thông báo tự động")
+        verbose_name_plural = _("thư thông báo tự động")
+        constraints = [models.UniqueConstraint(fields=["kind", "meeting", "recipient"], name="notice_mail_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.recipient}@{self.meeting_id}"

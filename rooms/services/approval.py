@@ -19,7 +19,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -127,22 +127,57 @@ def office_addresses(meeting: Meeting) -> list[str]:
     return sorted(set(scoped.values_list("email", flat=True)))
 
 
+def _office_staff() -> list[tuple[str, int | None]]:
+    """(e-mail, home unit or None for the whole network) of every active office staff member."""
+    staff = User.objects.filter(groups__name=Role.STAFF, is_active=True).exclude(email="")
+    return list(staff.values_list("email", "profile__home_unit_id"))
+
+
+def _addresses_for(meeting: Meeting, staff: list[tuple[str, int | None]]) -> list[str]:
+    host_unit = meeting.host.unit
+    units = {host_unit.pk, host_unit.parent_id, host_unit.parent.parent_id if host_unit.parent else None} - {None}
+    return sorted({email for email, home in staff if home is None or home in units})
+
+
+def _claim_requests(addresses: dict[int, list[str]], now: datetime) -> set[int]:
+    """Set escalated_at on the requests not escalated yet, in one UPDATE … RETURNING: a second
+    worker's claim of the same requests gets nothing back."""
+    table = MeetingRequest._meta.db_table
+    cases = " ".join(["WHEN %s THEN %s"] * len(addresses))
+    params: list[str | int | datetime] = [now]
+    for pk, emails in addresses.items():
+        params += [pk, ", ".join(emails)[:500]]
+    params += list(addresses)
+    marks = ", ".join(["%s"] * len(addresses))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET escalated_at = %s, escalated_to = CASE id {cases} END "
+            f"WHERE id IN ({marks}) AND escalated_at IS NULL RETURNING id",
+            params,
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
 def escalate_overdue_requests(now: datetime) -> int:
     """Mail the office about every pending request past its answer due time, once each; returns
-    how many were escalated. Idempotent: a request is claimed (escalated_at set) before its mail
-    goes out, and released again if the mail cannot be sent, so the next tick retries it."""
-    due = MeetingRequest.objects.filter(
-        decision="", escalated_at__isnull=True, answer_due__lte=now, meeting__status=MeetingStatus.PENDING
-    ).select_related("meeting", "meeting__host__unit__parent")
+    how many were escalated. Decided in two queries (the requests due, the office staff) and
+    claimed in one statement before the mail goes out; a request whose mail cannot be sent is
+    released again, so the next tick retries it."""
+    due = list(
+        MeetingRequest.objects.filter(
+            decision="", escalated_at__isnull=True, answer_due__lte=now, meeting__status=MeetingStatus.PENDING
+        ).select_related("meeting", "meeting__host__unit__parent")
+    )
+    if not due:
+        return 0
+    staff = _office_staff()
+    addresses = {request.pk: _addresses_for(request.meeting, staff) for request in due}
+    claimed = _claim_requests(addresses, now)
     escalated = 0
     for request in due:
-        meeting = request.meeting
-        addresses = office_addresses(meeting)
-        claimed = MeetingRequest.objects.filter(pk=request.pk, escalated_at__isnull=True).update(
-            escalated_at=now, escalated_to=", ".join(addresses)
-        )
-        if not claimed:
+        if request.pk not in claimed:
             continue
+        meeting = request.meeting
         subject = _("Đề nghị họp quá hạn trả lời: %(title)s") % {"title": meeting.title}
         when = timezone.localtime(meeting.start).strftime("%H:%M %d/%m/%Y")
         text = _("Đề nghị họp “%(title)s” lúc %(when)s chưa được trả lời (hạn %(due)s).") % {
@@ -151,8 +186,8 @@ def escalate_overdue_requests(now: datetime) -> int:
             "due": timezone.localtime(request.answer_due).strftime("%H:%M %d/%m/%Y"),
         }
         try:
-            if addresses:
-                send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, addresses)
+            if addresses[request.pk]:
+                send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, addresses[request.pk])
         except Exception:
             logger.exception("Could not escalate the request of meeting %s", meeting.pk)
             MeetingRequest.objects.filter(pk=request.pk).update(escalated_at=None, escalated_to="")

@@ -1,78 +1,64 @@
 """The readiness ladder's jobs (run by the worker's minute tick, rooms/jobs.py): the reminder the
 day before, and the escalation of rooms not ready to the province's technical desk.
 
-Each job computes what is due from the database and, per meeting, claims its notices (INSERT …
-ON CONFLICT DO NOTHING RETURNING: only the rows this call inserted come back) and sends their
-mail in the same transaction. A failed send rolls the claim back, so the next tick tries again;
-a second worker's claim of the same rows waits for the first and gets nothing back.
+Each job decides what is due in one query and claims it in bulk, in one transaction: the notices
+(INSERT … ON CONFLICT DO NOTHING RETURNING: only the rows this call inserted come back; a second
+worker's claim of the same rows waits for the first and gets nothing back), then the messages of
+the claimed rows (rooms/services/notice_mail.py), whose delivery is queued for the worker after
+the commit. No mail is sent inside the tick, so its cost does not grow with the mail server's.
 """
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rooms import notifications
 from rooms.broadcast import broadcast_attendance_changed
 from rooms.models import Endpoint, Meeting, Notice, NoticeKind, ProvinceSettings, TestResult
 from rooms.models.accounts import person_name
 from rooms.selectors import readiness
+from rooms.services import notice_mail
+from rooms.services.notice_mail import Draft
 
 logger = logging.getLogger(__name__)
 CLAIM_CHUNK = 500
+Row = tuple[int, int]  # (meeting id, endpoint id)
 
 
-def claim(*, kind: str, meeting_id: int, endpoints: dict[int, str], now: datetime) -> list[int]:
-    """Insert the notices of these endpoints (endpoint -> addresses told); returns the endpoints
-    whose row this call inserted. Must run inside the transaction that sends their mail."""
+def claim_rows(*, kind: str, told: dict[Row, str], now: datetime) -> list[Row]:
+    """Insert the notices of these (meeting, endpoint) rows (-> addresses told); returns the rows
+    this call inserted. Must run inside the transaction that records their messages."""
     table = Notice._meta.db_table
-    claimed: list[int] = []
-    items = sorted(endpoints.items())
+    claimed: list[Row] = []
+    items = sorted(told.items())
     for i in range(0, len(items), CLAIM_CHUNK):
         chunk = items[i : i + CLAIM_CHUNK]
         values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
         params: list[str | int | datetime] = []
-        for endpoint_id, sent_to in chunk:
+        for (meeting_id, endpoint_id), sent_to in chunk:
             params += [kind, meeting_id, endpoint_id, now, sent_to[:500]]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (kind, meeting_id, endpoint_id, sent_at, sent_to) VALUES {values} "
-                "ON CONFLICT (kind, meeting_id, endpoint_id) DO NOTHING RETURNING endpoint_id",
+                "ON CONFLICT (kind, meeting_id, endpoint_id) DO NOTHING RETURNING meeting_id, endpoint_id",
                 params,
             )
-            claimed += [row[0] for row in cursor.fetchall()]
+            claimed += [(row[0], row[1]) for row in cursor.fetchall()]
     return sorted(claimed)
 
 
-def _by_meeting(rows: list[tuple[int, int]]) -> dict[int, list[int]]:
-    grouped: dict[int, list[int]] = defaultdict(list)
-    for meeting_id, endpoint_id in rows:
-        grouped[meeting_id].append(endpoint_id)
-    return grouped
-
-
-def _each_meeting(rows: list[tuple[int, int]], handle: Callable[[Meeting, list[int]], int]) -> int:
-    """Run `handle` per meeting in its own transaction; a meeting that fails is logged and left
-    for the next tick, the others go on."""
-    sent = 0
-    grouped = _by_meeting(rows)
-    meetings = Meeting.objects.select_related("host", "bridge", "series").in_bulk(list(grouped))
-    for meeting_id, endpoint_ids in sorted(grouped.items()):
-        try:
-            with transaction.atomic():
-                sent += handle(meetings[meeting_id], endpoint_ids)
-        except Exception:
-            logger.exception("Readiness notices of meeting %s not sent; the next tick retries", meeting_id)
-    return sent
+def claim(*, kind: str, meeting_id: int, endpoints: dict[int, str], now: datetime) -> list[int]:
+    """One meeting's claim (see claim_rows); returns the endpoints this call inserted."""
+    rows = claim_rows(kind=kind, told={(meeting_id, pk): to for pk, to in endpoints.items()}, now=now)
+    return [endpoint_id for _meeting_id, endpoint_id in rows]
 
 
 def _operators(endpoint_ids: list[int]) -> dict[int, list[User]]:
@@ -83,50 +69,58 @@ def _operators(endpoint_ids: list[int]) -> dict[int, list[User]]:
     return people
 
 
-def _remind_meeting(meeting: Meeting, endpoint_ids: list[int], now: datetime) -> int:
-    people = _operators(endpoint_ids)
-    told = {pk: ", ".join(user.email for user in people.get(pk, [])) for pk in endpoint_ids}
-    claimed = claim(kind=NoticeKind.REMINDER, meeting_id=meeting.pk, endpoints=told, now=now)
-    rooms = Endpoint.objects.in_bulk(claimed)
-    recipients: dict[int, tuple[User, Endpoint]] = {}
-    for endpoint_id in claimed:
+def _meetings(rows: list[Row]) -> dict[int, Meeting]:
+    return Meeting.objects.select_related("host", "bridge").in_bulk({meeting_id for meeting_id, _e in rows})
+
+
+def _reminder_drafts(claimed: list[Row], people: dict[int, list[User]]) -> list[Draft]:
+    meetings = _meetings(claimed)
+    rooms = Endpoint.objects.in_bulk({endpoint_id for _m, endpoint_id in claimed})
+    my_room = settings.SITE_URL + reverse("my-room")
+    drafts: dict[tuple[int, str], Draft] = {}
+    for meeting_id, endpoint_id in claimed:
+        meeting = meetings[meeting_id]
         for user in people.get(endpoint_id, []):
-            recipients.setdefault(user.pk, (user, rooms[endpoint_id]))
-    if recipients:
-        _send_reminders(meeting, list(recipients.values()))
-    return len(claimed)
-
-
-def _send_reminders(meeting: Meeting, recipients: list[tuple[User, Endpoint]]) -> None:
-    part = notifications.calendar_part(meeting, method="REQUEST")
-    context = {
-        "meeting": meeting,
-        "url": settings.SITE_URL + reverse("meeting-detail", args=[meeting.pk]),
-        "my_room": settings.SITE_URL + reverse("my-room"),
-        "test_opens": readiness.test_opens(meeting.start),
-    }
-    messages = []
-    for user, endpoint in recipients:
-        subject = f"{_('Nhắc lịch họp')}: {meeting.title} — {timezone.localtime(meeting.start):%d/%m/%Y %H:%M}"
-        body = render_to_string("email/readiness_reminder.txt", {**context, "operator": user, "endpoint": endpoint})
-        message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-        message.attach(part)
-        messages.append(message)
-    get_connection().send_messages(messages)
+            if (meeting_id, user.email) in drafts:
+                continue
+            context = {
+                "meeting": meeting,
+                "url": settings.SITE_URL + reverse("meeting-detail", args=[meeting_id]),
+                "my_room": my_room,
+                "test_opens": readiness.test_opens(meeting.start),
+                "operator": user,
+                "endpoint": rooms[endpoint_id],
+            }
+            subject = f"{_('Nhắc lịch họp')}: {meeting.title} — {timezone.localtime(meeting.start):%d/%m/%Y %H:%M}"
+            body = render_to_string("email/readiness_reminder.txt", context)
+            drafts[(meeting_id, user.email)] = Draft(NoticeKind.REMINDER, meeting_id, user.email, subject, body)
+    return list(drafts.values())
 
 
 def send_reminders(now: datetime) -> int:
-    """The day before (from REMINDER_AT), each room's operators get a reminder with the .ics.
-    Returns the rooms reminded."""
-    return _each_meeting(readiness.reminders_due(now), lambda meeting, ids: _remind_meeting(meeting, ids, now))
+    """The day before (from REMINDER_AT), each room's operators get a reminder with the .ics
+    (one message per operator and meeting). Returns the rooms reminded."""
+    due = readiness.reminders_due(now)
+    if not due:
+        return 0
+    people = _operators(sorted({endpoint_id for _m, endpoint_id in due}))
+    told = {row: ", ".join(user.email for user in people.get(row[1], [])) for row in due}
+    with transaction.atomic():
+        claimed = claim_rows(kind=NoticeKind.REMINDER, told=told, now=now)
+        if claimed:
+            notice_mail.queue_after_commit(notice_mail.record(_reminder_drafts(claimed, people), now))
+    return len(claimed)
 
 
-def _room_lines(meeting: Meeting, endpoint_ids: list[int]) -> list[dict]:
-    tests = readiness.latest_tests([meeting.pk])
+def _room_lines(claimed: list[Row]) -> dict[Row, dict]:
+    tests = readiness.latest_tests({meeting_id for meeting_id, _e in claimed})
+    endpoint_ids = sorted({endpoint_id for _m, endpoint_id in claimed})
     people = _operators(endpoint_ids)
-    lines = []
-    for endpoint in Endpoint.objects.filter(pk__in=endpoint_ids).order_by("name", "pk"):
-        result, note = tests.get((meeting.pk, endpoint.pk), ("", ""))
+    rooms = Endpoint.objects.in_bulk(endpoint_ids)
+    lines = {}
+    for meeting_id, endpoint_id in claimed:
+        endpoint = rooms[endpoint_id]
+        result, note = tests.get((meeting_id, endpoint_id), ("", ""))
         standing = _("gọi thử lỗi") if result == TestResult.FAILED else _("chưa gọi thử, chưa báo kết nối")
         operators = [
             {
@@ -134,47 +128,59 @@ def _room_lines(meeting: Meeting, endpoint_ids: list[int]) -> list[dict]:
                 "phone": getattr(getattr(user, "profile", None), "phone", ""),
                 "email": user.email,
             }
-            for user in people.get(endpoint.pk, [])
+            for user in people.get(endpoint_id, [])
         ]
-        lines.append(
-            {"pk": endpoint.pk, "name": endpoint.name, "standing": standing, "note": note, "operators": operators}
-        )
+        lines[(meeting_id, endpoint_id)] = {
+            "pk": endpoint_id,
+            "name": endpoint.name,
+            "standing": standing,
+            "note": note,
+            "operators": operators,
+        }
     return lines
 
 
-def _escalate_meeting(meeting: Meeting, endpoint_ids: list[int], now: datetime) -> int:
-    provinces = readiness.province_codes(endpoint_ids)
-    desks = {
-        code: (name, email)
-        for code, name, email in ProvinceSettings.objects.filter(province_code__in=set(provinces.values())).values_list(
-            "province_code", "name", "desk_email"
-        )
-    }
-    told = {pk: desks.get(provinces.get(pk, ""), ("", ""))[1] for pk in endpoint_ids}
-    claimed = set(claim(kind=NoticeKind.ESCALATION, meeting_id=meeting.pk, endpoints=told, now=now))
-    if not claimed:
-        return 0
-    transaction.on_commit(lambda: broadcast_attendance_changed(meeting.pk), robust=True)
-    by_desk: dict[str, list[dict]] = defaultdict(list)
-    for line in _room_lines(meeting, sorted(claimed)):
-        if address := told[line["pk"]]:
-            by_desk[address].append(line)
-    messages = []
-    url = settings.SITE_URL + reverse("live-board", args=[meeting.pk])
-    for address, lines in sorted(by_desk.items()):
-        province = next(name for name, email in desks.values() if email == address)
+def _escalation_drafts(claimed: list[Row], told: dict[Row, str], desks: dict[str, tuple[str, str]]) -> list[Draft]:
+    meetings = _meetings(claimed)
+    lines = _room_lines(claimed)
+    province_of = {email: name for name, email in desks.values()}
+    by_desk: dict[tuple[int, str], list[dict]] = defaultdict(list)
+    for row in claimed:
+        if address := told[row]:
+            by_desk[(row[0], address)].append(lines[row])
+    drafts = []
+    for (meeting_id, address), rooms in sorted(by_desk.items()):
+        meeting = meetings[meeting_id]
+        rooms.sort(key=lambda line: (line["name"], line["pk"]))
+        url = settings.SITE_URL + reverse("live-board", args=[meeting_id])
         subject = f"{_('Điểm cầu chưa sẵn sàng')}: {meeting.title} — {timezone.localtime(meeting.start):%H:%M %d/%m/%Y}"
         body = render_to_string(
-            "email/readiness_escalation.txt", {"meeting": meeting, "rooms": lines, "province": province, "url": url}
+            "email/readiness_escalation.txt",
+            {"meeting": meeting, "rooms": rooms, "province": province_of[address], "url": url},
         )
-        messages.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address]))
-    if messages:
-        get_connection().send_messages(messages)
-    return len(claimed)
+        drafts.append(Draft(NoticeKind.ESCALATION, meeting_id, address, subject, body))
+    return drafts
 
 
 def escalate_unready(now: datetime) -> int:
     """ESCALATION_MINUTES before the start, rooms with no successful test call and no check-in
     are reported to their province's technical desk (e-mail, and the board's flag), once.
     Returns the rooms escalated."""
-    return _each_meeting(readiness.escalations_due(now), lambda meeting, ids: _escalate_meeting(meeting, ids, now))
+    due = readiness.escalations_due(now)
+    if not due:
+        return 0
+    provinces = readiness.province_codes({endpoint_id for _m, endpoint_id in due})
+    desks = {
+        code: (name, email)
+        for code, name, email in ProvinceSettings.objects.filter(province_code__in=set(provinces.values())).values_list(
+            "province_code", "name", "desk_email"
+        )
+    }
+    told = {row: desks.get(provinces.get(row[1], ""), ("", ""))[1] for row in due}
+    with transaction.atomic():
+        claimed = claim_rows(kind=NoticeKind.ESCALATION, told=told, now=now)
+        if claimed:
+            notice_mail.queue_after_commit(notice_mail.record(_escalation_drafts(claimed, told, desks), now))
+            for meeting_id in sorted({meeting_id for meeting_id, _e in claimed}):
+                transaction.on_commit(partial(broadcast_attendance_changed, meeting_id), robust=True)
+    return len(claimed)
