@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rooms', '0010_merge_national_finance_operations'),
+        ('rooms', '0012_cdr_leg_queue'),
     ]
 
     operations = [
