@@ -275,6 +275,9 @@ def create_meeting(request: BookingRequest, participants: Participants, slot: Sl
     clean(meeting)
     meeting.save()
     add_participations(meeting, participants.endpoints, host_id=participants.host.pk)
+    # The answer shows what was just checked and written, without reading it back.
+    meeting.booked_endpoint_ids = [pk for pk in participants.endpoint_ids if pk != participants.host.pk]  # type: ignore[attr-defined]
+    meeting.booked_ports = dict(participants.ports)  # type: ignore[attr-defined]
     return meeting
 
 
