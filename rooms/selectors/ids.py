@@ -10,21 +10,29 @@ from collections.abc import Collection
 from typing import Any
 
 from django.db import connection
-from django.db.models import Field, Lookup, Q
+from django.db.models import Field, ForeignObject, Lookup, Q
 
 # Below this an IN list is as cheap as the array (and reads better in the query log).
 ARRAY_FROM = 200
 
 
-@Field.register_lookup
 class AnyOf(Lookup):
     """`field__any_of=[ids]`: `field = ANY(%s)` with the ids as one PostgreSQL array."""
 
     lookup_name = "any_of"
+    prepare_rhs = False
+
+    def get_prep_lookup(self) -> list[int]:
+        return [int(pk) for pk in self.rhs]  # the whole list is one value
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", [*lhs_params, [int(pk) for pk in self.rhs]]
+        return f"{lhs} = ANY(%s)", [*lhs_params, list(self.rhs)]
+
+
+# On every field, and on foreign keys (`endpoint_id__any_of`), which keep lookups of their own.
+Field.register_lookup(AnyOf)
+ForeignObject.register_lookup(AnyOf)
 
 
 def ids_in(field: str, ids: Collection[int]) -> Q:
