@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from scratch import Scratch, arguments, percentile
 
-SCRATCH = Scratch("vconf_bench_h4")
+SCRATCH = Scratch(os.environ.get("BENCH_DB", "vconf_bench_h4"))  # BENCH_DB: a scratch name of your own
 ENDPOINTS, PER_MEETING, MEETINGS, BOOKED = 2000, 20, 5000, 250
 
 

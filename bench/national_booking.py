@@ -27,7 +27,8 @@ from datetime import datetime, timedelta
 
 from scratch import ROOT, Scratch, arguments, percentile
 
-SCRATCH = Scratch("vconf_bench_cascade_national")
+# BENCH_DB: another scratch name, so two people measuring on one server do not share a database.
+SCRATCH = Scratch(os.environ.get("BENCH_DB", "vconf_bench_cascade_national"))
 PROVINCES, COMMUNES, GROUP, DAYS = 34, 3321, 20, 151
 
 

@@ -3,6 +3,7 @@
     .venv/bin/python bench/race.py                          # SQLite and PostgreSQL, the booking service
     .venv/bin/python bench/race.py --via api --workers 2    # through POST /api/meetings/ on uvicorn
     .venv/bin/python bench/race.py --database sqlite --rounds 10
+    .venv/bin/python bench/race.py --scenario cascade       # national + provincial meetings, two bridge levels
 
 Each round, every process waits at a barrier, then books a one-hour meeting starting at the same
 slot (each five minutes later than the one before) with the same host and the same commune
@@ -14,7 +15,9 @@ Real processes, real connections: a temporary SQLite file (WAL, IMMEDIATE transa
 PostgreSQL database vconf_race_h7 on 127.0.0.1 (dropped afterwards). `--via service` calls
 `rooms.services.booking.book_meeting(*, organizer, title, start, end, host, endpoints, ...)` in
 each process; `--via api` starts a scratch uvicorn server (bin/scratch_server.py) and POSTs.
-Prints the figures and exits 1 if any rule was broken.
+Prints the figures and exits 1 if any rule was broken. `--scenario cascade` races national and
+provincial meetings over a central MCU and two provincial MCUs (bench/race_cascade.py): any
+number may win a round, but no bridge may end over its ports and no endpoint double-booked.
 """
 
 import argparse
@@ -39,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bin"))
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-PG_NAME = "vconf_race_h7"
+PG_NAME = os.environ.get("RACE_DB", "vconf_race_h7")  # RACE_DB: a scratch name of your own
 HANOI = dt.timezone(dt.timedelta(hours=7))
 
 # SQL for the invariant: two live bookings of one endpoint whose intervals overlap.
@@ -144,7 +147,7 @@ def api_worker(worker: int, rounds: int, barrier: Barrier, results: Queue, env: 
 # ------------------------------------------------------------------------------------ the run
 
 
-def prepare(database: str, workdir: Path) -> dict:
+def prepare(database: str, workdir: Path, *, scenario: str = "endpoint") -> dict:
     if database == "postgres":
         for sql in (f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)", f"CREATE DATABASE {PG_NAME}"):
             subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True)
@@ -155,6 +158,11 @@ def prepare(database: str, workdir: Path) -> dict:
     env.pop("REDIS_URL", None)
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True,
                    capture_output=True)  # fmt: skip
+    if scenario == "cascade":
+        made = subprocess.run([sys.executable, "bench/race_cascade.py", "seed"], cwd=ROOT, env=env, check=True,
+                              capture_output=True, text=True)  # fmt: skip
+        ids = made.stdout.strip().splitlines()[-1]
+        return {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "vconf.settings", "RACE_IDS": ids}
     seeded = subprocess.run(
         [sys.executable, "bin/scratch_server.py", "--seed-only", "small"],
         cwd=ROOT,
@@ -179,6 +187,12 @@ def double_bookings(env: dict) -> list[tuple]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def bridges_over_ports(env: dict) -> list[dict]:
+    result = subprocess.run([sys.executable, "bench/race_cascade.py", "check"], cwd=ROOT,
+                            env={**os.environ, **env}, capture_output=True, text=True, check=True)  # fmt: skip
+    return json.loads(result.stdout.strip().splitlines()[-1])["over"]
+
+
 def collect(results: Queue, processes: list, expected: int) -> list[tuple]:
     """Every worker's outcomes; stops early (with what it has) if a worker process died."""
     outcomes: list[tuple] = []
@@ -194,9 +208,9 @@ def collect(results: Queue, processes: list, expected: int) -> list[tuple]:
     return outcomes
 
 
-def run(database: str, *, via: str, clients: int, rounds: int, workers: int) -> bool:
+def run(database: str, *, via: str, clients: int, rounds: int, workers: int, scenario: str = "endpoint") -> bool:
     workdir = Path(tempfile.mkdtemp(prefix="vconf-race-"))
-    env = prepare(database, workdir)
+    env = prepare(database, workdir, scenario=scenario)
     ctx = mp.get_context("spawn")
     barrier, results = ctx.Barrier(clients), ctx.Queue()
     server = None
@@ -208,6 +222,9 @@ def run(database: str, *, via: str, clients: int, rounds: int, workers: int) -> 
                                     extra_env={"THROTTLE_USER": "100000/minute"})  # fmt: skip
             env["RACE_URL"] = server.__enter__().url
         target = service_worker if via == "service" else api_worker
+        if scenario == "cascade":
+            from race_cascade import worker as target  # type: ignore[import-not-found]
+
         began = time.perf_counter()
         processes = [ctx.Process(target=target, args=(i, rounds, barrier, results, env)) for i in range(clients)]
         for p in processes:
@@ -223,23 +240,29 @@ def run(database: str, *, via: str, clients: int, rounds: int, workers: int) -> 
     statuses = Counter(outcome.split(" ", 1)[0] for _r, _w, outcome, _t in outcomes)
     odd = [o for o in outcomes if o[2] not in ("201", "409")]
     overlaps = double_bookings(env)
+    over = bridges_over_ports(env) if scenario == "cascade" else []
     latencies = sorted(t for *_rest, t in outcomes)
     p95 = latencies[int(0.95 * (len(latencies) - 1))]
-    one_winner = all(wins.get(r) == 1 for r in range(rounds))
-    print(f"\n== {database}, via {via}" + (f" ({workers} uvicorn workers)" if via == "api" else ""))
+    one_winner = scenario == "cascade" or all(wins.get(r) == 1 for r in range(rounds))
+    print(f"\n== {database}, {scenario}, via {via}" + (f" ({workers} uvicorn workers)" if via == "api" else ""))
     print(f"{clients} processes × {rounds} rounds = {len(outcomes)} bookings in {elapsed:.1f}s")
     print(f"answers: {dict(sorted(statuses.items()))}")
     print(f"winners per round: min {min(wins.values(), default=0)}, max {max(wins.values(), default=0)}")
     print(f"latency: median {statistics.median(latencies) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
     print(f"double bookings in the database: {len(overlaps)}")
+    if scenario == "cascade":
+        print(f"bookings made: {sum(wins.values())}; bridges over their ports: {len(over)}")
+        for sample in over[:5]:
+            print(f"  over: {sample}")
     for sample in odd[:5]:
         print(f"  unexpected answer (round {sample[0]}, process {sample[1]}): {sample[2]}")
     if database == "postgres":
         subprocess.run(
             ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)"]
         )
-    ok = one_winner and not odd and not overlaps
-    print("result: " + ("OK — one winner per round, every loser 409, no double booking" if ok else "FAILED"))
+    ok = one_winner and not odd and not overlaps and not over
+    told = "no bridge over its ports" if scenario == "cascade" else "one winner per round"
+    print("result: " + (f"OK — {told}, every loser 409, no double booking" if ok else "FAILED"))
     return ok
 
 
@@ -250,9 +273,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers with --via api")
+    parser.add_argument("--scenario", choices=["endpoint", "cascade"], default="endpoint")
     args = parser.parse_args()
+    if args.scenario == "cascade" and args.via != "service":
+        parser.error("--scenario cascade books through the service (--via service)")
     databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
-    results = [run(d, via=args.via, clients=args.clients, rounds=args.rounds, workers=args.workers) for d in databases]
+    results = [
+        run(d, via=args.via, clients=args.clients, rounds=args.rounds, workers=args.workers, scenario=args.scenario)
+        for d in databases
+    ]
     sys.exit(0 if all(results) else 1)
 
 

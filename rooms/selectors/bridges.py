@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from rooms.cascade import held_ports
 from rooms.models import Bridge, Meeting, MeetingStatus, Participation
+from rooms.selectors.ids import ids_in
 from vconf.limits import MAX_MEETING
 
 Parents = Mapping[int, int | None]
@@ -69,31 +70,45 @@ def meeting_port_rows(
     *, start: datetime, end: datetime, bridge_ids: Collection[int], parents: Parents, exclude: Collection[int] = ()
 ) -> dict[int, tuple[int | None, datetime, datetime, dict[int | None, int]]]:
     """{meeting: (top bridge, start, end, {endpoint bridge: endpoints})} for the scheduled (and
-    pending) meetings around [start, end) that may hold ports on these bridges: one grouped query.
+    pending) meetings around [start, end) that may hold ports on these bridges.
 
-    Only the rows that can put ports on these bridges are read: endpoints on a bridge of their
-    subtrees, and endpoints without a bridge of meetings whose top is one of them."""
+    The meetings around the slot are read first (a day holds a few hundred among a year's
+    thousands), then their participations grouped by endpoint bridge: only the rows that can put
+    ports on these bridges, endpoints on a bridge of their subtrees and endpoints without a
+    bridge of meetings whose top is one of them."""
     buffer = setup_buffer()
     relevant = subtree_of(bridge_ids, parents)
+    around = (
+        Meeting.objects.filter(
+            # A pending request holds its ports like any booking.
+            status__in=[MeetingStatus.SCHEDULED, MeetingStatus.PENDING],
+            # Served by meeting_time_idx; MAX_MEETING bounds the scan from below.
+            start__lt=end + buffer,
+            end__gt=start - buffer,
+            start__gt=start - buffer - MAX_MEETING,
+        )
+        .exclude(pk__in=exclude)
+        .values_list("pk", "bridge_id", "start", "end")
+    )
+    found = {pk: (top, m_start, m_end) for pk, top, m_start, m_end in around}
+    if not found:
+        return {}
     rows = (
         Participation.objects.filter(
-            Q(endpoint__bridge_id__in=relevant) | Q(endpoint__bridge_id__isnull=True, meeting__bridge_id__in=relevant),
+            Q(endpoint__bridge_id__in=relevant) | Q(endpoint__bridge_id__isnull=True),
+            ids_in("meeting_id", list(found)),
             active=True,
-            # A pending request holds its ports like any booking.
-            meeting__status__in=[MeetingStatus.SCHEDULED, MeetingStatus.PENDING],
-            # Served by meeting_time_idx; MAX_MEETING bounds the scan from below.
-            meeting__start__lt=end + buffer,
-            meeting__end__gt=start - buffer,
-            meeting__start__gt=start - buffer - MAX_MEETING,
         )
-        .exclude(meeting_id__in=exclude)
-        .values("meeting_id", "meeting__bridge_id", "meeting__start", "meeting__end", "endpoint__bridge_id")
+        .values("meeting_id", "endpoint__bridge_id")
         .annotate(n=Count("pk"))
         .order_by()
-        .values_list("meeting_id", "meeting__bridge_id", "meeting__start", "meeting__end", "endpoint__bridge_id", "n")
+        .values_list("meeting_id", "endpoint__bridge_id", "n")
     )
     meetings: dict[int, tuple[int | None, datetime, datetime, dict[int | None, int]]] = {}
-    for meeting_id, top, m_start, m_end, bridge_id, n in rows:
+    for meeting_id, bridge_id, n in rows:
+        top, m_start, m_end = found[meeting_id]
+        if bridge_id is None and top not in relevant:
+            continue
         meetings.setdefault(meeting_id, (top, m_start, m_end, {}))[3][bridge_id] = n
     return meetings
 

@@ -15,6 +15,7 @@ from rooms.models import Bridge, Endpoint, Meeting, MeetingStatus, Participation
 from rooms.models.endpoints import BOOKABLE_STATUSES
 from rooms.permissions import home_unit, is_administrator
 from rooms.selectors.bridges import all_bridges, bridge_conflicts, bridge_load, iso, parents_of, setup_buffer
+from rooms.selectors.ids import ids_in
 from rooms.selectors.units import endpoints_under_units
 from vconf.limits import MAX_MEETING
 
@@ -46,7 +47,7 @@ def busy_participations(
     # Served by the partial index participation_busy_idx (endpoint, start, end) WHERE active.
     rows = (
         Participation.objects.filter(
-            endpoint_id__in=endpoint_ids,
+            ids_in("endpoint_id", endpoint_ids),
             active=True,
             start__lt=end + buffer,
             end__gt=start - buffer,
@@ -133,7 +134,7 @@ def endpoints_in_scope_of(user: User | AnonymousUser, endpoint_ids: Collection[i
         return set(endpoint_ids)
     lineage = tuple("unit" + "__parent" * depth for depth in range(TREE_DEPTH))
     lineage += tuple(f"legacy_{name}" for name in lineage)
-    rows = Endpoint.objects.filter(pk__in=endpoint_ids).values_list("pk", *(f"{name}_id" for name in lineage))
+    rows = Endpoint.objects.filter(ids_in("pk", endpoint_ids)).values_list("pk", *(f"{name}_id" for name in lineage))
     return {pk for pk, *ancestors in rows if home.pk in ancestors}
 
 

@@ -64,6 +64,8 @@ class MeetingSerializer(ModelSerializer):
         read_only_fields = fields
 
     def get_endpoints(self, meeting: Meeting) -> list[int]:
+        if (booked := getattr(meeting, "booked_endpoint_ids", None)) is not None:
+            return booked  # just booked: the participants the booking checked (booking_rules.create_meeting)
         if "participations" in getattr(meeting, "_prefetched_objects_cache", {}):
             return sorted(p.endpoint_id for p in meeting.participations.all() if not p.is_host)
         # One meeting on its own (just booked): ids straight from the database, no model rows.
@@ -71,6 +73,8 @@ class MeetingSerializer(ModelSerializer):
 
     @extend_schema_field(BridgePortsSerializer(many=True))
     def get_bridges(self, meeting: Meeting) -> list[dict[str, int]]:
+        if (booked := getattr(meeting, "booked_ports", None)) is not None:
+            return [{"bridge": pk, "ports": n} for pk, n in sorted(booked.items())]
         # The parent map is read once per response, however many meetings it lists.
         parents = self.context.setdefault("_bridge_parents", None)
         if parents is None:

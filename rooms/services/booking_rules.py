@@ -27,6 +27,7 @@ from rooms.models.endpoints import BOOKABLE_STATUSES
 from rooms.permissions import has_role, is_administrator
 from rooms.selectors import meetings as selectors
 from rooms.selectors.endpoints import few_names
+from rooms.selectors.ids import ids_in
 from rooms.services import booking_recurrence as recurrence
 from rooms.services import days_off, request_rules
 from rooms.services.booking_ports import plan_ports
@@ -166,7 +167,8 @@ def lock_for_booking(*, bridge_ids: Collection[int | None], endpoint_ids: Collec
     ids = sorted({pk for pk in bridge_ids if pk is not None})
     if ids:
         list(Bridge.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
-    list(Endpoint.objects.select_for_update().filter(pk__in=sorted(endpoint_ids)).order_by("pk").values_list("pk"))
+    endpoints = Endpoint.objects.select_for_update().filter(ids_in("pk", sorted(endpoint_ids)))
+    list(endpoints.order_by("pk").values_list("pk"))
 
 
 def lock_meetings(ids: Collection[int]) -> None:
@@ -273,6 +275,9 @@ def create_meeting(request: BookingRequest, participants: Participants, slot: Sl
     clean(meeting)
     meeting.save()
     add_participations(meeting, participants.endpoints, host_id=participants.host.pk)
+    # The answer shows what was just checked and written, without reading it back.
+    meeting.booked_endpoint_ids = [pk for pk in participants.endpoint_ids if pk != participants.host.pk]  # type: ignore[attr-defined]
+    meeting.booked_ports = dict(participants.ports)  # type: ignore[attr-defined]
     return meeting
 
 

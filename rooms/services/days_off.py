@@ -132,6 +132,9 @@ def booking_refusals(
         if not is_administrator(actor):
             raise PermissionDenied(_("Chỉ quản trị được đặt lịch vào ngày nghỉ."))
         return {}
+    if not day_off_possible(slots):
+        # Most days are working days everywhere: the rooms' provinces need not be read.
+        return {}
     return holiday_conflicts(slots, provinces=provinces_of(endpoints))
 
 
@@ -141,6 +144,15 @@ def override_reason_of(actor: User, reason: str) -> str:
     if reason.strip() and not is_administrator(actor):
         raise PermissionDenied(_("Chỉ quản trị được đặt lịch vào ngày nghỉ."))
     return reason.strip()
+
+
+def day_off_possible(slots: Collection[tuple[datetime, datetime]]) -> bool:
+    """Whether some slot starts on a public holiday or on a day off entered for the country or
+    some province (one query; a make-up working day only takes days off away)."""
+    days = {local_day(start) for start, _end in slots}
+    if any(day in public_holidays(day.year) for day in days):
+        return True
+    return bool(days) and DayOff.objects.filter(date__in=days).exclude(kind=DayOffKind.WORKING_DAY).exists()
 
 
 class Checker:
