@@ -27,6 +27,7 @@ from rooms.models import (
     Meeting,
     MeetingRequest,
     Notice,
+    NoticeMail,
     Participation,
     PendingLeg,
     PortRefusal,
@@ -69,6 +70,9 @@ def demo(province, staff, operator, leader, admin_user) -> dict:
             at=start + dt.timedelta(minutes=3),
         )
     Notice.objects.create(kind="reminder", meeting=meeting, endpoint=province.ep_c1, sent_at=meeting.start)
+    NoticeMail.objects.create(
+        kind="reminder", meeting=meeting, recipient="c1@ls.gov.vn", subject="Nhắc họp", body="…", created_at=START
+    )
     StatusChange.objects.create(endpoint=province.ep_c2, status="pilot", effective=dt.date(2018, 5, 1))
     CoverageTarget.objects.create(province_code="20", structure="legacy", due=dt.date(2018, 12, 31))
     CostModel.objects.create(
