@@ -176,6 +176,11 @@ def ports_of_meeting(meeting: Meeting, *, parents: Parents | None = None) -> dic
     plus one for the parent map unless given)."""
     if parents is None:
         parents = dict(Bridge.objects.values_list("pk", "parent_id"))
+    return held_ports(rooms_per_bridge(meeting), top=meeting.bridge_id, parents=parents)
+
+
+def rooms_per_bridge(meeting: Meeting) -> dict[int | None, int]:
+    """How many of the meeting's active rooms sit on each bridge (None: rooms with no bridge); one query."""
     rows = (
         Participation.objects.filter(meeting=meeting, active=True)
         .values("endpoint__bridge_id")
@@ -183,7 +188,7 @@ def ports_of_meeting(meeting: Meeting, *, parents: Parents | None = None) -> dic
         .order_by()
         .values_list("endpoint__bridge_id", "n")
     )
-    return held_ports(dict(rows), top=meeting.bridge_id, parents=parents)
+    return dict(rows)
 
 
 def peak_ports(load: Iterable[BridgeUse], *, start: datetime, end: datetime) -> int:

@@ -10,13 +10,12 @@ bridge; nothing changes. Callers hold the booking locks (lock_bridge_move) befor
 from collections import Counter
 from collections.abc import Collection, Mapping
 
-from django.db.models import Count
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from rooms.cascade import common_root, held_ports, links_to_top
-from rooms.models import Bridge, Endpoint, Meeting, MeetingStatus, Participation
-from rooms.selectors.bridges import bridge_conflicts, bridge_load
+from rooms.models import Bridge, Endpoint, Meeting, MeetingStatus
+from rooms.selectors.bridges import bridge_conflicts, bridge_load, rooms_per_bridge
 from rooms.services.booking_rules import lock_for_booking
 from vconf import clock
 from vconf.exceptions import Conflict
@@ -61,14 +60,7 @@ def future_meetings_of(endpoint_id: int) -> list[Meeting]:
 
 
 def bridge_counts(meeting: Meeting) -> Counter[int | None]:
-    rows = (
-        Participation.objects.filter(meeting=meeting, active=True)
-        .values("endpoint__bridge_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("endpoint__bridge_id", "n")
-    )
-    return Counter(dict(rows))
+    return Counter(rooms_per_bridge(meeting))
 
 
 def cascade_breaks(counts: Counter[int | None], *, top: int | None, parents: Mapping[int, int | None]) -> bool:
