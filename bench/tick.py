@@ -68,7 +68,8 @@ def drain() -> int:
     from huey.contrib.djhuey import HUEY
 
     ran = 0
-    while (task := HUEY.dequeue()) is not None:
+    # pending_count first: on Redis an empty dequeue blocks for a second (BZPOPMIN's timeout)
+    while HUEY.pending_count() and (task := HUEY.dequeue()) is not None:
         HUEY.execute(task)
         ran += 1
     return ran

@@ -26,8 +26,10 @@ SUBJECTS = {
 }
 
 
-def calendar_part(meeting: Meeting, *, method: str) -> MIMEText:
-    body = ical.invite_calendar(meeting, method=method).decode()
+def calendar_part(meeting: Meeting, *, method: str, body: str | None = None) -> MIMEText:
+    """The meeting's .ics as a mail part; `body` when the caller already rendered it."""
+    if body is None:
+        body = ical.invite_calendar(meeting, method=method).decode()
     part = MIMEText(body, "calendar", "utf-8")
     part.set_param("method", method)
     part.add_header("Content-Disposition", "attachment", filename=f"hop-{meeting.pk}.ics")

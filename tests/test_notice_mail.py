@@ -12,8 +12,9 @@ from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
-from rooms.models import Meeting, NoticeKind, NoticeMail, ProvinceSettings
+from rooms.models import Meeting, NoticeKind, NoticeMail, Participation, ProvinceSettings, Role
 from rooms.services import notice_mail, readiness
+from tests.conftest import make_user
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 pytestmark = pytest.mark.usefixtures("clock")
@@ -129,3 +130,35 @@ class TestTheTickCostsTheSameForManyMeetings:
         five = tick_queries(readiness.escalate_unready, now)
         assert NoticeMail.objects.filter(kind=NoticeKind.ESCALATION).count() == 7
         assert two == five
+
+
+class TestEachOperatorIsRemindedOfTheirOwnRoom:
+    def test_two_operators_of_one_meeting_read_their_own_names_and_rooms(
+        self, province, attendance_meeting, mailed_operator
+    ):
+        mailed_operator.profile.full_name = "Nguyễn Văn Tân"
+        mailed_operator.profile.save(update_fields=["full_name"])
+        other = make_user("kythuat_c2", Role.OPERATOR, province.c2, email="kythuat@c2.example", last_name="Lê")
+        province.ep_c2.operators.add(other)
+        attendance_meeting(start=TOMORROW_NINE)
+        remind(FOUR_PM)
+        bodies = {message.to[0]: message.body for message in mail.outbox}
+        mine, theirs = bodies[mailed_operator.email], bodies[other.email]
+        assert mine.startswith("Kính gửi Nguyễn Văn Tân,") and province.ep_c1.name in mine
+        assert theirs.startswith("Kính gửi Lê,") and province.ep_c2.name in theirs
+        assert province.ep_c2.name not in mine and "\x00" not in mine + theirs
+
+    def test_a_room_added_between_two_deliveries_is_in_the_second_invitation(
+        self, province, attendance_meeting, mailed_operator
+    ):
+        meeting = attendance_meeting(start=TOMORROW_NINE, endpoints=[province.ep_c1])
+        remind(FOUR_PM)
+        first = mail.outbox[0].attachments[0].get_payload(decode=True).decode()
+        assert province.ep_c3.name not in first
+        Participation.objects.create(
+            meeting=meeting, endpoint=province.ep_c3, start=meeting.start, end=meeting.end, active=True
+        )
+        NoticeMail.objects.update(sent_at=None)
+        notice_mail.deliver(NoticeMail.objects.get().pk, last_try=True)
+        second = mail.outbox[1].attachments[0].get_payload(decode=True).decode()
+        assert province.ep_c3.name in second

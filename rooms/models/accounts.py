@@ -39,7 +39,14 @@ def person_name(user: object) -> str:
     """How a person is shown everywhere: the full name as written; else Django's name fields in
     the Vietnamese order (family name first); else the username."""
     profile = getattr(user, "profile", None) if getattr(user, "pk", None) else None
-    if isinstance(profile, Profile) and profile.full_name:
-        return profile.full_name
-    parts = (getattr(user, "last_name", ""), getattr(user, "first_name", ""))
-    return " ".join(p for p in parts if p) or getattr(user, "username", "") or ""
+    full_name = profile.full_name if isinstance(profile, Profile) else ""
+    return name_as_written(
+        full_name, getattr(user, "last_name", ""), getattr(user, "first_name", ""), getattr(user, "username", "")
+    )
+
+
+def name_as_written(full_name: str, last_name: str, first_name: str, username: str) -> str:
+    """person_name from the bare fields (for reads that take values, not users)."""
+    if full_name:
+        return full_name
+    return " ".join(p for p in (last_name, first_name) if p) or username or ""
