@@ -3,8 +3,12 @@
 from datetime import timedelta
 from decimal import Decimal
 
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
 from analytics.frames import held_meetings, integer_frame
-from analytics.verified import confirmed_pairs
+from analytics.verified import confirmed_pairs, is_member
 from rooms.cdr.ingest import store_records
 from rooms.cdr.parsing import csv_record
 from rooms.models import BridgeLeg, Meeting, RecordSource
@@ -39,3 +43,14 @@ def test_integer_columns_read_packed_keep_every_value_in_order(province, held_me
     assert frame["host_id"].tolist() == [province.host.pk] * 3
     assert frame["pk"].dtype == "int64"
     assert integer_frame(Meeting.objects.filter(pk__lt=0).values_list("pk"), ["pk"]).empty
+
+
+@given(
+    st.lists(st.integers(0, 1 << 40), max_size=40),
+    st.lists(st.integers(0, 1 << 40), max_size=40),
+)
+def test_membership_by_binary_search_agrees_with_numpy(keys, candidates):
+    keys_array, candidates_array = np.array(keys, dtype="int64"), np.array(candidates, dtype="int64")
+    expected = np.isin(keys_array, candidates_array)
+    assert is_member(keys_array, candidates_array).tolist() == expected.tolist()
+    assert is_member(candidates_array, candidates_array).all()
