@@ -85,11 +85,10 @@ def ingest(records: int) -> None:
     SCRATCH.reset("postgres")
     Path(HUEY_FILE).unlink(missing_ok=True)
     try:
-        SCRATCH.setup_django("postgres")
+        # The queue's settings before Django reads them: else the default queue file next to the
+        # code, which may hold another run's tasks.
         os.environ.update(HUEY_FILE=HUEY_FILE, HUEY_IMMEDIATE="0")
-        import django
-
-        django.setup()
+        SCRATCH.setup_django("postgres")
         from django.core.management import call_command
         from django.test import Client
         from huey.contrib.djhuey import HUEY

@@ -58,6 +58,9 @@ class Scratch:
             LOG_LEVEL="ERROR",
         )
         os.environ.pop("REDIS_URL", None)
+        # The worker's queue in a scratch file too: what a benchmark queues (the demo's invitations)
+        # must not wait in the default queue next to the code for the next real worker.
+        os.environ.setdefault("HUEY_FILE", f"/tmp/{self.name}_huey.sqlite3")
         sys.path.insert(0, str(ROOT))
         import django
 
