@@ -147,15 +147,20 @@ def meeting_titles(meeting_ids: Iterable[int]) -> pd.DataFrame:
     )
 
 
-def head_counts_frame(meetings: QuerySet[Meeting]) -> pd.DataFrame:
+def head_counts_frame(meetings: QuerySet[Meeting], *, confirmed: bool = False) -> pd.DataFrame:
     """meeting, endpoint, attendees: one row per endpoint that checked in to these meetings, with
     the head count of its latest "in" record. HeadCount holds exactly that (the database keeps
     it on every check-in), so a million participations are read from one covering index rather
-    than by sorting every check-in."""
-    counts = HeadCount.objects.filter(meeting__in=meetings.order_by().values("pk"))
+    than by sorting every check-in. With `confirmed`, also `confirmed` (1 when the bridge has a
+    leg of that room in that booking; the database keeps that too)."""
+    counts = HeadCount.objects.filter(meeting__in=meetings.order_by().values("pk")).order_by()
     fields = ["meeting_id", "endpoint_id", "attendees"]
-    frame = integer_frame(counts.order_by().values_list(*fields), fields)
-    return frame.set_axis(["meeting", "endpoint", "attendees"], axis=1)
+    names = ["meeting", "endpoint", "attendees"]
+    if confirmed:
+        counts = counts.annotate(bridge_confirmed=Cast("confirmed", IntegerField()))
+        fields, names = [*fields, "bridge_confirmed"], [*names, "confirmed"]
+    frame = integer_frame(counts.values_list(*fields), fields)
+    return frame.set_axis(names, axis=1)
 
 
 def participations_frame(meetings: QuerySet[Meeting], *, active_only: bool = False) -> pd.DataFrame:

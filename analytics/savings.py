@@ -65,7 +65,7 @@ def compute(
     only its participants' (the province of each participating endpoint's unit, not the host's)."""
     held = frames.held_meetings(start=start, end=end, now=now)
     meetings = frames.meetings_frame(held)
-    attended = frames.head_counts_frame(held)
+    attended = frames.head_counts_frame(held, confirmed=True)
     units = frames.units_frame()
     endpoints = frames.endpoints_frame()
     wanted = np.union1d(attended["endpoint"].unique(), meetings["host"].unique())
@@ -73,7 +73,9 @@ def compute(
     places = math.endpoint_places(endpoints, units, distances, frames.provinces_frame())
     cost_models = frames.cost_models_frame()
     valued = math.value_meetings(meetings, places, cost_models)
-    savings = verified.with_verified_money(math.participation_savings(attended, valued, places, cost_models), held)
+    savings = verified.with_verified_money(
+        math.participation_savings(attended, valued, places, cost_models), verified.confirmed_head_counts(attended)
+    )
     savings["province"] = participant_provinces(savings["endpoint"], places)
     if province:
         savings = savings[savings["province"].to_numpy() == province_key(province, places)]

@@ -50,10 +50,19 @@ def confirmed_pairs(held: QuerySet[Meeting]) -> np.ndarray:
     return _pair_keys(frame["meeting_id"].to_numpy(), frame["endpoint_id"].to_numpy())
 
 
-def with_verified_money(savings: pd.DataFrame, held: QuerySet[Meeting]) -> pd.DataFrame:
-    """The participation savings with `verified_money_vnd`: their money when the bridge confirms them, else 0."""
+def confirmed_head_counts(attended: pd.DataFrame) -> np.ndarray:
+    """Keys (meeting, endpoint) of the head counts the bridge confirms (head_counts_frame(...,
+    confirmed=True)): the same pairs as confirmed_pairs among the checked-in, read with the head
+    counts, from the flag the database keeps (migration 0014), without a semi-join."""
+    mine = attended[attended["confirmed"].to_numpy() == 1]
+    return _pair_keys(mine["meeting"].to_numpy(), mine["endpoint"].to_numpy())
+
+
+def with_verified_money(savings: pd.DataFrame, confirmed_keys: np.ndarray) -> pd.DataFrame:
+    """The participation savings with `verified_money_vnd`: their money when the bridge confirms
+    them (their key among `confirmed_keys`), else 0."""
     keys = _pair_keys(savings["meeting"].to_numpy(), savings["endpoint"].to_numpy())
-    confirmed = is_member(keys, confirmed_pairs(held)) if len(keys) else np.zeros(0, dtype=bool)
+    confirmed = is_member(keys, confirmed_keys) if len(keys) else np.zeros(0, dtype=bool)
     savings[COLUMN] = np.where(confirmed, savings["money_vnd"].to_numpy(dtype="float64"), 0.0)
     return savings
 

@@ -82,8 +82,9 @@ class HeadCount(models.Model):
     """The latest head count of each endpoint that checked in to a meeting: one row per (meeting,
     endpoint) with at least one "in" record, holding that of the latest (by `at`, then id).
 
-    Written only by the database (triggers on check-in inserts and deletes, migration 0003), so
-    every writer of check-ins (the API, the history import, bulk loads) keeps it right. The savings report
+    Written only by the database (triggers on check-in inserts and deletes, migration 0003; and,
+    for `confirmed`, on legs and bookings, migration 0014), so every writer of check-ins and legs
+    (the API, the history import, the CDR derivation, bulk loads) keeps it right. The savings report
     reads it instead of sorting every check-in; the attendance board still derives from CheckIn.
     """
 
@@ -96,6 +97,12 @@ class HeadCount(models.Model):
     )
     attendees = models.PositiveIntegerField(_("số người"), help_text="0 when the check-in gave no number")
     at = models.DateTimeField(_("lúc"))
+    # Also kept by the database (migration 0014): triggers on legs and bookings recompute it.
+    confirmed = models.BooleanField(
+        _("MCU xác nhận"),
+        db_default=False,
+        help_text="the bridge has a leg of this room in this booking (kept by the database)",
+    )
     # The database itself moves this to the latest remaining record when one is deleted.
     checkin = models.ForeignKey(
         CheckIn, on_delete=models.DO_NOTHING, related_name="+", db_index=False, verbose_name=_("bản ghi báo danh")
