@@ -12,6 +12,9 @@ from rooms.services.attendance import record_checkin
 from tests.conftest import make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
+# Savepoints of the service and of the insert (4), the operator's groups and rooms (2), the replay
+# before and under the lock (2), the lock (1), the insert and its audit entry (2).
+CHECK_IN_QUERIES = 11
 
 
 def url(meeting: Meeting) -> str:
@@ -211,3 +214,18 @@ def test_concurrent_replays_record_one_row(province, operator, attendance_meetin
     assert CheckIn.objects.count() == 1
     assert sorted(created for _, created in results) == [False, False, False, True]
     assert {record.pk for record, _ in results} == {CheckIn.objects.get().pk}
+
+
+def test_recording_a_check_in_costs_a_fixed_number_of_queries(operator, meeting, province):
+    """Permission, replay (twice: before and under the booking's lock), the lock, the insert
+    (the head count follows by trigger): no query per foreign key or per table constraint."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.test.utils import CaptureQueriesContext
+
+    ContentType.objects.get_for_model(CheckIn)  # cached per process once any check-in is logged
+    with CaptureQueriesContext(connection) as queries:
+        record_checkin(
+            user=operator, meeting=meeting, endpoint=province.ep_c1, kind="in", attendees=9, client_id=uuid.uuid4()
+        )
+    assert CheckIn.objects.filter(meeting=meeting, endpoint=province.ep_c1, attendees=9).count() == 1
+    assert len(queries) == CHECK_IN_QUERIES, "\n".join(q["sql"][:120] for q in queries.captured_queries)

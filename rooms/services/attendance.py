@@ -175,7 +175,10 @@ def record_checkin(
         recorded_by=user if user.is_authenticated else None,
         at=now,
     )
-    record.full_clean(validate_unique=False)
+    # The fields' own rules (lengths, choices); not the foreign keys, which are the rows locked
+    # above, nor the table's constraints, which the checks above cover and the database enforces:
+    # each of those is a query per check-in, and a national conference sends thousands a minute.
+    record.full_clean(exclude=["meeting", "endpoint", "recorded_by"], validate_unique=False, validate_constraints=False)
     try:
         # A savepoint: if a concurrent replay inserted the same client_id first, the unique
         # constraint refuses ours and the outer transaction stays usable to read the winner.
