@@ -142,6 +142,14 @@ def operator(province: SimpleNamespace) -> User:
 
 
 @pytest.fixture
+def mailed_operator(operator: User) -> User:
+    """The operator of the Tân Thành room, with an e-mail address (the worker's messages go to it)."""
+    operator.email = "kythuat@tanthanh.example"
+    operator.save(update_fields=["email"])
+    return operator
+
+
+@pytest.fixture
 def leader(province: SimpleNamespace) -> User:
     return make_user("lanhdao", Role.LEADER, province.unit)
 

@@ -42,13 +42,6 @@ def booking(province, **extra) -> dict:
 
 
 @pytest.fixture
-def mailed_operator(operator):
-    operator.email = "kythuat@tanthanh.example"
-    operator.save(update_fields=["email"])
-    return operator
-
-
-@pytest.fixture
 def smtp_down(settings) -> None:
     """Real SMTP to a local port where nothing listens: every send is refused at once."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

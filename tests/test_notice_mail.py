@@ -4,7 +4,6 @@ and, after the last try, marks the meeting for staff to resend; the tick's cost 
 with the number of meetings due."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -15,18 +14,11 @@ from django.test.utils import CaptureQueriesContext
 from rooms.models import Meeting, NoticeKind, NoticeMail, Participation, ProvinceSettings, Role
 from rooms.services import notice_mail, readiness
 from tests.conftest import make_user
+from tests.helpers import HANOI
 
-HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 pytestmark = pytest.mark.usefixtures("clock")
 FOUR_PM = datetime(2026, 3, 2, 16, 0, tzinfo=HANOI)  # the reminder minute, the day before
 TOMORROW_NINE = datetime(2026, 3, 3, 9, 0, tzinfo=HANOI)
-
-
-@pytest.fixture
-def mailed_operator(operator):
-    operator.email = "kythuat@tanthanh.example"
-    operator.save(update_fields=["email"])
-    return operator
 
 
 def remind(now: datetime, *, deliver: bool = True) -> int:

@@ -4,7 +4,6 @@ flags; each rung sends once, however many ticks run."""
 
 import uuid
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -12,18 +11,11 @@ from django.test import TestCase
 
 from rooms import jobs
 from rooms.models import CheckIn, MeetingStatus, Notice, NoticeKind, ProvinceSettings
+from tests.helpers import HANOI
 
-HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 pytestmark = pytest.mark.usefixtures("clock")
 # Tuesday 3 March 2026, 09:00 in Hanoi: the day after the fixed clock's Monday morning.
 TOMORROW_NINE = datetime(2026, 3, 3, 9, 0, tzinfo=HANOI)
-
-
-@pytest.fixture
-def mailed_operator(operator):
-    operator.email = "kythuat@tanthanh.example"
-    operator.save(update_fields=["email"])
-    return operator
 
 
 @pytest.fixture
