@@ -11,9 +11,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
-from rooms import ical
 from rooms.services.request_rules import require_booker_or_requester
-from rooms.services.series import MAX_IMPORT_EVENTS, import_event
+from rooms.services.series import import_event, read_events
 from vconf.exceptions import Conflict, validation_messages
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -30,18 +29,6 @@ def uploaded_calendar(body: Any) -> bytes:
     if len(data) > MAX_IMPORT_BYTES:
         raise ValidationError({"file": [_("Tệp quá lớn (tối đa 2 MB).")]})
     return data
-
-
-def read_events(data: bytes) -> list[ical.ImportedEvent]:
-    try:
-        events = ical.read_calendar(data)
-    except (ValueError, IndexError, KeyError, TypeError) as error:
-        raise Refused({"file": [_("Không đọc được tệp iCalendar: %(error)s") % {"error": error}]}) from None
-    if not events:
-        raise Refused({"file": [_("Tệp không có sự kiện (VEVENT) nào.")]})
-    if len(events) > MAX_IMPORT_EVENTS:
-        raise Refused({"file": [_("Tối đa %(n)s sự kiện mỗi lần nhập.") % {"n": MAX_IMPORT_EVENTS}]})
-    return events
 
 
 def refusal_of(error: Exception) -> dict:

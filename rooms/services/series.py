@@ -103,6 +103,19 @@ def reschedule_following(
 MAX_IMPORT_EVENTS = 500
 
 
+def read_events(data: bytes) -> list[ical.ImportedEvent]:
+    """The VEVENTs of an uploaded calendar, 1 to MAX_IMPORT_EVENTS of them; else a ValidationError on `file`."""
+    try:
+        events = ical.read_calendar(data)
+    except (ValueError, IndexError, KeyError, TypeError) as error:
+        raise ValidationError({"file": [_("Không đọc được tệp iCalendar: %(error)s") % {"error": error}]}) from None
+    if not events:
+        raise ValidationError({"file": [_("Tệp không có sự kiện (VEVENT) nào.")]})
+    if len(events) > MAX_IMPORT_EVENTS:
+        raise ValidationError({"file": [_("Tối đa %(n)s sự kiện mỗi lần nhập.") % {"n": MAX_IMPORT_EVENTS}]})
+    return events
+
+
 def import_calendar(*, organizer: User, data: bytes, skip_conflicts: bool = False) -> dict:
     """Book every VEVENT of an uploaded calendar under the same rules, each on its own (one
     refused event does not undo the others). Returns {"booked": [...], "refused": [...]}.
@@ -112,14 +125,7 @@ def import_calendar(*, organizer: User, data: bytes, skip_conflicts: bool = Fals
     host is the endpoint named by LOCATION and the participants are the endpoints whose operators'
     e-mail addresses are the ATTENDEEs."""
     booking.require_booker(organizer)
-    try:
-        events = ical.read_calendar(data)
-    except (ValueError, IndexError, KeyError, TypeError) as error:
-        raise ValidationError({"file": [_("Không đọc được tệp iCalendar: %(error)s") % {"error": error}]}) from None
-    if not events:
-        raise ValidationError({"file": [_("Tệp không có sự kiện (VEVENT) nào.")]})
-    if len(events) > MAX_IMPORT_EVENTS:
-        raise ValidationError({"file": [_("Tối đa %(n)s sự kiện mỗi lần nhập.") % {"n": MAX_IMPORT_EVENTS}]})
+    events = read_events(data)
     booked, refused = [], []
     for event in events:
         summary = {"uid": event.uid, "summary": event.summary}
