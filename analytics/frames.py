@@ -93,19 +93,10 @@ def integer_frame(queryset: QuerySet, columns: list[str]) -> pd.DataFrame:
     in the same pass, so the columns line up; count(*) checks that each one was read whole.
     """
     connection = connections[queryset.db]
-    joined = packing.JOINED.get(connection.vendor)
-    if joined is None:
+    if connection.vendor not in packing.JOINED:
         return frame_from(queryset, dict.fromkeys(columns, "int64"))
     inner, params = queryset.query.get_compiler(using=queryset.db).as_sql()
-    names = [f"records.{connection.ops.quote_name(name)}" for name in columns]
-    sql = f"SELECT COUNT(*), {', '.join(joined.format(name) for name in names)} FROM ({inner}) AS records"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        count, *texts = cursor.fetchone()
-    values = [packing.unpacked(packed) for packed in texts]
-    if any(len(column) != count for column in values):
-        raise ValueError(f"integer_frame: a column of {columns} did not parse into {count} integers")
-    return pd.DataFrame(dict(zip(columns, values, strict=True)), copy=False)
+    return packing.packed_frame(inner, params, columns, connection=connection)
 
 
 def to_timestamps(seconds: pd.Series) -> pd.Series:

@@ -41,8 +41,10 @@ def compute_payback(*, province: str | None, as_of: dt.date, computed: savings.S
     if computed is None:
         now = clock.now()
         end = min(timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())), now)
-        computed = savings.compute(start=None, end=end, now=now, province=province)
-    monthly = math.roll_up(computed.savings, ["month"])[["month", "money_vnd"]]
+        computed = savings.read_grouped(
+            start=None, end=end, now=now, group_by=["month"], district=None, province=province, user=None
+        ) or savings.compute(start=None, end=end, now=now, province=province)
+    monthly = math.roll_up(computed.savings, ["month"], computed.presence)[["month", "money_vnd"]]
     investments = frames.investments_frame(province)
     investments = investments[investments["date"] <= pd.Timestamp(as_of)]
     frame = math.payback(monthly, investments, last_month=as_of.year * 100 + as_of.month)

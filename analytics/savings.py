@@ -13,12 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from analytics import frames, months, verified
+from analytics import frames, grouped, months, verified
 from analytics import savings_math as math
 from analytics.exports import GROUP_LABELS, GROUP_SLUGS, Report, period_stem
 from analytics.models import CostModel
 from analytics.provinces import participant_provinces, province_key, province_labels
-from analytics.scope import visible_endpoints
+from analytics.scope import seen_provinces, visible_endpoints
 from rooms.models import Level
 from rooms.permissions import User
 from vconf import clock
@@ -56,6 +56,8 @@ class Savings:
     units: pd.DataFrame
     cost_models: pd.DataFrame
     places: pd.DataFrame  # endpoint_places rows
+    # Grouped rows (analytics/grouped.py): which meetings reached which province, for counting them.
+    presence: pd.DataFrame | None = None
 
 
 def compute(
@@ -107,7 +109,7 @@ def narrow(
 def labelled_rows(computed: Savings, by: list[str], *, span: tuple[int | None, int] | None = None) -> pd.DataFrame:
     """The roll-up with its keys made readable: "2025-03", district codes and names, titles. By
     month alone, `span` (first, last YYYYMM) adds zero rows for the months without savings."""
-    rows = verified.add_to_rows(math.roll_up(computed.savings, by), computed.savings, by)
+    rows = verified.add_to_rows(math.roll_up(computed.savings, by, computed.presence), computed.savings, by)
     if by == ["month"] and span is not None:
         rows = months.fill(rows, *span)
     units = computed.units.set_index("unit")
@@ -142,9 +144,13 @@ def labelled_rows(computed: Savings, by: list[str], *, span: tuple[int | None, i
 
 def cost_models_used(computed: Savings) -> list[dict]:
     """Each cost model that valued at least one counted participation, with how much it valued."""
-    used = computed.savings.groupby("model").agg(
-        meetings=("meeting", "nunique"), participations=("meeting", "size"), money_vnd=("money_vnd", "sum")
+    savings = computed.savings
+    rows = pd.DataFrame(
+        {"model": savings["model"], "weight": math.weights(savings), "money_vnd": savings["money_vnd"]}, copy=False
     )
+    used = rows.groupby("model").agg(participations=("weight", "sum"), money_vnd=("money_vnd", "sum"))
+    reached = computed.savings if computed.presence is None else computed.presence
+    used.insert(0, "meetings", reached.groupby("model")["meeting"].nunique().reindex(used.index, fill_value=0))
     models = computed.cost_models.set_index("model", drop=False)
     notes = dict(CostModel.objects.filter(pk__in=used.index.tolist()).values_list("pk", "notes"))
     result = []
@@ -161,6 +167,29 @@ def cost_models_used(computed: Savings) -> list[dict]:
     return result
 
 
+def read_grouped(
+    *,
+    start: dt.datetime | None,
+    end: dt.datetime,
+    now: dt.datetime,
+    group_by: list[str],
+    district: str | None,
+    province: str | None,
+    user: User | None,
+) -> Savings | None:
+    """The computation read grouped by the database (analytics/grouped.py), when the report and
+    its reader allow it; else None."""
+    if not grouped.applies(group_by, district):
+        return None
+    try:
+        seen = seen_provinces(user)
+    except LookupError:
+        return None
+    wanted = {province} if province else None
+    keep = seen if wanted is None else wanted if seen is None else wanted & seen
+    return grouped.compute(start=start, end=end, now=now, provinces=keep)
+
+
 def build_report(
     *,
     start: dt.datetime | None,
@@ -171,10 +200,14 @@ def build_report(
     user: User | None,
 ) -> Report:
     now = clock.now()
-    computed = narrow(compute(start=start, end=end, now=now, province=province), district=district, user=user)
+    computed = read_grouped(
+        start=start, end=end, now=now, group_by=group_by, district=district, province=province, user=user
+    )
+    if computed is None:
+        computed = narrow(compute(start=start, end=end, now=now, province=province), district=district, user=user)
     last = months.month_of(end - dt.timedelta(seconds=1))
     rows = labelled_rows(computed, group_by, span=(months.month_of(start) if start else None, last))
-    totals = {**math.totals(computed.savings), verified.COLUMN: verified.total(computed.savings)}
+    totals = {**math.totals(computed.savings, computed.presence), verified.COLUMN: verified.total(computed.savings)}
     models = cost_models_used(computed)
     body = {
         "start": timezone.localtime(start).isoformat() if start else None,

@@ -210,22 +210,25 @@ def value_meetings(meetings: pd.DataFrame, places: pd.DataFrame, cost_models: pd
     return valued
 
 
-def _of_counted(attended: pd.DataFrame, counted: pd.DataFrame) -> tuple[np.ndarray, ...]:
-    """The attended rows of counted meetings: their meeting's row in `counted`, endpoint, attendees, meeting."""
+def _of_counted(attended: pd.DataFrame, counted: pd.DataFrame) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The attended rows of counted meetings: their meeting's row in `counted`, and their columns."""
     meeting_pos = pd.Index(counted["meeting"]).get_indexer(attended["meeting"])
     keep = meeting_pos >= 0
-    endpoint = attended["endpoint"].to_numpy(dtype="int64")
-    a = attended["attendees"].to_numpy(dtype="float64")
-    meeting = attended["meeting"].to_numpy(dtype="int64")
+    columns = {name: attended[name].to_numpy() for name in attended.columns}
     if not keep.all():
-        return meeting_pos[keep], endpoint[keep], a[keep], meeting[keep]
-    return meeting_pos, endpoint, a, meeting
+        return meeting_pos[keep], {name: values[keep] for name, values in columns.items()}
+    return meeting_pos, columns
 
 
 def _trip_results(
-    trip: dict[str, np.ndarray], rate: dict[str, np.ndarray | float], travellers: np.ndarray, difficult: np.ndarray
+    trip: dict[str, np.ndarray],
+    rate: dict[str, np.ndarray | float],
+    travellers: np.ndarray,
+    difficult: np.ndarray,
+    vehicles: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Thresholds, person-km, hours, money, vehicles and CO2 of each row's trip (docs/savings.md)."""
+    """Thresholds, person-km, hours, money, vehicles and CO2 of each row's trip (docs/savings.md).
+    `vehicles`, when given, are the rows' own (a row summing several participations)."""
     known = ~np.isnan(trip["distance"])
     d = np.where(known, trip["distance"], 0.0)
     road = trip["mode"] == trips.ROAD
@@ -242,7 +245,8 @@ def _trip_results(
     round_trip = 2 * d
     # Road: the own-vehicle allowance per km from the threshold on; boat or air: the fare both ways.
     transport = np.where(transport_applies, round_trip * rate["transport_vnd_per_km"], 0.0)
-    vehicles = np.ceil(travellers / rate["vehicle_occupancy"])
+    if vehicles is None:
+        vehicles = np.ceil(travellers / rate["vehicle_occupancy"])
     hours = travellers * round_trip / rate["average_speed_kmh"]
     if not trip["all_road"]:
         transport = transport + np.where(known & ~road, 2 * trip["fare"], 0.0)
@@ -276,19 +280,30 @@ def participation_savings(
     Participations of meetings not in `meetings` or not counted are left out. With `cost_models`,
     a traveller from another province than the host's is valued with their own province's model.
     Travellers: min(attendees, the meeting's delegates_per_site or the model's default).
+
+    A row of `attended` may also stand for several participations of meetings that share every
+    factor (analytics/grouped.py): then it carries their `weight` (how many), and the sums of
+    their `travellers` and `vehicles`, which are kept as given, and the result keeps `weight`.
     """
     counted = meetings[meetings["counted"].to_numpy(dtype=bool)]
-    meeting_pos, endpoint, a, meeting = _of_counted(attended, counted)
+    meeting_pos, given = _of_counted(attended, counted)
+    endpoint, a = given["endpoint"].astype("int64"), given["attendees"].astype("float64")
     rows = trips.Rows(counted, meeting_pos, places, endpoint)
     trip = trips.row_trips(rows, endpoint, cost_models, choose_cost_models)
     rate = trips.row_rates(rows, trip["model"], cost_models, MODEL_RATES)
-    invited = rows.meeting("delegates_per_site").astype("float64")
-    travellers = np.minimum(a, np.where(invited > 0, invited, rate["default_delegates_per_site"]))
+    if "travellers" in given:
+        travellers = given["travellers"].astype("float64")
+    else:
+        invited = rows.meeting("delegates_per_site").astype("float64")
+        travellers = np.minimum(a, np.where(invited > 0, invited, rate["default_delegates_per_site"]))
     difficult = rows.place("difficult", False, "bool")
-    results = _trip_results(trip, rate, travellers, difficult)
+    vehicles = given["vehicles"].astype("float64") if "vehicles" in given else None
+    results = _trip_results(trip, rate, travellers, difficult, vehicles)
+    weight = {"weight": given["weight"].astype("int64")} if "weight" in given else {}
     columns = {
-        "meeting": meeting,
+        "meeting": given["meeting"].astype("int64"),
         "endpoint": endpoint,
+        **weight,
         "month": rows.meeting("month").astype("int64"),
         "district": rows.place("district", NO_DISTRICT, "int64"),
         "model": trip["model"].astype("int64"),
@@ -314,33 +329,50 @@ def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def roll_up(savings: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """Sum participation savings by these keys: keys, then MEASURES, sorted by the keys."""
+def weights(savings: pd.DataFrame) -> np.ndarray:
+    """How many participations each savings row stands for: 1, or a grouped row's `weight`."""
+    if "weight" in savings:
+        return savings["weight"].to_numpy(dtype="int64")
+    return np.ones(len(savings), dtype="int64")
+
+
+def roll_up(savings: pd.DataFrame, by: list[str], presence: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Sum participation savings by these keys: keys, then MEASURES, sorted by the keys.
+
+    Meetings are counted once per group among the savings rows, or, for grouped rows (which no
+    longer name each meeting), among `presence`: one row per meeting and value of the keys."""
     if savings.empty:
         empty = {key: pd.Series(dtype=savings[key].dtype) for key in by}
         empty.update({name: pd.Series(dtype="int64" if name in WHOLE_MEASURES else "float64") for name in MEASURES})
         return _rounded(pd.DataFrame(empty))[[*by, *MEASURES]]
     groups = savings.groupby(by, sort=True)
     sums = groups[["attendees", "travellers", "person_km", "person_hours", "money_vnd", "co2_kg"]].sum()
-    sums.insert(0, "participations", groups.size().astype("int64"))
-    meetings = savings.drop_duplicates([*by, "meeting"]).groupby(by, sort=True).size().astype("int64")
-    sums.insert(0, "meetings", meetings)
+    counts = groups["weight"].sum() if "weight" in savings else groups.size()
+    sums.insert(0, "participations", counts.astype("int64"))
+    reached = savings if presence is None else presence
+    meetings = reached.drop_duplicates([*by, "meeting"]).groupby(by, sort=True).size().astype("int64")
+    sums.insert(0, "meetings", meetings.reindex(sums.index, fill_value=0))
     # The people a meeting reached beyond the delegation that would have travelled: a benefit of
     # its own, never money.
     sums["reached_beyond_delegation"] = sums["attendees"] - sums["travellers"]
     return _rounded(sums.reset_index())[[*by, *MEASURES]]
 
 
-def totals(savings: pd.DataFrame) -> dict:
-    """The whole period in one line, plus what a reader needs to judge it."""
+def totals(savings: pd.DataFrame, presence: pd.DataFrame | None = None) -> dict:
+    """The whole period in one line, plus what a reader needs to judge it (presence: roll_up's)."""
     basis = savings["basis"].to_numpy() if "basis" in savings else np.zeros(len(savings), "int8")
     attendees, travellers = int(savings["attendees"].sum()), int(savings["travellers"].sum())
-    away = savings["distance_km"] > 0
+    away = (savings["distance_km"] > 0).to_numpy()
+    weight = weights(savings)
+
+    def participations(where: np.ndarray) -> int:
+        return int(weight[where].sum())
+
     return {
-        "meetings": int(savings["meeting"].nunique()),
-        "participations": len(savings),
+        "meetings": int((savings if presence is None else presence)["meeting"].nunique()),
+        "participations": int(weight.sum()),
         # Participations away from the host's own site: the trips that were really not made.
-        "trips_avoided": int(away.sum()),
+        "trips_avoided": participations(away),
         "attendees": attendees,
         "travellers": travellers,
         "reached_beyond_delegation": attendees - travellers,
@@ -348,13 +380,13 @@ def totals(savings: pd.DataFrame) -> dict:
         "person_hours": round(float(savings["person_hours"].sum()), 1),
         "money_vnd": round(float(savings["money_vnd"].sum())),
         "co2_kg": round(float(savings["co2_kg"].sum()), 1),
-        "participations_with_estimated_distance": int(savings["estimated"].sum()),
-        "participations_without_distance": int(savings["distance_km"].isna().sum()),
+        "participations_with_estimated_distance": participations(savings["estimated"].to_numpy(dtype=bool)),
+        "participations_without_distance": participations(savings["distance_km"].isna().to_numpy()),
         # Islands and special zones whose distance nobody entered: counted, no money, no road guess.
-        "participations_distance_not_entered": int((basis == trips.NOT_ENTERED).sum()),
+        "participations_distance_not_entered": participations(basis == trips.NOT_ENTERED),
         # Road trips under the transport threshold: km, hours and CO2 avoided, no allowance paid.
-        "trips_below_transport_threshold": int(
-            (away & ~savings["transport_applies"] & (basis != trips.BOAT) & (basis != trips.AIR)).sum()
+        "trips_below_transport_threshold": participations(
+            away & ~savings["transport_applies"].to_numpy(dtype=bool) & (basis != trips.BOAT) & (basis != trips.AIR)
         )
         if "transport_applies" in savings
         else 0,

@@ -27,6 +27,17 @@ def visible_endpoints(user: User | None, places: pd.DataFrame) -> np.ndarray | N
     return np.fromiter(endpoints_in_scope(user).values_list("pk", flat=True), dtype="int64")
 
 
+def seen_provinces(user: User | None) -> set[str] | None:
+    """The provinces whose figures this user sees whole, the same scope as visible_endpoints:
+    None for every province, the home province for a province-level reader; a district or commune
+    reader sees part of one only, so LookupError."""
+    if user is None or is_administrator(user) or (unit := home_unit(user)) is None:
+        return None
+    if unit.level != Level.PROVINCE:
+        raise LookupError(unit.code)
+    return {unit.code}
+
+
 def province_of(user: User | None) -> str | None:
     """The province a user's home unit belongs to (None: no home unit, sees every province)."""
     unit = home_unit(user) if user is not None else None
