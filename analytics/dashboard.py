@@ -103,7 +103,16 @@ def dashboard_data(*, user: User, province: str | None, start: dt.date, end: dt.
     Payback is province-wide: None for a reader below the province."""
     now = clock.now()
     end_moment = min(local_midnight(end + dt.timedelta(days=1)), now)
-    history = savings.compute(start=None, end=end_moment, now=now, province=province)
+    history = savings.read_grouped(
+        start=None,
+        end=end_moment,
+        now=now,
+        group_by=["month", "district"],
+        district=None,
+        province=province,
+        user=user,
+        split_at=local_midnight(start),
+    ) or savings.compute(start=None, end=end_moment, now=now, province=province)
     period = savings.narrow(history, start=local_midnight(start), district=district, user=user)
     monthly = savings.labelled_rows(
         period, ["month"], span=(start.year * 100 + start.month, end.year * 100 + end.month)
@@ -114,7 +123,7 @@ def dashboard_data(*, user: User, province: str | None, start: dt.date, end: dt.
         "province": Unit.objects.filter(level=Level.PROVINCE, code=province).first() if province else None,
         "start": start,
         "end": end,
-        "totals": {**math.totals(period.savings), verified.COLUMN: verified.total(period.savings)},
+        "totals": {**math.totals(period.savings, period.presence), verified.COLUMN: verified.total(period.savings)},
         "by_district": savings.labelled_rows(period, ["district"]).to_dict("records"),
         "cost_models": savings.cost_models_used(period),
         "payback": paid,

@@ -30,7 +30,7 @@ from analytics.provinces import participant_provinces
 if TYPE_CHECKING:
     from analytics.savings import Savings
 
-GROUPABLE = {"month", "province"}
+GROUPABLE = {"month", "province", "district"}
 # The sums below spill to disk under PostgreSQL's default 4 MB: a few hundred thousand groups.
 WORK_MEM = "256MB"
 
@@ -78,14 +78,17 @@ def dense(ids: np.ndarray, values: np.ndarray, missing: int) -> tuple[int, list[
     return first, array.tolist()
 
 
-def applies(group_by: list[str], district: str | None) -> bool:
-    """Whether a report with these keys can be read grouped (PostgreSQL, months and provinces)."""
-    return connection.vendor == "postgresql" and set(group_by) <= GROUPABLE and not district
+def applies(group_by: list[str]) -> bool:
+    """Whether a report with these keys can be read grouped (PostgreSQL; months, provinces, districts)."""
+    return connection.vendor == "postgresql" and set(group_by) <= GROUPABLE
 
 
-def meeting_classes(counted: pd.DataFrame, cost_models: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def meeting_classes(
+    counted: pd.DataFrame, cost_models: pd.DataFrame, split_at: dt.datetime | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The class (0, 1, ...) of each counted meeting (value_meetings rows) — host, month,
-    delegates per site and cost-model epoch, in parts of at most SLOTS meetings — and its slot."""
+    delegates per site and cost-model epoch, on one side of `split_at`, in parts of at most SLOTS
+    meetings — and its slot."""
     changes = np.unique(cost_models["effective_from"].to_numpy(dtype="datetime64[ns]"))
     epoch = np.searchsorted(changes, counted["day"].to_numpy(dtype="datetime64[ns]"), side="right")
     keys = pd.DataFrame(
@@ -94,6 +97,7 @@ def meeting_classes(counted: pd.DataFrame, cost_models: pd.DataFrame) -> tuple[n
             "month": counted["month"].to_numpy(),
             "delegates": counted["delegates_per_site"].to_numpy(),
             "epoch": epoch,
+            "after": counted["start"].to_numpy() >= pd.Timestamp(split_at) if split_at else False,
         }
     )
     rank = keys.groupby(list(keys.columns), sort=False).cumcount().to_numpy()
@@ -188,27 +192,48 @@ def read_sums(
 
 
 def reached(
-    sums: pd.DataFrame, province: np.ndarray, counted: np.ndarray, classes: np.ndarray, slots: np.ndarray
+    sums: pd.DataFrame, places: pd.DataFrame, counted: np.ndarray, classes: np.ndarray, slots: np.ndarray
 ) -> pd.DataFrame:
-    """meeting, province: each meeting and the provinces of its rooms that checked in, from the
-    bits of the sums (province: each sum's province key)."""
-    key = sums["class_id"].to_numpy() * (int(province.max(initial=0)) + 1) + province
+    """meeting, province, district: each meeting and the provinces and districts of its rooms that
+    checked in, from the bits of the sums (places: each sum's province key and district)."""
+    district, _ = pd.factorize(places["district"].to_numpy())
+    province = places["province"].to_numpy()
+    width = (int(province.max(initial=0)) + 1) * (int(district.max(initial=0)) + 1)
+    key = sums["class_id"].to_numpy() * width + province * (int(district.max(initial=0)) + 1) + district
     order = np.argsort(key, kind="stable")
-    starts = np.flatnonzero(np.r_[True, np.diff(key[order]) != 0])
-    bits = np.bitwise_or.reduceat(sums["meetings"].to_numpy()[order], starts) if len(order) else np.zeros(0, "int64")
+    starts = order[np.flatnonzero(np.r_[True, np.diff(key[order]) != 0])]
+    bits = (
+        np.bitwise_or.reduceat(
+            sums["meetings"].to_numpy()[order], np.flatnonzero(np.r_[True, np.diff(key[order]) != 0])
+        )
+        if len(order)
+        else np.zeros(0, "int64")
+    )
     row, slot = np.nonzero((bits[:, None] >> np.arange(SLOTS)) & 1)
-    class_id = sums["class_id"].to_numpy()[order][starts][row]
+    at = starts[row]
     meeting_at = np.zeros((int(classes.max(initial=-1)) + 1) * SLOTS, dtype="int64")
     meeting_at[classes * SLOTS + slots] = counted
-    return pd.DataFrame({"meeting": meeting_at[class_id * SLOTS + slot], "province": province[order][starts][row]})
+    return pd.DataFrame(
+        {
+            "meeting": meeting_at[sums["class_id"].to_numpy()[at] * SLOTS + slot],
+            "province": province[at],
+            "district": places["district"].to_numpy()[at],
+        }
+    )
 
 
 def compute(
-    *, start: dt.datetime | None, end: dt.datetime | None, now: dt.datetime, provinces: set[str] | None
+    *,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    now: dt.datetime,
+    provinces: set[str] | None,
+    split_at: dt.datetime | None = None,
 ) -> "Savings | None":
     """savings.compute's result for meetings held in [start, end), its rows summed by class and
     endpoint (with their `weight`) and its `presence`; with `provinces` (codes), only their
-    participants' (None: every province's). None when no meeting of the period counts."""
+    participants' (None: every province's). With `split_at`, no class straddles that moment, so
+    savings.narrow(start=split_at) keeps whole classes. None when no meeting of the period counts."""
     from analytics.savings import Savings  # savings imports this module
 
     meetings = frames.meetings_frame(frames.held_meetings(start=start, end=end, now=now))
@@ -220,7 +245,7 @@ def compute(
     counted = valued[valued["counted"].to_numpy(dtype=bool)].reset_index(drop=True)
     if counted.empty:
         return None  # nothing to sum: the row path answers an empty report as it always has
-    classes, slots = meeting_classes(counted, cost_models)
+    classes, slots = meeting_classes(counted, cost_models, split_at)
     _, first_rows = np.unique(classes, return_index=True)
     first = counted.iloc[first_rows].reset_index(drop=True)
     province = participant_provinces(places["endpoint"], places)
@@ -243,7 +268,7 @@ def compute(
     confirmed = sums["confirmed"].to_numpy() == 1
     savings[verified.COLUMN] = np.where(confirmed, savings["money_vnd"].to_numpy(dtype="float64"), 0.0)
     savings["province"] = participant_provinces(savings["endpoint"], places)
-    presence = reached(sums, savings["province"].to_numpy(), ids, classes, slots)
+    presence = reached(sums, savings[["province", "district"]], ids, classes, slots)
     class_of = pd.Series(classes, index=ids).reindex(presence["meeting"].to_numpy()).to_numpy()
     presence["month"] = first["month"].to_numpy()[class_of]
     presence["model"] = models[class_of, presence["province"].to_numpy()].astype("int64")

@@ -101,9 +101,20 @@ def narrow(
     scope = visible_endpoints(user, computed.places)
     if scope is not None:
         keep &= savings["endpoint"].isin(scope).to_numpy()
+    presence = computed.presence
+    if presence is not None:
+        # Grouped rows (read_grouped: a reader of whole provinces) narrow their meetings alike.
+        reached = np.ones(len(presence), dtype=bool)
+        if start is not None:
+            reached &= presence["meeting"].isin(later).to_numpy()
+        if district:
+            reached &= presence["district"].isin(ids).to_numpy()
+        if scope is not None:
+            reached &= np.isin(presence["province"].to_numpy(), participant_provinces(scope, computed.places))
+        presence = presence[reached].reset_index(drop=True)
     if keep.all():
-        return computed
-    return replace(computed, savings=savings[keep].reset_index(drop=True))
+        return replace(computed, presence=presence)
+    return replace(computed, savings=savings[keep].reset_index(drop=True), presence=presence)
 
 
 def labelled_rows(computed: Savings, by: list[str], *, span: tuple[int | None, int] | None = None) -> pd.DataFrame:
@@ -176,10 +187,12 @@ def read_grouped(
     district: str | None,
     province: str | None,
     user: User | None,
+    split_at: dt.datetime | None = None,
 ) -> Savings | None:
-    """The computation read grouped by the database (analytics/grouped.py), when the report and
-    its reader allow it; else None."""
-    if not grouped.applies(group_by, district):
+    """compute(...) narrowed to the district and the user's scope, read grouped by the database
+    (analytics/grouped.py) when the keys and the reader allow it (a reader who sees whole
+    provinces); else None."""
+    if not grouped.applies(group_by):
         return None
     try:
         seen = seen_provinces(user)
@@ -187,7 +200,8 @@ def read_grouped(
         return None
     wanted = {province} if province else None
     keep = seen if wanted is None else wanted if seen is None else wanted & seen
-    return grouped.compute(start=start, end=end, now=now, provinces=keep)
+    computed = grouped.compute(start=start, end=end, now=now, provinces=keep, split_at=split_at)
+    return narrow(computed, district=district) if computed is not None else None
 
 
 def build_report(

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from django.db import connection
 
-from analytics import grouped, payback, savings
+from analytics import dashboard, grouped, payback, savings
 from analytics.models import CostModel
 from rooms.models import CheckIn, HeadCount, Level, Meeting, Participation, Role
 from tests.conftest import make_endpoint, make_user
@@ -49,6 +49,8 @@ def network(nation, clock):  # noqa: F811
     them in one month), provincial briefings with a capped delegation, one too short to count,
     a room joining another province's briefing, and some head counts the bridge confirms."""
     nation.room_cb = make_endpoint(nation.cb, "Hội trường UBND tỉnh Cao Bằng", road_km=Decimal(0))
+    nation.room_tt.legacy_unit = nation.olds[0]  # so Tân Thanh counts under Văn Lãng (178)
+    nation.room_tt.save(update_fields=["legacy_unit"])
     everyone = [nation.hall, nation.room_ls, nation.room_tt, nation.room_ha, nation.room_cb]
     for number, start in enumerate([JAN, FEB, FEB + timedelta(days=7), FEB + timedelta(days=21)]):
         national_conference(nation, {room: 2 + (number * 3 + i) % 9 for i, room in enumerate(everyone)}, start)
@@ -72,7 +74,7 @@ def provincial_rates(network):
     )  # fmt: skip
 
 
-def both_paths(monkeypatch, **query) -> tuple[dict, dict]:
+def both_paths(monkeypatch, district: str | None = None, **query) -> tuple[dict, dict]:
     """The report's body read grouped, then row per participation."""
     reads = []
     compute = grouped.compute
@@ -82,10 +84,10 @@ def both_paths(monkeypatch, **query) -> tuple[dict, dict]:
         return compute(**arguments)
 
     monkeypatch.setattr(grouped, "compute", counting)
-    read_grouped = savings.build_report(**PERIOD, district=None, **query).body
+    read_grouped = savings.build_report(**PERIOD, district=district, **query).body
     assert len(reads) == 1
     monkeypatch.setattr(grouped, "applies", lambda *arguments: False)
-    return read_grouped, savings.build_report(**PERIOD, district=None, **query).body
+    return read_grouped, savings.build_report(**PERIOD, district=district, **query).body
 
 
 def assert_same_report(first: dict, second: dict) -> None:
@@ -94,7 +96,10 @@ def assert_same_report(first: dict, second: dict) -> None:
     assert first["cost_models"] == second["cost_models"]
 
 
-@pytest.mark.parametrize("group_by", [["month"], ["province"], ["province", "month"], ["month", "province"]])
+@pytest.mark.parametrize(
+    "group_by",
+    [["month"], ["province"], ["province", "month"], ["month", "province"], ["district"], ["month", "district"]],
+)
 def test_the_grouped_read_gives_the_same_report_as_one_row_per_participation(monkeypatch, network, group_by):
     by_class, by_row = both_paths(monkeypatch, group_by=group_by, province=None, user=None)
     assert_same_report(by_class, by_row)
@@ -127,14 +132,38 @@ def test_a_province_filter_and_a_provincial_reader_give_the_same_report(monkeypa
     assert_same_report(by_class, by_row)
 
 
-def test_a_district_reader_and_a_district_filter_keep_the_row_path(monkeypatch, network):
+def test_a_district_filter_gives_the_same_report(monkeypatch, network):
+    by_class, by_row = both_paths(monkeypatch, group_by=["month"], province=None, user=None, district="178")
+    assert by_class["totals"]["participations"] > 0
+    assert_same_report(by_class, by_row)
+
+
+def test_a_commune_reader_and_meeting_or_room_keys_keep_the_row_path(monkeypatch, network):
     commune_reader = make_user("xa_tan_thanh", Role.LEADER, home_unit=network.tan_thanh)
     assert network.tan_thanh.level == Level.COMMUNE
     monkeypatch.setattr(grouped, "compute", lambda **arguments: pytest.fail("read grouped"))
     body = savings.build_report(**PERIOD, district=None, group_by=["month"], province=None, user=commune_reader).body
     assert body["totals"]["participations"] == HeadCount.objects.filter(endpoint=network.room_tt).count() - 1
-    assert not grouped.applies(["district"], None)
-    assert not grouped.applies(["month"], "178")
+    assert not grouped.applies(["endpoint"])
+    assert not grouped.applies(["month", "meeting"])
+
+
+def test_the_dashboard_reads_grouped_and_shows_the_same_figures(monkeypatch, provincial_rates, network):
+    reads = []
+    compute = grouped.compute
+    monkeypatch.setattr(grouped, "compute", lambda **arguments: reads.append(arguments) or compute(**arguments))
+    # From 7 February: a period that starts inside two classes (the briefings, the conferences).
+    query = {"province": None, "start": date(2026, 2, 7), "end": date(2026, 2, 28), "district": None}
+    leader = make_user("lanhdao_tw", Role.LEADER)
+    by_class = dashboard.dashboard_data(user=leader, **query)
+    assert len(reads) == 1
+    monkeypatch.setattr(grouped, "applies", lambda *arguments: False)
+    by_row = dashboard.dashboard_data(user=leader, **query)
+    assert by_class["totals"] == by_row["totals"]
+    assert by_class["totals"]["participations"] > 0
+    assert by_class["by_district"] == by_row["by_district"]
+    assert by_class["cost_models"] == by_row["cost_models"]
+    assert by_class["savings_chart"] == by_row["savings_chart"]
 
 
 def test_a_sum_of_people_cannot_overflow_into_the_next_part():
