@@ -198,17 +198,12 @@ def reached(
     checked in, from the bits of the sums (places: each sum's province key and district)."""
     district, _ = pd.factorize(places["district"].to_numpy())
     province = places["province"].to_numpy()
-    width = (int(province.max(initial=0)) + 1) * (int(district.max(initial=0)) + 1)
-    key = sums["class_id"].to_numpy() * width + province * (int(district.max(initial=0)) + 1) + district
+    districts = int(district.max(initial=0)) + 1
+    key = (sums["class_id"].to_numpy() * (int(province.max(initial=0)) + 1) + province) * districts + district
     order = np.argsort(key, kind="stable")
-    starts = order[np.flatnonzero(np.r_[True, np.diff(key[order]) != 0])]
-    bits = (
-        np.bitwise_or.reduceat(
-            sums["meetings"].to_numpy()[order], np.flatnonzero(np.r_[True, np.diff(key[order]) != 0])
-        )
-        if len(order)
-        else np.zeros(0, "int64")
-    )
+    firsts = np.flatnonzero(np.r_[True, np.diff(key[order]) != 0]) if len(order) else np.zeros(0, "int64")
+    starts = order[firsts]
+    bits = np.bitwise_or.reduceat(sums["meetings"].to_numpy()[order], firsts) if len(order) else np.zeros(0, "int64")
     row, slot = np.nonzero((bits[:, None] >> np.arange(SLOTS)) & 1)
     at = starts[row]
     meeting_at = np.zeros((int(classes.max(initial=-1)) + 1) * SLOTS, dtype="int64")
