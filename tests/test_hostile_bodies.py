@@ -116,7 +116,7 @@ def test_a_history_csv_with_a_header_over_128_kb_is_refused_with_400(admin_user,
 
 
 def test_a_csv_body_over_the_file_limit_is_refused_with_413(admin_user, province, monkeypatch):
-    import rooms.views.endpoints as views
+    import rooms.views.csv_imports as views
 
     monkeypatch.setattr(views, "MAX_FILE_BYTES", 1000)
     body = ("name,unit\n" + "Phòng A,06280\n" * 200).encode()

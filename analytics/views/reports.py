@@ -16,8 +16,8 @@ from rest_framework.views import APIView
 from analytics.exports import render, report_responses
 from analytics.serializers import REPORTS, PaybackReportSerializer, SavingsReportSerializer, build_report
 from rooms.permissions import ReadsReports
+from vconf.openapi import FIELD_ERRORS
 
-FIELD_ERRORS = OpenApiResponse(description='Refused, with a message per field: {"field": ["message"]}')
 FORBIDDEN = OpenApiResponse(description="Leaders, office staff and administrators only")
 
 

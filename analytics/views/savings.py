@@ -4,7 +4,7 @@ Leaders and office staff read; administrators write. The reports are in views/re
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -27,9 +27,8 @@ from rooms.permissions import IsAdministrator, ReadsReports, ReadsReportsAdminsW
 from rooms.serializers.imports import ImportErrorsSerializer
 from rooms.services.csv_files import RowErrors, read_upload
 from vconf.auth import signed_in
+from vconf.openapi import FIELD_ERRORS, READERS_READ_ADMINISTRATORS_WRITE, guarded_resource_docs
 
-FIELD_ERRORS = OpenApiResponse(description='Refused, with a message per field: {"field": ["message"]}')
-FORBIDDEN = OpenApiResponse(description="Leaders, office staff and administrators read; administrators write")
 NOT_FOUND = OpenApiResponse(description="Not found")
 ROW_ERRORS = OpenApiResponse(
     ImportErrorsSerializer,
@@ -44,7 +43,7 @@ class MeetingSavingsView(APIView):
         summary="One meeting's savings, endpoint by endpoint, with every input",
         description="As the attendance API: readers whose scope holds none of its endpoints are refused; "
         "others see the endpoints in their scope and the totals of those.",
-        responses={200: MeetingSavingsSerializer, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses={200: MeetingSavingsSerializer, 403: READERS_READ_ADMINISTRATORS_WRITE, 404: NOT_FOUND},
     )
     def get(self, request: Request, pk: int) -> Response:
         meeting = get_object_or_404(Meeting, pk=pk)
@@ -53,27 +52,18 @@ class MeetingSavingsView(APIView):
         return Response(meeting_breakdown(meeting, user=request.user))
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Cost models (travel-allowance rates by effective date)",
-        responses={200: CostModelSerializer(many=True), 403: FORBIDDEN},
+@guarded_resource_docs(
+    CostModelSerializer,
+    forbidden=READERS_READ_ADMINISTRATORS_WRITE,
+    not_found=NOT_FOUND,
+    list="Cost models (travel-allowance rates by effective date)",
+    retrieve="One cost model",
+    create=(
+        "Add a cost model version from a date (administrators)",
+        "Refused (400 on effective_from) if it would change how a held meeting was valued.",
     ),
-    retrieve=extend_schema(
-        summary="One cost model", responses={200: CostModelSerializer, 403: FORBIDDEN, 404: NOT_FOUND}
-    ),
-    create=extend_schema(
-        summary="Add a cost model version from a date (administrators)",
-        description="Refused (400 on effective_from) if it would change how a held meeting was valued.",
-        responses={201: CostModelSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN},
-    ),
-    partial_update=extend_schema(
-        summary="Correct a cost model no held meeting used yet (administrators)",
-        responses={200: CostModelSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN, 404: NOT_FOUND},
-    ),
-    destroy=extend_schema(
-        summary="Delete a cost model no held meeting used (administrators)",
-        responses={204: None, 400: FIELD_ERRORS, 403: FORBIDDEN, 404: NOT_FOUND},
-    ),
+    partial_update="Correct a cost model no held meeting used yet (administrators)",
+    destroy="Delete a cost model no held meeting used (administrators)",
 )
 class CostModelViewSet(
     mixins.ListModelMixin,
@@ -101,17 +91,13 @@ class CostModelViewSet(
         services.delete_cost_model(model=instance)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Investments in the network", responses={200: InvestmentSerializer(many=True), 403: FORBIDDEN}
-    ),
-    retrieve=extend_schema(
-        summary="One investment", responses={200: InvestmentSerializer, 403: FORBIDDEN, 404: NOT_FOUND}
-    ),
-    create=extend_schema(
-        summary="Record an investment (administrators)",
-        responses={201: InvestmentSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN},
-    ),
+@guarded_resource_docs(
+    InvestmentSerializer,
+    forbidden=READERS_READ_ADMINISTRATORS_WRITE,
+    not_found=NOT_FOUND,
+    list="Investments in the network",
+    retrieve="One investment",
+    create="Record an investment (administrators)",
 )
 class InvestmentViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
@@ -138,7 +124,12 @@ class HistoryImportView(APIView):
         request={
             "multipart/form-data": inline_serializer("HistoryUpload", {"file": serializers.FileField()}),
         },
-        responses={201: HistoryImportResultSerializer, 400: ROW_ERRORS, 403: FORBIDDEN, 409: FIELD_ERRORS},
+        responses={
+            201: HistoryImportResultSerializer,
+            400: ROW_ERRORS,
+            403: READERS_READ_ADMINISTRATORS_WRITE,
+            409: FIELD_ERRORS,
+        },
     )
     def post(self, request: Request) -> Response:
         upload = request.FILES.get("file")

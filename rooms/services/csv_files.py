@@ -6,10 +6,16 @@ row 2, so "row 7" in an error is the row the user sees as 7.
 
 import csv
 import io
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
+
+from vconf.exceptions import validation_messages
+
+T = TypeVar("T")
 
 # A bigger file is refused before any row is read: no import needs more (the whole country has
 # about 10,000 communes), and the limit keeps one upload from filling the server's memory.
@@ -130,3 +136,50 @@ def too_many_cells(values: dict[str, str]) -> dict[str, list[str]]:
     if values.pop("__extra__", None):
         return {"file": [_("Dòng có nhiều ô hơn số cột của tiêu đề.")]}
     return {}
+
+
+class RowReader(Protocol):
+    """What reads one row for the API: a DRF serializer, seen only through what the import uses."""
+
+    @property
+    def errors(self) -> Any: ...
+
+    @property
+    def validated_data(self) -> Any: ...
+
+    def is_valid(self) -> bool: ...
+
+
+def detail_messages(detail: object) -> list[str]:
+    """DRF error details (lists, nested dicts for list fields) as plain strings."""
+    if isinstance(detail, dict):
+        return [m for value in detail.values() for m in detail_messages(value)]
+    if isinstance(detail, list | tuple):
+        return [m for value in detail for m in detail_messages(value)]
+    return [str(detail)]
+
+
+def save_each_row(
+    records: list[tuple[int, dict[str, str]]],
+    reader: Callable[[dict[str, str], dict[str, list[str]]], RowReader],
+    save: Callable[..., T],
+) -> tuple[list[tuple[int, T]], list[dict]]:
+    """Each row read by `reader(values, errors)` (the API's serializer) and written by `save` (the API's
+    service): the saved objects by row number, and every bad row named. Call it inside the import's
+    transaction: earlier rows are written already, so a name twice in the file is refused like a name
+    already in the database, and raising RowErrors afterwards rolls every row back."""
+    saved: list[tuple[int, T]] = []
+    bad: list[dict] = []
+    for number, values in records:
+        errors = too_many_cells(values)
+        serializer = reader(values, errors)
+        if not serializer.is_valid():
+            errors.update({field: detail_messages(detail) for field, detail in serializer.errors.items()})
+        if not errors:
+            try:
+                saved.append((number, save(**serializer.validated_data)))
+            except ValidationError as error:
+                errors = validation_messages(error)
+        if errors:
+            bad.append({"row": number, "errors": errors})
+    return saved, bad

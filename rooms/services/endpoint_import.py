@@ -13,6 +13,7 @@ a loop of parents included.
 """
 
 import re
+from functools import partial
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -20,7 +21,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from rooms.models import Bridge, Endpoint
-from rooms.services.csv_files import RowErrors, read_rows, too_many_cells
+from rooms.services.csv_files import RowErrors, read_rows, save_each_row
 from rooms.services.endpoints import create_bridge, create_endpoint, update_bridge
 from vconf.exceptions import validation_messages
 
@@ -38,15 +39,6 @@ OPTIONAL = {
     "status_since",
     "operators",
 }
-
-
-def _messages(detail: object) -> list[str]:
-    """DRF error details (lists, nested dicts for list fields) as plain strings."""
-    if isinstance(detail, dict):
-        return [m for value in detail.values() for m in _messages(value)]
-    if isinstance(detail, list | tuple):
-        return [m for value in detail for m in _messages(value)]
-    return [str(detail)]
 
 
 def _payload(values: dict[str, str], errors: dict) -> dict:
@@ -71,27 +63,16 @@ def import_endpoints_csv(*, data: bytes | str, by: User | None) -> list[Endpoint
     from rooms.serializers.endpoints import EndpointSerializer
 
     records = read_rows(data, required=REQUIRED, optional=OPTIONAL)
-    created: list[Endpoint] = []
-    bad: list[dict] = []
     with transaction.atomic():
-        for number, values in records:
-            errors = too_many_cells(values)
-            serializer = EndpointSerializer(data=_payload(values, errors))
-            if not serializer.is_valid():
-                errors.update({field: _messages(detail) for field, detail in serializer.errors.items()})
-            if not errors:
-                try:
-                    # Earlier rows are already written in this transaction, so a name repeated
-                    # within the file is refused like a name already in the database.
-                    created.append(create_endpoint(by=by, **serializer.validated_data))
-                except ValidationError as error:
-                    errors = validation_messages(error)
-            if errors:
-                bad.append({"row": number, "errors": errors})
+        saved, bad = save_each_row(
+            records,
+            lambda values, errors: EndpointSerializer(data=_payload(values, errors)),
+            partial(create_endpoint, by=by),
+        )
         if bad:
             # Leaving the block with an exception rolls back every row written so far.
             raise RowErrors(bad)
-    return created
+    return [endpoint for _number, endpoint in saved]
 
 
 BRIDGE_REQUIRED = {"name", "ports"}
@@ -105,28 +86,19 @@ def import_bridges_csv(*, data: bytes | str) -> list[Bridge]:
     from rooms.serializers.endpoints import BridgeSerializer
 
     records = read_rows(data, required=BRIDGE_REQUIRED, optional=BRIDGE_OPTIONAL)
-    created: list[tuple[int, Bridge, str]] = []
-    bad: list[dict] = []
+    parents = {number: values.pop("parent", "") for number, values in records}
     with transaction.atomic():
-        for number, values in records:
-            errors = too_many_cells(values)
-            payload = {k: v for k, v in values.items() if v != "" and k != "parent"}
-            serializer = BridgeSerializer(data=payload)
-            if not serializer.is_valid():
-                errors.update({field: _messages(detail) for field, detail in serializer.errors.items()})
-            if not errors:
-                try:
-                    created.append((number, create_bridge(**serializer.validated_data), values.get("parent", "")))
-                except ValidationError as error:
-                    errors = validation_messages(error)
-            if errors:
-                bad.append({"row": number, "errors": errors})
-        for number, bridge, parent in created:
-            if errors := link_parent(bridge, parent):
+        saved, bad = save_each_row(
+            records,
+            lambda values, _errors: BridgeSerializer(data={k: v for k, v in values.items() if v}),
+            create_bridge,
+        )
+        for number, bridge in saved:
+            if errors := link_parent(bridge, parents[number]):
                 bad.append({"row": number, "errors": errors})
         if bad:
             raise RowErrors(sorted(bad, key=lambda row: row["row"]))
-    return [bridge for _n, bridge, _p in created]
+    return [bridge for _number, bridge in saved]
 
 
 def link_parent(bridge: Bridge, parent: str) -> dict[str, list[str]]:

@@ -11,16 +11,13 @@ the same create_user service, so the file obeys exactly the rules of POST /api/u
 
 import re
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from rooms.models import Endpoint
-from rooms.services.csv_files import RowErrors, read_rows, too_many_cells
-from rooms.services.endpoint_import import _messages
+from rooms.services.csv_files import RowErrors, read_rows, save_each_row
 from rooms.services.users import create_user
-from vconf.exceptions import validation_messages
 
 REQUIRED = {"username", "role"}
 OPTIONAL = {"full_name", "email", "phone", "home_unit", "home_unit_structure", "is_active", "password", "endpoints"}
@@ -79,23 +76,10 @@ def import_users_csv(*, data: bytes | str) -> list:
 
     records = read_rows(data, required=REQUIRED, optional=OPTIONAL)
     rooms = RoomFinder()
-    created: list = []
-    bad: list[dict] = []
     with transaction.atomic():
-        for number, values in records:
-            errors = too_many_cells(values)
-            serializer = UserSerializer(data=_row_payload(values, rooms, errors))
-            if not serializer.is_valid():
-                errors.update({field: _messages(detail) for field, detail in serializer.errors.items()})
-            if not errors:
-                try:
-                    # Earlier rows are written in this transaction: a username twice in the file is
-                    # refused like one already in the database.
-                    created.append(create_user(**serializer.validated_data))
-                except ValidationError as error:
-                    errors = validation_messages(error)
-            if errors:
-                bad.append({"row": number, "errors": errors})
+        saved, bad = save_each_row(
+            records, lambda values, errors: UserSerializer(data=_row_payload(values, rooms, errors)), create_user
+        )
         if bad:
             raise RowErrors(bad)
-    return created
+    return [user for _number, user in saved]

@@ -23,7 +23,7 @@ from rooms.cdr.parsing import parse_delivery
 from rooms.models import Bridge
 from rooms.permissions import IsAdministrator
 from rooms.services.csv_files import RowErrors
-from rooms.views.endpoints import CsvParser, uploaded_csv
+from rooms.views.csv_imports import CsvParser, uploaded_csv
 from vconf.parsers import read_bounded
 
 ACCEPTED = inline_serializer(

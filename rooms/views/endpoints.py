@@ -1,8 +1,5 @@
 """Endpoints and bridges API. Everyone signed in reads; administrators write."""
 
-from collections.abc import Mapping
-from typing import IO, Any
-
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -12,11 +9,8 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
-    inline_serializer,
 )
-from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import action
-from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -25,30 +19,15 @@ from rooms.models import Bridge, Endpoint, EndpointStatus, Structure
 from rooms.permissions import ReadOnlyForAll
 from rooms.selectors.endpoints import distance_details, endpoints_for_api, filter_endpoints
 from rooms.serializers.endpoints import BridgeSerializer, EndpointSerializer, find_unit
-from rooms.serializers.imports import ImportErrorsSerializer
-from rooms.services.csv_files import MAX_FILE_BYTES, RowErrors, read_upload
 from rooms.services.endpoint_import import import_bridges_csv, import_endpoints_csv
 from rooms.services.endpoints import create_bridge, create_endpoint, update_bridge, update_endpoint
+from rooms.views.csv_imports import answer_import, csv_import_action
 from vconf.auth import signed_in
 from vconf.fields import query_choice, query_int
+from vconf.openapi import ADMINISTRATORS_ONLY, FIELD_ERRORS
 from vconf.params import text_param
-from vconf.parsers import JSONParser, read_bounded
 
-FIELD_ERRORS = OpenApiResponse(description='Refused, with a message per field: {"field": ["message"]}')
-FORBIDDEN = OpenApiResponse(description="Administrators only")
 NOT_FOUND = OpenApiResponse(description="No such endpoint")
-
-
-class CsvParser(BaseParser):
-    """A CSV file sent as the request body (Content-Type: text/csv), at most MAX_FILE_BYTES."""
-
-    media_type = "text/csv"
-
-    # The body itself becomes request.data: the view reads the file, not a parsed mapping.
-    def parse(  # type: ignore[override]
-        self, stream: IO[bytes] | None, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
-    ) -> bytes:
-        return read_bounded(stream, parser_context, limit=MAX_FILE_BYTES)
 
 
 class AdministeredViewSet(
@@ -81,7 +60,7 @@ class AdministeredViewSet(
     create=extend_schema(
         summary="Add an endpoint (administrators)",
         description="Its first status (default planned) enters the history from `status_since` (default today).",
-        responses={201: EndpointSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN},
+        responses={201: EndpointSerializer, 400: FIELD_ERRORS, 403: ADMINISTRATORS_ONLY},
         examples=[
             OpenApiExample(
                 "A commune pilot",
@@ -103,7 +82,7 @@ class AdministeredViewSet(
             "`status` with an optional `status_since` (or `effective`) date records a status change in the history "
             "(today by default). A step back (in service → pilot, retired → in service) needs an explicit date."
         ),
-        responses={200: EndpointSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses={200: EndpointSerializer, 400: FIELD_ERRORS, 403: ADMINISTRATORS_ONLY, 404: NOT_FOUND},
     ),
 )
 class EndpointViewSet(AdministeredViewSet):
@@ -144,66 +123,31 @@ class EndpointViewSet(AdministeredViewSet):
             endpoint=serializer.instance, by=signed_in(self.request), **serializer.validated_data
         )
 
-    @extend_schema(
+    @csv_import_action(
+        name="Endpoint",
+        key="endpoints",
         summary="Import endpoints from CSV (administrators): all rows or none",
         description=(
             "Multipart field `file`, or the CSV itself with Content-Type text/csv. Columns: name, unit; optional "
             "unit_structure, legacy_unit, seats, dial_address, connection, bridge (id or name), road_km, status, "
             "status_since, operators (usernames). Row numbers count the header as row 1."
         ),
-        request={
-            "multipart/form-data": inline_serializer("EndpointImport", {"file": serializers.FileField()}),
-            "text/csv": OpenApiTypes.STR,
-        },
-        responses={
-            201: inline_serializer(
-                "EndpointImportResult",
-                {
-                    "created": serializers.IntegerField(),
-                    "endpoints": serializers.ListField(child=serializers.IntegerField()),
-                },
-            ),
-            400: OpenApiResponse(
-                ImportErrorsSerializer,
-                description='Bad rows: {"rows": [{"row": n, "errors": {...}}]}; an unreadable file: {"file": [...]}',
-            ),
-            403: FORBIDDEN,
-        },
-    )
-    @action(
-        detail=False,
-        methods=["post"],
-        url_path="import",
-        parser_classes=[MultiPartParser, FormParser, CsvParser, JSONParser],
+        bad_rows='Bad rows: {"rows": [{"row": n, "errors": {...}}]}; an unreadable file: {"file": [...]}',
     )
     def import_csv(self, request: Request) -> Response:
-        data = uploaded_csv(request)
-        try:
-            created = import_endpoints_csv(data=data, by=signed_in(request))
-        except RowErrors as error:
-            return Response(error.as_body(), status=status.HTTP_400_BAD_REQUEST)
-        return Response({"created": len(created), "endpoints": [e.pk for e in created]}, status=201)
-
-
-def uploaded_csv(request: Request) -> bytes:
-    """The CSV of an import: the multipart field `file`, or the body sent as text/csv."""
-    upload = request.FILES.get("file")
-    if upload is not None:
-        return read_upload(upload)
-    if isinstance(request.data, bytes):
-        return request.data
-    raise serializers.ValidationError({"file": [_("Gửi tệp CSV trong trường “file”.")]})
+        return answer_import(request, "endpoints", lambda data: import_endpoints_csv(data=data, by=signed_in(request)))
 
 
 @extend_schema_view(
     list=extend_schema(summary="Bridges (MCUs) and their ports"),
     retrieve=extend_schema(summary="One bridge", responses={200: BridgeSerializer, 404: NOT_FOUND}),
     create=extend_schema(
-        summary="Add a bridge (administrators)", responses={201: BridgeSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN}
+        summary="Add a bridge (administrators)",
+        responses={201: BridgeSerializer, 400: FIELD_ERRORS, 403: ADMINISTRATORS_ONLY},
     ),
     partial_update=extend_schema(
         summary="Change a bridge (administrators)",
-        responses={200: BridgeSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses={200: BridgeSerializer, 400: FIELD_ERRORS, 403: ADMINISTRATORS_ONLY, 404: NOT_FOUND},
     ),
 )
 class BridgeViewSet(AdministeredViewSet):
@@ -217,39 +161,15 @@ class BridgeViewSet(AdministeredViewSet):
         assert serializer.instance is not None  # an update has its instance
         serializer.instance = update_bridge(bridge=serializer.instance, **serializer.validated_data)
 
-    @extend_schema(
+    @csv_import_action(
+        name="Bridge",
+        key="bridges",
         summary="Import bridges from CSV (administrators): all rows or none",
         description=(
             "Columns: name, ports; optional dial_address, parent (name or id of the MCU it cascades to, "
             "in the file or already saved), unit (code). Row numbers count the header as row 1."
         ),
-        request={
-            "multipart/form-data": inline_serializer("BridgeImport", {"file": serializers.FileField()}),
-            "text/csv": OpenApiTypes.STR,
-        },
-        responses={
-            201: inline_serializer(
-                "BridgeImportResult",
-                {
-                    "created": serializers.IntegerField(),
-                    "bridges": serializers.ListField(child=serializers.IntegerField()),
-                },
-            ),
-            400: OpenApiResponse(
-                ImportErrorsSerializer, description='Bad rows: {"rows": [{"row": n, "errors": {...}}]}'
-            ),
-            403: FORBIDDEN,
-        },
-    )
-    @action(
-        detail=False,
-        methods=["post"],
-        url_path="import",
-        parser_classes=[MultiPartParser, FormParser, CsvParser, JSONParser],
+        bad_rows='Bad rows: {"rows": [{"row": n, "errors": {...}}]}',
     )
     def import_csv(self, request: Request) -> Response:
-        try:
-            created = import_bridges_csv(data=uploaded_csv(request))
-        except RowErrors as error:
-            return Response(error.as_body(), status=status.HTTP_400_BAD_REQUEST)
-        return Response({"created": len(created), "bridges": [b.pk for b in created]}, status=201)
+        return answer_import(request, "bridges", lambda data: import_bridges_csv(data=data))

@@ -1,7 +1,7 @@
 """Province settings and coverage targets: report readers read, administrators write."""
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import mixins, viewsets
 from rest_framework.serializers import BaseSerializer
 
@@ -9,9 +9,8 @@ from rooms.models import CoverageTarget, ProvinceSettings
 from rooms.permissions import ReadsReportsAdminsWrite
 from rooms.serializers.provinces import CoverageTargetSerializer, ProvinceSettingsSerializer
 from rooms.services import provinces as services
+from vconf.openapi import READERS_READ_ADMINISTRATORS_WRITE, guarded_resource_docs
 
-FIELD_ERRORS = OpenApiResponse(description='Refused, with a message per field: {"field": ["message"]}')
-FORBIDDEN = OpenApiResponse(description="Leaders, office staff and administrators read; administrators write")
 NOT_FOUND = OpenApiResponse(description="No such province settings or target")
 
 
@@ -26,22 +25,15 @@ class _ReadCreatePatch(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Province settings: host endpoint and circuity factor of each province",
-        responses={200: ProvinceSettingsSerializer(many=True), 400: FIELD_ERRORS, 403: FORBIDDEN},
-    ),
-    retrieve=extend_schema(
-        summary="One province's settings", responses={200: ProvinceSettingsSerializer, 403: FORBIDDEN, 404: NOT_FOUND}
-    ),
-    create=extend_schema(
-        summary="Configure a province (administrators)",
-        responses={201: ProvinceSettingsSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN},
-    ),
-    partial_update=extend_schema(
-        summary="Change a province's settings (administrators)",
-        responses={200: ProvinceSettingsSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN, 404: NOT_FOUND},
-    ),
+@guarded_resource_docs(
+    ProvinceSettingsSerializer,
+    forbidden=READERS_READ_ADMINISTRATORS_WRITE,
+    not_found=NOT_FOUND,
+    list_refuses_filters=True,
+    list="Province settings: host endpoint and circuity factor of each province",
+    retrieve="One province's settings",
+    create="Configure a province (administrators)",
+    partial_update="Change a province's settings (administrators)",
 )
 class ProvinceSettingsViewSet(_ReadCreatePatch):
     serializer_class = ProvinceSettingsSerializer
@@ -62,22 +54,15 @@ class ProvinceSettingsViewSet(_ReadCreatePatch):
         )
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Coverage targets (x% of communes by a date), per province or nationwide",
-        responses={200: CoverageTargetSerializer(many=True), 400: FIELD_ERRORS, 403: FORBIDDEN},
-    ),
-    retrieve=extend_schema(
-        summary="One coverage target", responses={200: CoverageTargetSerializer, 403: FORBIDDEN, 404: NOT_FOUND}
-    ),
-    create=extend_schema(
-        summary="Add a coverage target (administrators)",
-        responses={201: CoverageTargetSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN},
-    ),
-    partial_update=extend_schema(
-        summary="Change a coverage target (administrators)",
-        responses={200: CoverageTargetSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN, 404: NOT_FOUND},
-    ),
+@guarded_resource_docs(
+    CoverageTargetSerializer,
+    forbidden=READERS_READ_ADMINISTRATORS_WRITE,
+    not_found=NOT_FOUND,
+    list_refuses_filters=True,
+    list="Coverage targets (x% of communes by a date), per province or nationwide",
+    retrieve="One coverage target",
+    create="Add a coverage target (administrators)",
+    partial_update="Change a coverage target (administrators)",
 )
 class CoverageTargetViewSet(_ReadCreatePatch):
     serializer_class = CoverageTargetSerializer

@@ -2,43 +2,32 @@
 
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import mixins, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from rooms.models import Role
 from rooms.permissions import IsAdministrator
-from rooms.serializers.imports import ImportErrorsSerializer
 from rooms.serializers.users import UserSerializer
 from rooms.services import users as services
-from rooms.services.csv_files import RowErrors
 from rooms.services.user_import import import_users_csv
-from rooms.views.endpoints import CsvParser, uploaded_csv
-from vconf.parsers import JSONParser
+from rooms.views.csv_imports import answer_import, csv_import_action
+from vconf.openapi import ADMINISTRATORS_ONLY, guarded_resource_docs
 
-FIELD_ERRORS = OpenApiResponse(description='Refused, with a message per field: {"field": ["message"]}')
-FORBIDDEN = OpenApiResponse(description="Administrators only")
 NOT_FOUND = OpenApiResponse(description="No such account")
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="User accounts (administrators); ?role= and ?search= narrow the list",
-        responses={200: UserSerializer(many=True), 400: FIELD_ERRORS, 403: FORBIDDEN},
-    ),
-    retrieve=extend_schema(summary="One account", responses={200: UserSerializer, 403: FORBIDDEN, 404: NOT_FOUND}),
-    create=extend_schema(
-        summary="Create an account", responses={201: UserSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN}
-    ),
-    partial_update=extend_schema(
-        summary="Change an account (a role, a unit, deactivate, a new password)",
-        responses={200: UserSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN, 404: NOT_FOUND},
-    ),
+@guarded_resource_docs(
+    UserSerializer,
+    forbidden=ADMINISTRATORS_ONLY,
+    not_found=NOT_FOUND,
+    list_refuses_filters=True,
+    list="User accounts (administrators); ?role= and ?search= narrow the list",
+    retrieve="One account",
+    create="Create an account",
+    partial_update="Change an account (a role, a unit, deactivate, a new password)",
 )
 class UserViewSet(
     mixins.ListModelMixin,
@@ -72,7 +61,9 @@ class UserViewSet(
         assert serializer.instance is not None  # an update has its instance
         serializer.instance = services.update_user(user=serializer.instance, **serializer.validated_data)
 
-    @extend_schema(
+    @csv_import_action(
+        name="User",
+        key="users",
         summary="Import accounts from CSV (administrators): all rows or none",
         description=(
             "Multipart field `file`, or the CSV itself with Content-Type text/csv. Columns: username, role; "
@@ -80,32 +71,7 @@ class UserViewSet(
             "(the rooms an operator runs: dial addresses, or ids, separated by spaces, commas or semicolons). "
             "Row numbers count the header as row 1."
         ),
-        request={
-            "multipart/form-data": inline_serializer("UserImport", {"file": serializers.FileField()}),
-            "text/csv": OpenApiTypes.STR,
-        },
-        responses={
-            201: inline_serializer(
-                "UserImportResult",
-                {
-                    "created": serializers.IntegerField(),
-                    "users": serializers.ListField(child=serializers.IntegerField()),
-                },
-            ),
-            400: OpenApiResponse(ImportErrorsSerializer, description="Bad rows, or an unreadable file; nothing saved"),
-            403: FORBIDDEN,
-        },
-    )
-    @action(
-        detail=False,
-        methods=["post"],
-        url_path="import",
-        parser_classes=[MultiPartParser, FormParser, CsvParser, JSONParser],
+        bad_rows="Bad rows, or an unreadable file; nothing saved",
     )
     def import_csv(self, request: Request) -> Response:
-        data = uploaded_csv(request)
-        try:
-            created = import_users_csv(data=data)
-        except RowErrors as error:
-            return Response(error.as_body(), status=status.HTTP_400_BAD_REQUEST)
-        return Response({"created": len(created), "users": [u.pk for u in created]}, status=201)
+        return answer_import(request, "users", lambda data: import_users_csv(data=data))
